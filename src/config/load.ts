@@ -1,0 +1,288 @@
+// Reads godex.yaml into a LoadedConfig: parse (with locations) → expand ${ENV} → schema check with
+// defaults → cross-field checks → normalized camelCase object. Every problem is reported at once,
+// located, and never quotes a secret.
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { formatLocation, parseYamlWithLocations } from "../util/yaml-source.ts";
+import type { SourceLocation, SourceProblem, ValuePath } from "../util/yaml-source.ts";
+import { hasEnvRef, interpolateEnv } from "./interpolate.ts";
+import type { Env, EnvRef } from "./interpolate.ts";
+import { coerceFromEnv, displayPath, findDeprecated, validateConfigShape } from "./validate.ts";
+import type { ConfigProblem, LoadedConfig, LogLevel, ProviderConfig } from "./types.ts";
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(readonly problems: ConfigProblem[]) {
+    super(problems.map((p) => `${formatLocation(p)}: ${p.message}`).join("\n"));
+  }
+}
+
+export function loadConfig(file: string, env: Env = process.env): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new ConfigError([{ file, line: 1, col: 1, path: "", message: `cannot read config file (${code})` }]);
+  }
+  const parsed = parseYamlWithLocations(text, file);
+  if (parsed.errors.length > 0) throw new ConfigError(parsed.errors.map((e) => ({ ...e, path: "" })));
+  const config = build(parsed.value, env, file, parsed.locate, dirname(resolve(file)));
+  config.warnings.unshift(...parsed.warnings);
+  return config;
+}
+
+/** For tests and built-in configs: same checks, every location reported as `file:1:1`. */
+export function loadConfigFromObject(obj: unknown, env: Env = process.env, file = "<inline>"): LoadedConfig {
+  return build(obj, env, file, () => ({ file, line: 1, col: 1 }), process.cwd());
+}
+
+/** "64mb" → 67108864. Units are binary (kb = 1024 bytes); a bare number is bytes. */
+export function parseBodyLimit(limit: string | number): number {
+  if (typeof limit === "number") return limit;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmg]?b)?\s*$/i.exec(limit);
+  if (!match) throw new Error(`not a size: ${limit}`);
+  const unit = (match[2] ?? "b").toLowerCase();
+  const factor = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[unit] ?? 1;
+  return Math.floor(Number(match[1]) * factor);
+}
+
+/** Whether binding `host` keeps the server reachable from this machine only. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
+  return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h) || /^::ffff:127\./.test(h);
+}
+
+/** The file's shape once the schema has accepted it and filled its defaults. */
+interface RawConfig {
+  server: {
+    host: string;
+    port: number;
+    body_limit: string | number;
+    expose_raw_reasoning: boolean;
+    carrier_secret?: string;
+    auth: { tokens: string[]; allow_unauthenticated_remote: boolean };
+  };
+  default_provider?: string;
+  models: { aliases: Record<string, string> };
+  providers: Record<string, RawProvider>;
+  logging: { level: LogLevel; payloads: boolean };
+}
+
+interface RawProvider {
+  spec?: string;
+  credentials?: { api_key?: string; api_key_file?: string };
+  endpoint: { base_url: string; path?: string; headers: Record<string, string> };
+  models: string[];
+  timeouts: { connect_ms: number; first_byte_ms: number; idle_ms: number; total_ms: number };
+  retry: { max_attempts: number; max_delay_ms: number };
+  timeout_ms?: number;
+}
+
+type Locate = (path: ValuePath, which?: "key" | "value") => SourceLocation;
+
+function build(input: unknown, env: Env, file: string, locate: Locate, baseDir: string): LoadedConfig {
+  const problems: ConfigProblem[] = [];
+  const warnings: SourceProblem[] = [];
+  const fail = (path: ValuePath, message: string, which: "key" | "value" = "value") =>
+    problems.push({ ...locate(path, which), file, path: displayPath(path), message });
+  const warn = (path: ValuePath, message: string, which: "key" | "value" = "value") =>
+    warnings.push({ ...locate(path, which), file, message });
+
+  if (!isObject(input)) {
+    fail([], input == null ? "the config is empty: at least a providers: section is needed" : "the config must be a mapping of settings");
+    throw new ConfigError(problems);
+  }
+
+  // 1. ${ENV} expansion. An unset api_key is allowed: that provider is then reported as "no key".
+  const { value, refs, issues } = interpolateEnv(input, env);
+  for (const issue of issues) fail(issue.path, `${displayPath(issue.path)}: ${issue.message}`);
+  for (const ref of refs) {
+    if (ref.set || ref.hasDefault || isApiKeyPath(ref.path)) continue;
+    fail(ref.path, `${displayPath(ref.path)} uses \${${ref.name}}, which is not set (set it, or write \${${ref.name}:-default})`);
+  }
+  for (const ref of refs) coerceFromEnv(value, ref.path);
+
+  // 2. Schema, with defaults. Fields already reported for their env reference are not reported twice.
+  const written = structuredClone(value) as Record<string, unknown>;
+  const envProblemPaths = new Set(problems.map((p) => p.path));
+  for (const problem of validateConfigShape(value, locate, file)) {
+    if (!envProblemPaths.has(problem.path)) problems.push(problem);
+  }
+  if (problems.length > 0) throw new ConfigError(sortProblems(problems));
+  const raw = value as RawConfig;
+
+  for (const { path, description } of findDeprecated(written)) warn(path, `${displayPath(path)}: ${description}`, "key");
+
+  // 3. Providers.
+  const providers: Record<string, ProviderConfig> = {};
+  for (const [name, p] of Object.entries(raw.providers)) {
+    const at = (...rest: (string | number)[]) => ["providers", name, ...rest];
+
+    let baseUrl = p.endpoint.base_url.trim();
+    if (!isHttpUrl(baseUrl)) fail(at("endpoint", "base_url"), `${displayPath(at("endpoint", "base_url"))} must be an http(s) URL`);
+    baseUrl = baseUrl.replace(/\/+$/, "");
+
+    const { apiKey, apiKeyEnv } = readApiKey(p, at("credentials"), input, refs, baseDir, fail, warn);
+    const writtenTimeouts = (written.providers as Record<string, { timeouts?: { total_ms?: unknown } }>)[name]?.timeouts;
+    const provider: ProviderConfig = {
+      name,
+      spec: p.spec ?? name,
+      ...(apiKeyEnv ? { apiKeyEnv } : {}),
+      baseUrl,
+      ...(p.endpoint.path ? { path: p.endpoint.path } : {}),
+      headers: { ...p.endpoint.headers },
+      models: [...p.models],
+      timeouts: {
+        connectMs: p.timeouts.connect_ms,
+        firstByteMs: p.timeouts.first_byte_ms,
+        idleMs: p.timeouts.idle_ms,
+        totalMs: writtenTimeouts?.total_ms === undefined && p.timeout_ms !== undefined ? p.timeout_ms : p.timeouts.total_ms,
+      },
+      retry: { maxAttempts: p.retry.max_attempts, maxDelayMs: p.retry.max_delay_ms },
+    };
+    if (apiKey) hide(provider, "apiKey", apiKey);
+    providers[name] = provider;
+  }
+  const configured = Object.keys(providers);
+
+  // 4. Aliases and default provider must point at configured providers.
+  for (const [alias, target] of Object.entries(raw.models.aliases)) {
+    const path = ["models", "aliases", alias];
+    const slash = target.indexOf("/");
+    if (slash <= 0 || slash === target.length - 1) {
+      fail(path, `${displayPath(path)}: "${target}" must be written provider/model`);
+      continue;
+    }
+    const provider = target.slice(0, slash);
+    const model = target.slice(slash + 1);
+    if (!providers[provider]) {
+      fail(path, `${displayPath(path)}: provider "${provider}" is not configured (configured: ${configured.join(", ")})`);
+    } else if (providers[provider].models.length > 0 && !providers[provider].models.includes(model)) {
+      warn(path, `${displayPath(path)}: model "${model}" is not listed in providers.${provider}.models`);
+    }
+  }
+  if (raw.default_provider !== undefined && !providers[raw.default_provider]) {
+    fail(["default_provider"], `default_provider: provider "${raw.default_provider}" is not configured (configured: ${configured.join(", ")})`);
+  }
+
+  // 5. Server, with GODEX_HOST / GODEX_PORT taking precedence over the file.
+  const host = env.GODEX_HOST?.trim() || raw.server.host;
+  let port = raw.server.port;
+  const envPort = env.GODEX_PORT?.trim();
+  if (envPort) {
+    if (/^\d+$/.test(envPort) && Number(envPort) <= 65535) port = Number(envPort);
+    else fail(["server", "port"], "GODEX_PORT (environment) must be an integer from 0 to 65535");
+  }
+  const auth = { tokens: [] as string[], allowUnauthenticatedRemote: raw.server.auth.allow_unauthenticated_remote };
+  hide(auth, "tokens", [...raw.server.auth.tokens]);
+  if (!isLoopbackHost(host) && raw.server.auth.tokens.length === 0 && !auth.allowUnauthenticatedRemote) {
+    warn(
+      ["server", "host"],
+      `server.host ${host} accepts other machines and server.auth.tokens is empty: anyone who reaches the port spends your provider keys (add server.auth.tokens, or set server.auth.allow_unauthenticated_remote: true)`,
+    );
+  }
+  const carrierSecret = raw.server.carrier_secret || undefined;
+  if (carrierSecret !== undefined && carrierSecret.length < 16) {
+    warn(["server", "carrier_secret"], "server.carrier_secret is shorter than 16 characters: use a long random value");
+  }
+
+  if (problems.length > 0) throw new ConfigError(sortProblems(problems));
+
+  const server = {
+    host,
+    port,
+    bodyLimitBytes: parseBodyLimit(raw.server.body_limit),
+    exposeRawReasoning: raw.server.expose_raw_reasoning,
+    auth,
+  };
+  if (carrierSecret) hide(server, "carrierSecret", carrierSecret);
+
+  return {
+    server,
+    ...(raw.default_provider !== undefined ? { defaultProvider: raw.default_provider } : {}),
+    aliases: { ...raw.models.aliases },
+    providers,
+    logging: { level: raw.logging.level, payloads: raw.logging.payloads },
+    file,
+    referencedEnv: [...new Set(refs.map((r) => r.name))],
+    warnings: sortProblems(warnings),
+  };
+}
+
+/** api_key (possibly ${ENV}) or api_key_file; warns about a key written literally in the file. */
+function readApiKey(
+  p: RawProvider,
+  credentialsPath: (string | number)[],
+  original: Record<string, unknown>,
+  refs: EnvRef[],
+  baseDir: string,
+  fail: (path: ValuePath, message: string, which?: "key" | "value") => void,
+  warn: (path: ValuePath, message: string) => void,
+): { apiKey?: string; apiKeyEnv?: string } {
+  const keyPath = [...credentialsPath, "api_key"];
+  const filePath = [...credentialsPath, "api_key_file"];
+  const { api_key: apiKey, api_key_file: keyFile } = p.credentials ?? {};
+  if (apiKey !== undefined && keyFile !== undefined) {
+    fail(filePath, `${displayPath(credentialsPath)}: set api_key or api_key_file, not both`, "key");
+    return {};
+  }
+  if (keyFile !== undefined) {
+    try {
+      return { apiKey: readFileSync(resolve(baseDir, keyFile), "utf8").trim() || undefined };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? "error";
+      fail(filePath, `${displayPath(filePath)}: cannot read ${keyFile} (${code})`);
+      return {};
+    }
+  }
+  const source = getAt(original, keyPath);
+  if (typeof source === "string" && source.trim() !== "" && !hasEnvRef(source)) {
+    const suggested = `${String(credentialsPath[1]).toUpperCase().replace(/[^A-Z0-9]/g, "_")}_API_KEY`;
+    warn(keyPath, `${displayPath(keyPath)}: literal API key; prefer \${${suggested}}`);
+  }
+  const keyPathText = displayPath(keyPath);
+  const apiKeyEnv = refs.find((r) => displayPath(r.path) === keyPathText)?.name;
+  return { apiKey: apiKey || undefined, ...(apiKeyEnv ? { apiKeyEnv } : {}) };
+}
+
+/** Secrets are non-enumerable: JSON.stringify, console.log and spreads never carry them. */
+function hide(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: false, writable: true, configurable: true });
+}
+
+function isApiKeyPath(path: (string | number)[]): boolean {
+  return path.length === 4 && path[0] === "providers" && path[2] === "credentials" && path[3] === "api_key";
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
+function getAt(data: unknown, path: ValuePath): unknown {
+  let value = data;
+  for (const segment of path) {
+    if (!isObject(value)) return undefined;
+    value = value[segment];
+  }
+  return value;
+}
+
+function isObject(x: unknown): x is Record<string | number, unknown> {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+function sortProblems<T extends SourceProblem>(list: T[]): T[] {
+  const seen = new Set<string>();
+  return list
+    .filter((p) => {
+      const id = `${formatLocation(p)} ${p.message}`;
+      return seen.has(id) ? false : (seen.add(id), true);
+    })
+    .sort((a, b) => a.line - b.line || a.col - b.col);
+}

@@ -1,0 +1,256 @@
+// Responses `instructions` + `input` items → Chat `messages`.
+// Consecutive assistant-side items (reasoning, assistant text, tool calls) become one assistant
+// message; the reasoning that preceded them is replayed on it as the mapping's pass-back says.
+import type { Diagnostics } from "../diagnostics.ts";
+import type { ModelView } from "../../mapping/compile.ts";
+import type { ReasoningCarrier } from "../reasoning-carrier.ts";
+import type { PassbackRules } from "../../mapping/doc.ts";
+import { flatToolName } from "./tools.ts";
+
+export interface ChatMessage {
+  role: string;
+  content: string | any[] | null;
+  [extra: string]: unknown;
+}
+
+interface PendingAssistant {
+  texts: string[];
+  toolCalls: any[];
+  reasoning: string[];
+  rawPrefix?: string;
+  /** Set when a reasoning item of this turn had nothing to replay. */
+  reasoningMissing: boolean;
+}
+
+export interface MessageContext {
+  provider: string;
+  view: ModelView;
+  carrier: ReasoningCarrier;
+  passback: PassbackRules;
+  diags: Diagnostics;
+}
+
+const DROPPED_ITEMS: Record<string, string> = {
+  local_shell_call: "local_shell calls cannot be replayed to a Chat Completions provider; dropped from history.",
+  local_shell_call_output: "local_shell output cannot be replayed to a Chat Completions provider; dropped from history.",
+  web_search_call: "Web search calls have no Chat Completions equivalent; dropped from history.",
+  tool_search_call: "Tool search calls have no Chat Completions equivalent; dropped from history.",
+  tool_search_output: "Tool search results have no Chat Completions equivalent; dropped from history.",
+  image_generation_call: "Image generation results cannot be replayed; dropped from history.",
+  compaction: "An OpenAI compaction blob cannot be read by this provider; dropped from history.",
+  ghost_snapshot: "Client-side snapshot items are not model input; dropped.",
+  agent_message: "Multi-agent messages are not forwarded; dropped from history.",
+  additional_tools: "Additional tool declarations inside input are not supported; dropped.",
+  file_search_call: "File search results cannot be replayed; dropped from history.",
+  computer_call: "Computer-use calls cannot be replayed; dropped from history.",
+  computer_call_output: "Computer-use output cannot be replayed; dropped from history.",
+  code_interpreter_call: "Code interpreter calls cannot be replayed; dropped from history.",
+  mcp_call: "Remote MCP calls cannot be replayed; dropped from history.",
+  mcp_list_tools: "Remote MCP tool lists cannot be replayed; dropped from history.",
+  mcp_approval_request: "Remote MCP approvals cannot be replayed; dropped from history.",
+  mcp_approval_response: "Remote MCP approvals cannot be replayed; dropped from history.",
+};
+
+export function buildMessages(instructions: string | null | undefined, input: unknown, ctx: MessageContext): ChatMessage[] {
+  const { view, diags } = ctx;
+  const rules = view.request;
+  const pattern = new RegExp(rules.tools.name_pattern);
+  const messages: ChatMessage[] = [];
+  if (typeof instructions === "string" && instructions !== "") messages.push({ role: rules.roles.system ?? "system", content: instructions });
+
+  if (typeof input === "string") {
+    messages.push({ role: "user", content: input });
+    return finishSystem(messages, ctx);
+  }
+
+  let pending: PendingAssistant | null = null;
+  const open = (): PendingAssistant =>
+    (pending ??= { texts: [], toolCalls: [], reasoning: [], reasoningMissing: false });
+  const flush = () => {
+    if (pending) messages.push(assistantMessage(pending, ctx));
+    pending = null;
+  };
+
+  (input as any[]).forEach((item, i) => {
+    const path = `input[${i}]`;
+    const type = item.type ?? (item.role ? "message" : undefined);
+    switch (type) {
+      case "message": {
+        if (item.role === "assistant") {
+          const text = contentText(item.content, `${path}.content`, ctx);
+          if (text !== "") open().texts.push(text);
+          return;
+        }
+        flush();
+        const role = rules.roles[item.role] ?? item.role;
+        messages.push({ role, content: userContent(item.content, `${path}.content`, ctx) });
+        return;
+      }
+      case "reasoning": {
+        if (pending && (pending as PendingAssistant).toolCalls.length > 0) flush();
+        recoverReasoning(item, path, open(), ctx);
+        return;
+      }
+      case "function_call":
+      case "custom_tool_call": {
+        const name = flatToolName(item.name, item.namespace ?? undefined, pattern);
+        const args = type === "custom_tool_call" ? JSON.stringify({ input: item.input ?? "" }) : safeArguments(item.arguments, `${path}.arguments`, diags);
+        open().toolCalls.push({ id: item.call_id, type: "function", function: { name, arguments: args } });
+        return;
+      }
+      case "function_call_output":
+      case "custom_tool_call_output": {
+        flush();
+        messages.push({ role: "tool", tool_call_id: item.call_id, content: toolOutputText(item.output, `${path}.output`, ctx) });
+        return;
+      }
+      case "item_reference":
+        // Validation rejects these before translation; kept for safety.
+        diags.rejected("item_reference_unsupported", path, "item_reference needs server-side storage; dropped.");
+        return;
+      default: {
+        const why = DROPPED_ITEMS[type] ?? `Input item type '${type}' is not supported; dropped.`;
+        diags.ignored("input_item_dropped", path, why);
+      }
+    }
+  });
+  flush();
+  return finishSystem(messages, ctx);
+}
+
+function assistantMessage(p: PendingAssistant, ctx: MessageContext): ChatMessage {
+  const rules = ctx.view.request;
+  const text = p.texts.join(rules.part_separator);
+  const hasTools = p.toolCalls.length > 0;
+  const msg: ChatMessage = { role: rules.roles.assistant ?? "assistant", content: text };
+  if (hasTools && text === "") msg.content = rules.assistant_tool_content;
+  if (hasTools) msg.tool_calls = p.toolCalls;
+  const pb = ctx.passback;
+  if (pb.mode !== "none" && (pb.when === "always" || hasTools)) {
+    if (pb.mode === "field" && pb.field) {
+      if (p.reasoning.length === 0 && hasTools && p.reasoningMissing) {
+        ctx.diags.degraded("reasoning_passback_missing", "input", `An earlier tool-calling turn has no recoverable reasoning; sent ${pb.field} "" so the provider accepts the history.`);
+      }
+      msg[pb.field] = p.reasoning.length > 0 ? p.reasoning.join("") : (pb.empty ?? "");
+    } else if (pb.mode === "content_raw" && p.reasoning.length > 0) {
+      // Replay the think block verbatim when we have it, else rebuild it from the reasoning text.
+      msg.content = (p.rawPrefix ?? `<think>\n${p.reasoning.join("")}\n</think>\n\n`) + text;
+    }
+  }
+  return msg;
+}
+
+/** Finds the provider reasoning of a replayed reasoning item: the sealed copy first, then visible text. */
+function recoverReasoning(item: any, path: string, p: PendingAssistant, ctx: MessageContext) {
+  const { diags } = ctx;
+  if (item.encrypted_content != null) {
+    const opened = ctx.carrier.open(item.encrypted_content, ctx.provider);
+    if (opened.ok) {
+      p.reasoning.push(opened.value.reasoning);
+      if (opened.value.rawPrefix !== undefined) p.rawPrefix = (p.rawPrefix ?? "") + opened.value.rawPrefix;
+      return;
+    }
+    const why =
+      opened.reason === "other_provider"
+        ? `it was produced by provider '${opened.provider}', not '${ctx.provider}'`
+        : opened.reason === "tampered"
+          ? "its integrity check failed (altered, or sealed by another GodeX key)"
+          : "it was not produced by GodeX";
+    diags.ignored("reasoning_blob_untrusted", `${path}.encrypted_content`, `Reasoning blob not used: ${why}.`);
+  }
+  const raw = Array.isArray(item.content) ? item.content.filter((c: any) => c?.type === "reasoning_text").map((c: any) => c.text ?? "").join("") : "";
+  const summary = Array.isArray(item.summary) ? item.summary.map((s: any) => s?.text ?? "").join("\n\n") : "";
+  const visible = raw || summary;
+  if (visible) {
+    p.reasoning.push(visible);
+    diags.degraded("reasoning_from_visible_text", path, "Reasoning replayed from the item's visible text instead of the sealed original.");
+  } else {
+    p.reasoningMissing = true;
+  }
+}
+
+function finishSystem(messages: ChatMessage[], ctx: MessageContext): ChatMessage[] {
+  const rules = ctx.view.request;
+  const systemRole = rules.roles.system ?? "system";
+  if (rules.system_messages !== "merge_first") return messages;
+  const system: string[] = [];
+  const rest: ChatMessage[] = [];
+  let moved = false;
+  let seenOther = false;
+  for (const m of messages) {
+    if (m.role === systemRole) {
+      system.push(typeof m.content === "string" ? m.content : JSON.stringify(m.content));
+      if (seenOther) moved = true;
+    } else {
+      seenOther = true;
+      rest.push(m);
+    }
+  }
+  if (system.length === 0) return messages;
+  if (moved) ctx.diags.degraded("system_messages_merged", "input", "The provider accepts one leading system message; later system/developer messages were moved into it.");
+  return [{ role: systemRole, content: system.join(rules.part_separator) }, ...rest];
+}
+
+function contentText(content: unknown, path: string, ctx: MessageContext): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  const texts: string[] = [];
+  content.forEach((part: any, j: number) => {
+    if (part?.type === "input_text" || part?.type === "output_text" || part?.type === "text") texts.push(part.text ?? "");
+    else if (part?.type === "refusal") texts.push(part.refusal ?? "");
+    else ctx.diags.ignored("content_part_dropped", `${path}[${j}]`, `Content part '${part?.type}' is not supported here; dropped.`);
+  });
+  return texts.join(ctx.view.request.part_separator);
+}
+
+/** User/system content: a string, or an array of Chat parts when images are present and supported. */
+function userContent(content: unknown, path: string, ctx: MessageContext): string | any[] {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  const hasImage = content.some((p: any) => p?.type === "input_image");
+  if (!hasImage || !ctx.view.images) {
+    if (hasImage) {
+      content.forEach((p: any, j: number) => {
+        if (p?.type === "input_image") ctx.diags.ignored("image_dropped", `${path}[${j}]`, "This model does not accept images; the image was dropped.");
+      });
+    }
+    return contentText(content.filter((p: any) => p?.type !== "input_image"), path, ctx);
+  }
+  const parts: any[] = [];
+  content.forEach((part: any, j: number) => {
+    if (part?.type === "input_text" || part?.type === "output_text") parts.push({ type: "text", text: part.text ?? "" });
+    else if (part?.type === "input_image" && typeof part.image_url === "string") {
+      const image_url: Record<string, string> = { url: part.image_url };
+      if (part.detail && part.detail !== "auto" && part.detail !== "original") image_url.detail = part.detail;
+      parts.push({ type: "image_url", image_url });
+    } else ctx.diags.ignored("content_part_dropped", `${path}[${j}]`, `Content part '${part?.type}' is not supported; dropped.`);
+  });
+  return parts;
+}
+
+/** Tool results are sent as strings: several providers reject arrays. */
+function toolOutputText(output: unknown, path: string, ctx: MessageContext): string {
+  if (typeof output === "string") return output;
+  if (!Array.isArray(output)) return output == null ? "" : JSON.stringify(output);
+  const texts: string[] = [];
+  output.forEach((part: any, j: number) => {
+    if (part?.type === "input_text" || part?.type === "output_text") texts.push(part.text ?? "");
+    else {
+      texts.push(`[${part?.type ?? "part"} omitted]`);
+      ctx.diags.degraded("tool_output_part_dropped", `${path}[${j}]`, `Tool output part '${part?.type}' cannot be sent in a tool message; replaced by a placeholder.`);
+    }
+  });
+  return texts.join("\n");
+}
+
+/** Truncated tool-call JSON in history makes some providers answer 400: salvage it to `{}`. */
+function safeArguments(args: unknown, path: string, diags: Diagnostics): string {
+  if (typeof args !== "string" || args === "") return "{}";
+  try {
+    JSON.parse(args);
+    return args;
+  } catch {
+    diags.degraded("tool_arguments_repaired", path, "Tool-call arguments in history were not valid JSON (truncated?); replayed as {}.");
+    return "{}";
+  }
+}

@@ -1,0 +1,113 @@
+// Responses tools → Chat function tools, and the registry that turns the provider's calls back
+// into what the client declared (function, freeform custom tool, namespaced MCP tool).
+import { createHash } from "node:crypto";
+import type { Diagnostics } from "../diagnostics.ts";
+import type { RequestRules } from "../../mapping/doc.ts";
+
+export interface ToolInfo {
+  kind: "function" | "custom";
+  /** Name as the client declared it. */
+  name: string;
+  namespace?: string;
+}
+
+export type ToolRegistry = Map<string, ToolInfo>;
+
+export interface ChatTool {
+  type: "function";
+  function: { name: string; description?: string; parameters: unknown; strict?: boolean };
+}
+
+const MAX_NAME = 64;
+
+/** Reversible, provider-safe flat name for a (namespace, name) pair. Deterministic: history uses it too. */
+export function flatToolName(name: string, namespace: string | undefined, pattern: RegExp): string {
+  let flat = namespace ? (namespace.endsWith("_") ? namespace + name : `${namespace}__${name}`) : name;
+  if (pattern.test(flat)) return flat;
+  flat = flat.replace(/[^A-Za-z0-9_-]/g, "_");
+  if (flat.length > MAX_NAME || !pattern.test(flat)) {
+    const hash = createHash("sha256").update(`${namespace ?? ""}\u0000${name}`).digest("hex").slice(0, 8);
+    flat = `${flat.slice(0, MAX_NAME - 9)}_${hash}`;
+  }
+  return flat;
+}
+
+function customToolParameters(tool: any) {
+  const format = tool.format;
+  const grammar =
+    format?.type === "grammar" && typeof format.definition === "string"
+      ? `The input must follow this ${format.syntax ?? ""} grammar:\n${format.definition}`
+      : "The input is free text.";
+  return {
+    type: "object",
+    properties: { input: { type: "string", description: `Raw input of the ${tool.name} tool, passed verbatim. ${grammar}` } },
+    required: ["input"],
+    additionalProperties: false,
+  };
+}
+
+const DROPPED_TOOL_TYPES: Record<string, string> = {
+  web_search: "Web search is not available through this provider; the tool was not offered to the model.",
+  web_search_preview: "Web search is not available through this provider; the tool was not offered to the model.",
+  tool_search: "Deferred tool search is not available through this provider; deferred tools stay hidden.",
+  local_shell: "The local_shell tool has no Chat Completions equivalent; the model uses the function shell tools instead.",
+  image_generation: "Image generation is not available through this provider.",
+  file_search: "File search needs OpenAI vector stores; not available through this provider.",
+  code_interpreter: "The hosted code interpreter is not available through this provider.",
+  computer_use_preview: "Computer use is not available through this provider.",
+  mcp: "Remote MCP servers are not called by GodeX; configure them in the client instead.",
+};
+
+export function translateTools(tools: any[] | undefined | null, rules: RequestRules, diags: Diagnostics) {
+  const registry: ToolRegistry = new Map();
+  const chatTools: ChatTool[] = [];
+  if (!tools) return { chatTools, registry };
+  const pattern = new RegExp(rules.tools.name_pattern);
+
+  const add = (tool: any, path: string, namespace?: string) => {
+    const kind = tool.type === "custom" ? "custom" : "function";
+    const flat = flatToolName(tool.name, namespace, pattern);
+    if (registry.has(flat)) {
+      diags.ignored("tool_duplicate", path, `A tool named '${flat}' was already declared; this one was dropped.`);
+      return;
+    }
+    registry.set(flat, { kind, name: tool.name, namespace });
+    if (!namespace && flat !== tool.name) {
+      diags.degraded("tool_renamed", `${path}.name`, `Tool name '${tool.name}' is not valid for the provider; sent as '${flat}' and mapped back on the way out.`);
+    }
+    let fn: ChatTool["function"];
+    if (kind === "custom") {
+      fn = { name: flat, description: tool.description ?? "", parameters: customToolParameters(tool) };
+      diags.degraded("custom_tool_as_function", path, `Freeform tool '${tool.name}' is offered as a function with one string argument 'input'; calls come back as custom_tool_call.`);
+    } else {
+      fn = { name: flat, description: tool.description ?? undefined, parameters: tool.parameters ?? { type: "object", properties: {} } };
+      if (fn.description === undefined) delete fn.description;
+      if (tool.strict === true) {
+        if (rules.tools.strict === "keep") fn.strict = true;
+        else diags.degraded("tool_strict_dropped", `${path}.strict`, "Strict schema adherence is not supported by the provider; the schema is sent as a hint.");
+      }
+    }
+    chatTools.push({ type: "function", function: fn });
+  };
+
+  tools.forEach((tool, i) => {
+    const path = `tools[${i}]`;
+    if (tool.type === "function" || tool.type === "custom") return add(tool, path);
+    if (tool.type === "namespace") {
+      (tool.tools ?? []).forEach((child: any, j: number) => {
+        if (child.type === "function" || child.type === "custom") add(child, `${path}.tools[${j}]`, tool.name);
+        else diags.ignored("tool_dropped", `${path}.tools[${j}]`, `Tool type '${child.type}' inside a namespace is not supported; dropped.`);
+      });
+      return;
+    }
+    const why = DROPPED_TOOL_TYPES[tool.type] ?? `Tool type '${tool.type}' has no Chat Completions equivalent; dropped.`;
+    diags.ignored("tool_dropped", path, why);
+  });
+
+  if (chatTools.length > rules.tools.max) {
+    const dropped = chatTools.splice(rules.tools.max);
+    for (const t of dropped) registry.delete(t.function.name);
+    diags.ignored("tools_over_limit", "tools", `The provider accepts at most ${rules.tools.max} tools; the last ${dropped.length} were dropped.`);
+  }
+  return { chatTools, registry };
+}

@@ -1,0 +1,243 @@
+// One Responses request, end to end: translate → call the provider → feed the state machine.
+import { randomBytes } from "node:crypto";
+import type { CanonicalDelta, Diagnostic, UpstreamFailure } from "./types.ts";
+import type { ProviderRuntime } from "./provider-runtime.ts";
+import type { ReasoningCarrier } from "./reasoning-carrier.ts";
+import { translateRequest, type TranslatedRequest } from "./request/translate.ts";
+import { ResponseBuilder, type EventSink } from "./stream/response-builder.ts";
+import { echoFromRequest } from "./stream/response-object.ts";
+import { callUpstream, header, readLimited } from "../upstream/call.ts";
+import { readSse } from "../upstream/sse.ts";
+import { toTransportError } from "../upstream/http.ts";
+
+export interface RunOptions {
+  provider: ProviderRuntime;
+  alias: string;
+  model: string;
+  req: any;
+  carrier: ReasoningCarrier;
+  exposeRawReasoning: boolean;
+  signal: AbortSignal;
+  /** Fixed ids and clock for golden tests. */
+  responseId?: string;
+  now?: () => number;
+  keepAliveMs?: number;
+}
+
+export interface RunStats {
+  attempts: number;
+  firstTokenMs: number | null;
+  upstreamStatus: number | null;
+  outcome: string;
+  errorCode: string | null;
+}
+
+export interface Prepared {
+  translated: TranslatedRequest;
+  upstreamBody: string;
+}
+
+const NON_STREAM_BODY_LIMIT = 256 * 1024 * 1024;
+
+export async function prepare(o: RunOptions, stream: boolean): Promise<Prepared> {
+  const translated = await translateRequest(o.req, { mapping: o.provider.mapping, model: o.model, stream, carrier: o.carrier });
+  return { translated, upstreamBody: JSON.stringify(translated.body) };
+}
+
+function newBuilder(o: RunOptions, p: Prepared, sink: EventSink | undefined): ResponseBuilder {
+  const hex = o.responseId ? o.responseId.replace(/^resp_/, "") : randomBytes(12).toString("hex");
+  const now = o.now ?? (() => Math.floor(Date.now() / 1000));
+  const doc = o.provider.mapping.doc;
+  return new ResponseBuilder({
+    responseId: `resp_${hex}`,
+    idBase: hex,
+    createdAt: now(),
+    now,
+    alias: o.alias,
+    provider: o.provider.name,
+    upstreamModel: o.model,
+    echo: echoFromRequest(o.req),
+    tools: p.translated.tools,
+    carrier: o.carrier,
+    includeEncrypted: p.translated.includeEncrypted,
+    exposeRawReasoning: o.exposeRawReasoning,
+    thinkTags: doc.stream.think_tags,
+    keepRawPrefix: doc.reasoning.passback.mode === "content_raw",
+    diagnostics: [...p.translated.diagnostics.list],
+    sink,
+  });
+}
+
+/** What the streaming transport needs from the server: one write per event. */
+export interface StreamOut {
+  /** Sends the status line and headers (called once, right before the first event). */
+  begin(diagnostics: Diagnostic[]): void;
+  event: EventSink;
+  end(): void;
+}
+
+export async function runStream(o: RunOptions, p: Prepared, out: StreamOut): Promise<RunStats> {
+  const started = Date.now();
+  const stats: RunStats = { attempts: 0, firstTokenMs: null, upstreamStatus: null, outcome: "completed", errorCode: null };
+  const call = await callUpstream(o.provider, p.upstreamBody, o.signal);
+  stats.attempts = call.attempts;
+  const builder = newBuilder(o, p, (type, json) => {
+    out.event(type, json);
+    lastWrite = Date.now();
+  });
+  let lastWrite = Date.now();
+  out.begin(builder.snapshot().godex.diagnostics);
+  builder.start();
+
+  if (!call.ok) {
+    stats.upstreamStatus = null;
+    endFailed(builder, call.failure, stats);
+    out.end();
+    return stats;
+  }
+  stats.upstreamStatus = call.reply.status;
+  const keepAliveMs = o.keepAliveMs ?? 15_000;
+  const timer = setInterval(() => {
+    if (Date.now() - lastWrite >= keepAliveMs) builder.keepAlive();
+  }, Math.min(keepAliveMs, 5_000));
+  timer.unref();
+  try {
+    const contentType = String(header(call.reply.headers, "content-type") ?? "");
+    if (contentType.includes("application/json")) {
+      // Some providers answer a streamed request with a plain JSON body (an error, or a whole completion).
+      const json = parseJsonBody(await readLimited(call.reply.body, NON_STREAM_BODY_LIMIT));
+      await feed(o, builder, json === undefined ? [] : collect((d) => o.provider.mapping.readResponse(json, d)), stats);
+      if (!builder.finished) finishAtEof(o, builder, stats, true);
+    } else {
+      await pumpSse(o, builder, call.reply.body, stats, started);
+    }
+  } catch (err) {
+    const te = toTransportError(err, o.signal);
+    if (te.kind === "aborted") {
+      stats.outcome = "aborted";
+      call.reply.body.destroy?.();
+      return stats;
+    }
+    endFailed(builder, { httpStatus: 502, type: "server_error", code: "server_error", message: `${o.provider.name}: ${te.message}`, param: null, retryable: true }, stats);
+  } finally {
+    clearInterval(timer);
+  }
+  out.end();
+  return stats;
+}
+
+async function pumpSse(o: RunOptions, builder: ResponseBuilder, body: AsyncIterable<Uint8Array>, stats: RunStats, started: number) {
+  const mapping = o.provider.mapping;
+  const deltas: CanonicalDelta[] = [];
+  let sawDone = false;
+  for await (const batch of readSse(body)) {
+    for (const item of batch) {
+      if (item.kind === "done") {
+        sawDone = true;
+        continue;
+      }
+      if (item.kind === "bad") {
+        builder.addDiagnostic({ code: "upstream_chunk_malformed", path: "upstream.stream", action: "ignored", message: `A stream chunk was not valid JSON and was skipped: ${item.data.slice(0, 80)}` });
+        continue;
+      }
+      mapping.readChunk(item.value, deltas);
+    }
+    if (deltas.length > 0) {
+      if (stats.firstTokenMs === null) stats.firstTokenMs = Date.now() - started;
+      await feed(o, builder, deltas, stats);
+      deltas.length = 0;
+      if (builder.finished) return;
+    }
+  }
+  if (!builder.finished) finishAtEof(o, builder, stats, sawDone);
+}
+
+function collect(fill: (out: CanonicalDelta[]) => void): CanonicalDelta[] {
+  const out: CanonicalDelta[] = [];
+  fill(out);
+  return out;
+}
+
+async function feed(o: RunOptions, builder: ResponseBuilder, deltas: CanonicalDelta[], stats: RunStats) {
+  for (const d of deltas) {
+    if (d.kind === "error") {
+      endFailed(builder, await o.provider.mapping.mapError(d.status, d.body), stats);
+      return;
+    }
+    builder.push(d);
+  }
+}
+
+/** The upstream stream ended: a finish reason means done (even without [DONE]); none means cut off. */
+function finishAtEof(o: RunOptions, builder: ResponseBuilder, stats: RunStats, sawDone: boolean) {
+  const reason = builder.gotFinishReason;
+  if (reason) {
+    const outcome = o.provider.mapping.finish(reason);
+    if (outcome.message && outcome.status === "completed") {
+      builder.addDiagnostic({ code: "finish_reason_unknown", path: "upstream.finish_reason", action: "degraded", message: outcome.message });
+    }
+    stats.outcome = outcome.status;
+    stats.errorCode = outcome.code ?? null;
+    builder.complete(outcome);
+    return;
+  }
+  const why = sawDone ? "sent [DONE] without a finish reason" : "closed the stream before finishing";
+  endFailed(builder, { httpStatus: 502, type: "server_error", code: "server_error", message: `${o.provider.name} ${why}; the response is incomplete.`, param: null, retryable: true }, stats);
+}
+
+function endFailed(builder: ResponseBuilder, f: UpstreamFailure, stats: RunStats) {
+  stats.outcome = "failed";
+  stats.errorCode = f.code;
+  builder.fail({ code: f.code, message: codexMessage(f) });
+}
+
+/** Codex parses "try again in Ns" out of rate-limit messages to time its retry. */
+export function codexMessage(f: UpstreamFailure): string {
+  if (f.code !== "rate_limit_exceeded" || /try again in/i.test(f.message)) return f.message;
+  const secs = Math.max(1, Math.ceil((f.retryAfterMs ?? 1000) / 1000));
+  return `${f.message} Please try again in ${secs}s.`;
+}
+
+function parseJsonBody(text: string): unknown {
+  const t = text.trim(); // DeepSeek pads queued non-stream replies with blank lines
+  if (t === "") return undefined;
+  try {
+    return JSON.parse(t);
+  } catch {
+    return undefined;
+  }
+}
+
+export type JsonResult = { status: number; body: unknown; stats: RunStats };
+
+export async function runJson(o: RunOptions, p: Prepared): Promise<JsonResult> {
+  const stats: RunStats = { attempts: 0, firstTokenMs: null, upstreamStatus: null, outcome: "completed", errorCode: null };
+  const call = await callUpstream(o.provider, p.upstreamBody, o.signal);
+  stats.attempts = call.attempts;
+  if (!call.ok) return errorResult(call.failure, stats);
+  stats.upstreamStatus = call.reply.status;
+  let text: string;
+  try {
+    text = await readLimited(call.reply.body, NON_STREAM_BODY_LIMIT);
+  } catch (err) {
+    const te = toTransportError(err, o.signal);
+    return errorResult({ httpStatus: 502, type: "server_error", code: "server_error", message: `${o.provider.name}: ${te.message}`, param: null, retryable: true }, stats);
+  }
+  const json = parseJsonBody(text);
+  if (json === undefined || typeof json !== "object") {
+    return errorResult({ httpStatus: 502, type: "server_error", code: "server_error", message: `${o.provider.name} returned a body that is not JSON.`, param: null, retryable: true }, stats);
+  }
+  const deltas = collect((d) => o.provider.mapping.readResponse(json, d));
+  const err = deltas.find((d) => d.kind === "error");
+  if (err && err.kind === "error") return errorResult(await o.provider.mapping.mapError(err.status, err.body), stats);
+  const builder = newBuilder(o, p, undefined);
+  for (const d of deltas) builder.push(d);
+  finishAtEof(o, builder, stats, true);
+  return { status: 200, body: builder.snapshot(), stats };
+}
+
+function errorResult(f: UpstreamFailure, stats: RunStats): JsonResult {
+  stats.outcome = "failed";
+  stats.errorCode = f.code;
+  return { status: f.httpStatus, body: { error: { message: codexMessage(f), type: f.type, code: f.code, param: f.param } }, stats };
+}

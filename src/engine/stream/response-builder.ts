@@ -1,0 +1,473 @@
+// The one state machine that turns provider-neutral deltas into the Responses event sequence.
+// It owns item ids, ordering (one item at a time: added → deltas → done), sequence numbers,
+// tool-call assembly, usage and the single terminal event. It knows nothing about providers.
+import type { CanonicalDelta, Diagnostic, FinishOutcome, UpstreamFailure, Usage } from "../types.ts";
+import type { ToolRegistry } from "../request/tools.ts";
+import type { ReasoningCarrier } from "../reasoning-carrier.ts";
+import { JsonStringFieldStream } from "./json-field-stream.ts";
+import { ThinkSplitter } from "./think-splitter.ts";
+import { responseObject, type ResponseEcho, type ResponseState } from "./response-object.ts";
+
+/** Receives each event as its type and its JSON text (already serialized, one write each). */
+export type EventSink = (type: string, json: string) => void;
+
+export interface BuilderOptions {
+  responseId: string;
+  /** Item ids are `<prefix>_<idBase><n>`. */
+  idBase: string;
+  createdAt: number;
+  now: () => number;
+  /** Model name echoed to the client: the alias it asked for. */
+  alias: string;
+  provider: string;
+  upstreamModel: string;
+  echo: ResponseEcho;
+  tools: ToolRegistry;
+  carrier: ReasoningCarrier;
+  includeEncrypted: boolean;
+  exposeRawReasoning: boolean;
+  thinkTags: boolean;
+  /** Keep the raw think block for verbatim replay (MiniMax). */
+  keepRawPrefix: boolean;
+  diagnostics: Diagnostic[];
+  sink?: EventSink;
+}
+
+interface ReasoningItem {
+  kind: "reasoning";
+  id: string;
+  index: number;
+  text: string;
+}
+interface MessageItem {
+  kind: "message";
+  id: string;
+  index: number;
+  text: string;
+}
+interface CallItem {
+  kind: "call";
+  id: string;
+  index: number;
+  /** Upstream tool-call index. */
+  upstreamIndex: number;
+  callId: string;
+  flatName: string;
+  custom: boolean;
+  namespace?: string;
+  name: string;
+  args: string;
+  input?: JsonStringFieldStream;
+  streamedInput: string;
+}
+type OpenItem = ReasoningItem | MessageItem | CallItem;
+
+/** A tool call whose name has not arrived yet. */
+interface HeldCall {
+  upstreamIndex: number;
+  id: string | null;
+  args: string;
+}
+
+export class ResponseBuilder {
+  private seq = 0;
+  private itemCount = 0;
+  private current: OpenItem | null = null;
+  private readonly state: ResponseState;
+  private readonly closedCalls = new Set<number>();
+  private held: HeldCall | null = null;
+  private readonly splitter: ThinkSplitter | null;
+  private finishReason: string | null = null;
+  private ended = false;
+  private sawContent = false;
+
+  constructor(private readonly o: BuilderOptions) {
+    this.state = {
+      id: o.responseId,
+      createdAt: o.createdAt,
+      completedAt: null,
+      status: "in_progress",
+      model: o.alias,
+      output: [],
+      error: null,
+      incompleteDetails: null,
+      usage: null,
+      diagnostics: o.diagnostics,
+      provider: o.provider,
+      upstreamModel: o.upstreamModel,
+    };
+    this.splitter = o.thinkTags ? new ThinkSplitter() : null;
+  }
+
+  get finished(): boolean {
+    return this.ended;
+  }
+  get gotFinishReason(): string | null {
+    return this.finishReason;
+  }
+  get hasOutput(): boolean {
+    return this.sawContent;
+  }
+
+  start() {
+    this.emitResponse("response.created");
+    this.emitResponse("response.in_progress");
+  }
+
+  /** A real event Codex counts as activity (it ignores SSE comments). */
+  keepAlive() {
+    if (!this.ended) this.emitResponse("response.in_progress");
+  }
+
+  push(d: CanonicalDelta) {
+    if (this.ended) return;
+    switch (d.kind) {
+      case "reasoning":
+        return this.reasoning(d.text);
+      case "text":
+        if (this.splitter) {
+          for (const seg of this.splitter.push(d.text)) seg.kind === "reasoning" ? this.reasoning(seg.text) : this.text(seg.text);
+        } else this.text(d.text);
+        return;
+      case "tool_call":
+        return this.toolCall(d.index, d.id ?? null, d.name ?? null, d.arguments ?? null);
+      case "usage":
+        this.state.usage = d.usage;
+        return;
+      case "finish":
+        this.finishReason = d.reason;
+        return;
+      case "error":
+        return; // classified and ended by the runner (needs the async error rules)
+    }
+  }
+
+  addDiagnostic(d: Diagnostic) {
+    this.state.diagnostics.push(d);
+  }
+
+  /** Closes open items and emits the terminal event for a finish outcome. */
+  complete(outcome: FinishOutcome) {
+    if (this.ended) return;
+    this.flushSplitter();
+    this.closeCurrent();
+    this.closeHeld();
+    if (outcome.status === "failed") {
+      this.state.status = "failed";
+      this.state.error = { code: outcome.code ?? "server_error", message: outcome.message ?? "The provider failed to finish the response." };
+    } else if (outcome.status === "incomplete") {
+      this.state.status = "incomplete";
+      this.state.incompleteDetails = { reason: outcome.reason ?? "max_output_tokens" };
+    } else {
+      this.state.status = "completed";
+      this.state.completedAt = this.o.now();
+    }
+    this.finalizeUsage();
+    this.ended = true;
+    this.emitResponse(`response.${this.state.status}`);
+  }
+
+  /** Ends with response.failed, keeping whatever output items were complete. */
+  fail(f: Pick<UpstreamFailure, "code" | "message">) {
+    this.complete({ status: "failed", code: f.code, message: f.message });
+  }
+
+  snapshot() {
+    return responseObject(this.state, this.o.echo);
+  }
+
+  // ---- items ----
+
+  private reasoning(text: string) {
+    if (this.current?.kind !== "reasoning") {
+      this.closeCurrent();
+      const item: ReasoningItem = { kind: "reasoning", id: this.nextId("rs"), index: this.itemCount++, text: "" };
+      this.current = item;
+      this.emitItemAdded(item.index, { id: item.id, type: "reasoning", summary: [], status: "in_progress" });
+      this.emitIfStreaming(
+        "response.reasoning_summary_part.added",
+        () => `{"type":"response.reasoning_summary_part.added","sequence_number":${this.seq},"item_id":"${item.id}","output_index":${item.index},"summary_index":0,"part":{"type":"summary_text","text":""}}`,
+      );
+    }
+    const item = this.current as ReasoningItem;
+    item.text += text;
+    this.sawContent = true;
+    if (!this.o.sink) return;
+    const delta = JSON.stringify(text);
+    this.emit(
+      "response.reasoning_summary_text.delta",
+      `{"type":"response.reasoning_summary_text.delta","sequence_number":${this.seq},"item_id":"${item.id}","output_index":${item.index},"summary_index":0,"delta":${delta}}`,
+    );
+    if (this.o.exposeRawReasoning) {
+      this.emit(
+        "response.reasoning_text.delta",
+        `{"type":"response.reasoning_text.delta","sequence_number":${this.seq},"item_id":"${item.id}","output_index":${item.index},"content_index":0,"delta":${delta}}`,
+      );
+    }
+  }
+
+  private text(text: string) {
+    if (this.current?.kind !== "message") {
+      this.closeCurrent();
+      const item: MessageItem = { kind: "message", id: this.nextId("msg"), index: this.itemCount++, text: "" };
+      this.current = item;
+      this.emitItemAdded(item.index, { id: item.id, type: "message", status: "in_progress", role: "assistant", content: [] });
+      this.emitIfStreaming(
+        "response.content_part.added",
+        () => `{"type":"response.content_part.added","sequence_number":${this.seq},"item_id":"${item.id}","output_index":${item.index},"content_index":0,"part":{"type":"output_text","text":"","annotations":[],"logprobs":[]}}`,
+      );
+    }
+    const item = this.current as MessageItem;
+    item.text += text;
+    this.sawContent = true;
+    if (!this.o.sink) return;
+    this.emit(
+      "response.output_text.delta",
+      `{"type":"response.output_text.delta","sequence_number":${this.seq},"item_id":"${item.id}","output_index":${item.index},"content_index":0,"delta":${JSON.stringify(text)},"logprobs":[]}`,
+    );
+  }
+
+  private toolCall(upstreamIndex: number, id: string | null, name: string | null, args: string | null) {
+    const cur = this.current;
+    if (cur?.kind === "call" && cur.upstreamIndex === upstreamIndex) {
+      if (args) this.callArgs(cur, args);
+      return;
+    }
+    if (this.held && this.held.upstreamIndex === upstreamIndex) {
+      this.held.id ??= id || null;
+      if (args) this.held.args += args;
+      if (!name) return;
+      const held = this.held;
+      this.held = null;
+      this.openCall(upstreamIndex, held.id, name, held.args);
+      return;
+    }
+    if (this.closedCalls.has(upstreamIndex)) {
+      // A late fragment for a call already handed to the client cannot be added any more.
+      if (args) this.addDiagnostic({ code: "tool_call_fragment_late", path: "upstream.tool_calls", action: "ignored", message: `The provider sent more arguments for tool call ${upstreamIndex} after another call had started; they were dropped.` });
+      return;
+    }
+    if (!name) {
+      this.closeHeld();
+      this.held = { upstreamIndex, id: id || null, args: args ?? "" };
+      return;
+    }
+    this.openCall(upstreamIndex, id || null, name, args ?? "");
+  }
+
+  private openCall(upstreamIndex: number, id: string | null, flatName: string, args: string) {
+    this.closeCurrent();
+    const info = this.o.tools.get(flatName);
+    if (!info) {
+      this.addDiagnostic({ code: "tool_call_unknown", path: "upstream.tool_calls", action: "degraded", message: `The model called '${flatName}', which the client did not declare; passed on as a function call.` });
+    }
+    const custom = info?.kind === "custom";
+    const item: CallItem = {
+      kind: "call",
+      id: this.nextId(custom ? "ctc" : "fc"),
+      index: this.itemCount++,
+      upstreamIndex,
+      callId: id || `call_${this.o.idBase}${this.itemCount}`,
+      flatName,
+      custom,
+      namespace: info?.namespace,
+      name: info?.name ?? flatName,
+      args: "",
+      input: custom ? new JsonStringFieldStream("input") : undefined,
+      streamedInput: "",
+    };
+    this.current = item;
+    this.sawContent = true;
+    const added: Record<string, unknown> = custom
+      ? { id: item.id, type: "custom_tool_call", status: "in_progress", call_id: item.callId, name: item.name, input: "" }
+      : { id: item.id, type: "function_call", status: "in_progress", call_id: item.callId, name: item.name, arguments: "" };
+    if (item.namespace) added.namespace = item.namespace;
+    this.emitItemAdded(item.index, added);
+    if (args) this.callArgs(item, args);
+  }
+
+  private callArgs(item: CallItem, args: string) {
+    item.args += args;
+    if (!this.o.sink) return;
+    if (item.custom) {
+      const piece = item.input!.push(args);
+      if (!piece) return;
+      item.streamedInput += piece;
+      this.emit(
+        "response.custom_tool_call_input.delta",
+        `{"type":"response.custom_tool_call_input.delta","sequence_number":${this.seq},"item_id":"${item.id}","output_index":${item.index},"call_id":${JSON.stringify(item.callId)},"delta":${JSON.stringify(piece)}}`,
+      );
+      return;
+    }
+    this.emit(
+      "response.function_call_arguments.delta",
+      `{"type":"response.function_call_arguments.delta","sequence_number":${this.seq},"item_id":"${item.id}","output_index":${item.index},"delta":${JSON.stringify(args)}}`,
+    );
+  }
+
+  private closeHeld() {
+    if (!this.held) return;
+    const held = this.held;
+    this.held = null;
+    this.addDiagnostic({ code: "tool_call_without_name", path: "upstream.tool_calls", action: "degraded", message: `The provider sent tool call ${held.upstreamIndex} without a name; passed on as 'unknown_tool'.` });
+    this.openCall(held.upstreamIndex, held.id, "unknown_tool", held.args);
+    this.closeCurrent();
+  }
+
+  private flushSplitter() {
+    if (!this.splitter) return;
+    for (const seg of this.splitter.end()) seg.kind === "reasoning" ? this.reasoning(seg.text) : this.text(seg.text);
+  }
+
+  private closeCurrent() {
+    const item = this.current;
+    if (!item) return;
+    this.current = null;
+    if (item.kind === "reasoning") return this.closeReasoning(item);
+    if (item.kind === "message") return this.closeMessage(item);
+    return this.closeCall(item);
+  }
+
+  private closeReasoning(item: ReasoningItem) {
+    const text = JSON.stringify(item.text);
+    this.emitIfStreaming(
+      "response.reasoning_summary_text.done",
+      () => `{"type":"response.reasoning_summary_text.done","sequence_number":${this.seq},"item_id":"${item.id}","output_index":${item.index},"summary_index":0,"text":${text}}`,
+    );
+    this.emitIfStreaming(
+      "response.reasoning_summary_part.done",
+      () => `{"type":"response.reasoning_summary_part.done","sequence_number":${this.seq},"item_id":"${item.id}","output_index":${item.index},"summary_index":0,"part":{"type":"summary_text","text":${text}}}`,
+    );
+    if (this.o.exposeRawReasoning) {
+      this.emitIfStreaming(
+        "response.reasoning_text.done",
+        () => `{"type":"response.reasoning_text.done","sequence_number":${this.seq},"item_id":"${item.id}","output_index":${item.index},"content_index":0,"text":${text}}`,
+      );
+    }
+    const done: Record<string, unknown> = { id: item.id, type: "reasoning", summary: [{ type: "summary_text", text: item.text }] };
+    if (this.o.exposeRawReasoning) done.content = [{ type: "reasoning_text", text: item.text }];
+    if (this.o.includeEncrypted) {
+      const rawPrefix = this.o.keepRawPrefix && this.splitter ? this.splitter.rawPrefix : undefined;
+      done.encrypted_content = this.o.carrier.seal({ provider: this.o.provider, reasoning: item.text, rawPrefix });
+    }
+    done.status = "completed";
+    this.emitItemDone(item.index, done);
+  }
+
+  private closeMessage(item: MessageItem) {
+    const text = JSON.stringify(item.text);
+    this.emitIfStreaming(
+      "response.output_text.done",
+      () => `{"type":"response.output_text.done","sequence_number":${this.seq},"item_id":"${item.id}","output_index":${item.index},"content_index":0,"text":${text},"logprobs":[]}`,
+    );
+    this.emitIfStreaming(
+      "response.content_part.done",
+      () => `{"type":"response.content_part.done","sequence_number":${this.seq},"item_id":"${item.id}","output_index":${item.index},"content_index":0,"part":{"type":"output_text","text":${text},"annotations":[],"logprobs":[]}}`,
+    );
+    this.emitItemDone(item.index, {
+      id: item.id,
+      type: "message",
+      status: "completed",
+      role: "assistant",
+      content: [{ type: "output_text", text: item.text, annotations: [], logprobs: [] }],
+    });
+  }
+
+  private closeCall(item: CallItem) {
+    this.closedCalls.add(item.upstreamIndex);
+    const argsValid = isJson(item.args);
+    if (!argsValid && item.args !== "") {
+      this.addDiagnostic({ code: "tool_arguments_invalid", path: `output[${item.index}]`, action: "degraded", message: `The provider's arguments for '${item.name}' are not valid JSON (truncated?); passed on unchanged.` });
+    }
+    if (item.custom) {
+      const input = customInput(item.args, item.streamedInput);
+      this.emitIfStreaming(
+        "response.custom_tool_call_input.done",
+        () => `{"type":"response.custom_tool_call_input.done","sequence_number":${this.seq},"item_id":"${item.id}","output_index":${item.index},"call_id":${JSON.stringify(item.callId)},"input":${JSON.stringify(input)}}`,
+      );
+      const done: Record<string, unknown> = { id: item.id, type: "custom_tool_call", status: "completed", call_id: item.callId, name: item.name, input };
+      if (item.namespace) done.namespace = item.namespace;
+      return this.emitItemDone(item.index, done);
+    }
+    const args = item.args === "" ? "{}" : item.args;
+    this.emitIfStreaming(
+      "response.function_call_arguments.done",
+      () => `{"type":"response.function_call_arguments.done","sequence_number":${this.seq},"item_id":"${item.id}","output_index":${item.index},"name":${JSON.stringify(item.name)},"arguments":${JSON.stringify(args)}}`,
+    );
+    const done: Record<string, unknown> = { id: item.id, type: "function_call", status: "completed", call_id: item.callId, name: item.name, arguments: args };
+    if (item.namespace) done.namespace = item.namespace;
+    this.emitItemDone(item.index, done);
+  }
+
+  private finalizeUsage() {
+    if (this.state.usage) return;
+    const empty: Usage = {
+      input_tokens: 0,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: 0,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: 0,
+    };
+    this.state.usage = empty;
+    if (this.state.status !== "failed") {
+      this.addDiagnostic({ code: "usage_unavailable", path: "usage", action: "degraded", message: "The provider reported no token usage; zeros were returned." });
+    }
+  }
+
+  // ---- emission ----
+
+  private nextId(prefix: string): string {
+    return `${prefix}_${this.o.idBase}${this.itemCount}`;
+  }
+
+  private emitItemAdded(index: number, item: Record<string, unknown>) {
+    this.emitIfStreaming(
+      "response.output_item.added",
+      () => `{"type":"response.output_item.added","sequence_number":${this.seq},"output_index":${index},"item":${JSON.stringify(item)}}`,
+    );
+  }
+
+  private emitItemDone(index: number, item: Record<string, unknown>) {
+    this.state.output.push(item);
+    this.emitIfStreaming(
+      "response.output_item.done",
+      () => `{"type":"response.output_item.done","sequence_number":${this.seq},"output_index":${index},"item":${JSON.stringify(item)}}`,
+    );
+  }
+
+  private emitResponse(type: string) {
+    this.emitIfStreaming(type, () => JSON.stringify({ type, sequence_number: this.seq, response: this.snapshot() }));
+  }
+
+  private emitIfStreaming(type: string, json: () => string) {
+    if (this.o.sink) this.emit(type, json());
+  }
+
+  private emit(type: string, json: string) {
+    this.seq++;
+    this.o.sink!(type, json);
+  }
+}
+
+function isJson(s: string): boolean {
+  if (s === "") return false;
+  try {
+    JSON.parse(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The freeform input from `{"input": "…"}` arguments; raw text when the model sent no JSON. */
+function customInput(args: string, streamed: string): string {
+  try {
+    const parsed = JSON.parse(args);
+    if (parsed && typeof parsed === "object" && typeof parsed.input === "string") return parsed.input;
+    if (typeof parsed === "string") return parsed;
+  } catch {
+    /* fall through */
+  }
+  if (streamed) return streamed;
+  return args;
+}

@@ -1,0 +1,99 @@
+// The Response object GodeX returns (and embeds in created/in_progress/completed events), with
+// every field strict validators of the published schema expect.
+import type { Diagnostic, Usage } from "../types.ts";
+
+export interface ResponseEcho {
+  instructions: unknown;
+  max_output_tokens: number | null;
+  max_tool_calls: number | null;
+  metadata: Record<string, string>;
+  parallel_tool_calls: boolean;
+  prompt_cache_key: string | null;
+  reasoning: { effort: string | null; summary: string | null };
+  safety_identifier: string | null;
+  store: boolean;
+  temperature: number | null;
+  text: Record<string, unknown>;
+  tool_choice: unknown;
+  tools: unknown[];
+  top_logprobs: number;
+  top_p: number | null;
+  truncation: string;
+  user: string | null;
+}
+
+/** What the client asked for, echoed back the way OpenAI does (with OpenAI's defaults). */
+export function echoFromRequest(req: any): ResponseEcho {
+  const text: Record<string, unknown> = { format: req.text?.format ?? { type: "text" }, verbosity: req.text?.verbosity ?? "medium" };
+  return {
+    instructions: req.instructions ?? null,
+    max_output_tokens: req.max_output_tokens ?? null,
+    max_tool_calls: req.max_tool_calls ?? null,
+    metadata: req.metadata ?? {},
+    parallel_tool_calls: req.parallel_tool_calls ?? true,
+    prompt_cache_key: req.prompt_cache_key ?? null,
+    reasoning: { effort: req.reasoning?.effort ?? null, summary: req.reasoning?.summary ?? null },
+    safety_identifier: req.safety_identifier ?? null,
+    store: req.store ?? true,
+    temperature: req.temperature ?? null,
+    text,
+    tool_choice: req.tool_choice ?? "auto",
+    tools: req.tools ?? [],
+    top_logprobs: req.top_logprobs ?? 0,
+    top_p: req.top_p ?? null,
+    truncation: req.truncation ?? "disabled",
+    user: req.user ?? null,
+  };
+}
+
+export interface ResponseState {
+  id: string;
+  createdAt: number;
+  completedAt: number | null;
+  status: "in_progress" | "completed" | "incomplete" | "failed";
+  model: string;
+  output: unknown[];
+  error: { code: string; message: string } | null;
+  incompleteDetails: { reason: string } | null;
+  usage: Usage | null;
+  diagnostics: Diagnostic[];
+  provider: string;
+  upstreamModel: string;
+}
+
+export function responseObject(s: ResponseState, echo: ResponseEcho) {
+  return {
+    id: s.id,
+    object: "response",
+    created_at: s.createdAt,
+    status: s.status,
+    background: false,
+    completed_at: s.completedAt,
+    error: s.error,
+    incomplete_details: s.incompleteDetails,
+    instructions: echo.instructions,
+    max_output_tokens: echo.max_output_tokens,
+    max_tool_calls: echo.max_tool_calls,
+    model: s.model,
+    output: s.output,
+    parallel_tool_calls: echo.parallel_tool_calls,
+    previous_response_id: null,
+    prompt_cache_key: echo.prompt_cache_key,
+    reasoning: echo.reasoning,
+    safety_identifier: echo.safety_identifier,
+    service_tier: "default",
+    store: echo.store,
+    temperature: echo.temperature,
+    text: echo.text,
+    tool_choice: echo.tool_choice,
+    tools: echo.tools,
+    top_logprobs: echo.top_logprobs,
+    top_p: echo.top_p,
+    truncation: echo.truncation,
+    usage: s.usage,
+    user: echo.user,
+    metadata: echo.metadata,
+    // Namespaced GodeX extension: Codex and the openai SDK ignore unknown top-level fields.
+    godex: { provider: s.provider, upstream_model: s.upstreamModel, diagnostics: s.diagnostics },
+  };
+}

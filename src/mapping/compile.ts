@@ -1,0 +1,226 @@
+// Turns a merged mapping document into the functions the interpreter calls.
+// Everything is compiled here, once, at load: paths become property reads, JSONata is parsed.
+import jsonata from "jsonata";
+import type { CanonicalDelta, FinishOutcome, UpstreamFailure, Usage } from "../engine/types.ts";
+import type { EffortTable, MappingDoc, ModelRule, RequestRules } from "./doc.ts";
+import { compileGetter, type Getter } from "./path.ts";
+import { deepMerge } from "./load.ts";
+
+export interface ModelView {
+  request: RequestRules;
+  effortTable: EffortTable | null;
+  images: boolean;
+}
+
+export interface CompiledMapping {
+  name: string;
+  doc: MappingDoc;
+  forModel(model: string): ModelView;
+  /** Appends what one stream chunk contributes to `out`. */
+  readChunk(chunk: any, out: CanonicalDelta[]): void;
+  /** Appends what a whole (non-streamed) completion contributes to `out`. */
+  readResponse(json: any, out: CanonicalDelta[]): void;
+  finish(reason: string): FinishOutcome;
+  /** Classifies an upstream error reply (HTTP error body, or an error inside a 200 body / chunk). */
+  mapError(status: number, body: unknown, retryAfter?: string | null): Promise<UpstreamFailure>;
+  patch: jsonata.Expression | null;
+}
+
+function must(g: Getter | null, what: string): Getter {
+  if (!g) throw new Error(`mapping lacks ${what}`);
+  return g;
+}
+
+function compileUsage(doc: MappingDoc) {
+  const input = must(compileGetter(doc.usage.input_tokens), "usage.input_tokens");
+  const cached = compileGetter(doc.usage.cached_tokens);
+  const output = must(compileGetter(doc.usage.output_tokens), "usage.output_tokens");
+  const reasoning = compileGetter(doc.usage.reasoning_tokens);
+  const total = compileGetter(doc.usage.total_tokens);
+  const int = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? Math.max(0, Math.trunc(v)) : 0);
+  return (u: any): Usage => {
+    const input_tokens = int(input(u));
+    const output_tokens = int(output(u));
+    const t = total?.(u);
+    return {
+      input_tokens,
+      input_tokens_details: { cached_tokens: int(cached?.(u)) },
+      output_tokens,
+      output_tokens_details: { reasoning_tokens: int(reasoning?.(u)) },
+      total_tokens: typeof t === "number" ? int(t) : input_tokens + output_tokens,
+    };
+  };
+}
+
+function pushToolCalls(calls: unknown, out: CanonicalDelta[]) {
+  if (!Array.isArray(calls)) return;
+  for (let i = 0; i < calls.length; i++) {
+    const c = calls[i];
+    if (!c || typeof c !== "object") continue;
+    out.push({
+      kind: "tool_call",
+      // Non-streamed MiMo tool calls carry no index: their position is the index.
+      index: typeof c.index === "number" ? c.index : i,
+      id: c.id,
+      name: c.function?.name,
+      arguments: c.function?.arguments,
+    });
+  }
+}
+
+export function compileMapping(doc: MappingDoc): CompiledMapping {
+  const s = doc.stream;
+  const sText = must(compileGetter(s.text), "stream.text");
+  const sReasoning = compileGetter(s.reasoning);
+  const sTools = compileGetter(s.tool_calls);
+  const sFinish = must(compileGetter(s.finish_reason), "stream.finish_reason");
+  const sUsage = compileGetter(s.usage);
+  const sError = compileGetter(s.error);
+  const r = doc.response;
+  const rText = must(compileGetter(r.text), "response.text");
+  const rReasoning = compileGetter(r.reasoning);
+  const rTools = compileGetter(r.tool_calls);
+  const rFinish = must(compileGetter(r.finish_reason), "response.finish_reason");
+  const rUsage = compileGetter(r.usage);
+  const readUsage = compileUsage(doc);
+
+  const errMessage = compileGetter(doc.errors.message);
+  const errCode = compileGetter(doc.errors.code);
+  const errType = compileGetter(doc.errors.type);
+  const errParam = compileGetter(doc.errors.param);
+  const rules = doc.errors.rules.map((rule) => ({ rule, expr: jsonata(rule.when) }));
+  const inBody = doc.errors.in_body
+    ? { code: must(compileGetter(doc.errors.in_body.status_code), "errors.in_body.status_code"), ok: doc.errors.in_body.ok }
+    : null;
+  const patch = doc.request.patch ? jsonata(doc.request.patch) : null;
+
+  const views = new Map<string, ModelView>();
+  function forModel(model: string): ModelView {
+    let v = views.get(model);
+    if (v) return v;
+    const rule: ModelRule = doc.models?.[model] ?? doc.models?.["*"] ?? {};
+    const request = (rule.request ? deepMerge(doc.request, rule.request) : doc.request) as RequestRules;
+    const tableName = rule.effort_table;
+    const effortTable = tableName ? (doc.reasoning.effort_tables?.[tableName] ?? null) : null;
+    if (tableName && !effortTable) throw new Error(`${doc.name}: model ${model} names unknown effort table ${tableName}`);
+    v = { request, effortTable, images: rule.images ?? request.images };
+    views.set(model, v);
+    return v;
+  }
+
+  /** True when the body reports an error although the HTTP status was 200. */
+  function hasBodyError(json: any): boolean {
+    const e = sError?.(json);
+    if (e && typeof e === "object") return true;
+    if (!inBody) return false;
+    const code = inBody.code(json);
+    return code != null && !inBody.ok.includes(code);
+  }
+
+  function errorFields(json: any) {
+    return {
+      message: errMessage?.(json),
+      code: errCode?.(json),
+      type: errType?.(json),
+      param: errParam?.(json),
+    };
+  }
+
+  return {
+    name: doc.name,
+    doc,
+    forModel,
+    readChunk(chunk, out) {
+      if (hasBodyError(chunk)) {
+        out.push({ kind: "error", status: 200, body: chunk });
+        return;
+      }
+      const reasoning = sReasoning?.(chunk);
+      if (typeof reasoning === "string" && reasoning !== "") out.push({ kind: "reasoning", text: reasoning });
+      const text = sText(chunk);
+      if (typeof text === "string" && text !== "") out.push({ kind: "text", text });
+      if (sTools) pushToolCalls(sTools(chunk), out);
+      const usage = sUsage?.(chunk);
+      if (usage && typeof usage === "object") out.push({ kind: "usage", usage: readUsage(usage) });
+      const finish = sFinish(chunk);
+      if (typeof finish === "string" && finish !== "") out.push({ kind: "finish", reason: finish });
+    },
+    readResponse(json, out) {
+      if (hasBodyError(json)) {
+        out.push({ kind: "error", status: 200, body: json });
+        return;
+      }
+      const reasoning = rReasoning?.(json);
+      if (typeof reasoning === "string" && reasoning !== "") out.push({ kind: "reasoning", text: reasoning });
+      const text = rText(json);
+      if (typeof text === "string" && text !== "") out.push({ kind: "text", text });
+      if (rTools) pushToolCalls(rTools(json), out);
+      const usage = rUsage?.(json);
+      if (usage && typeof usage === "object") out.push({ kind: "usage", usage: readUsage(usage) });
+      const finish = rFinish(json);
+      out.push({ kind: "finish", reason: typeof finish === "string" && finish ? finish : "stop" });
+    },
+    finish(reason) {
+      const rule = doc.finish_reasons[reason];
+      if (!rule) {
+        return { status: "completed", message: `unknown finish reason '${reason}' treated as completed` };
+      }
+      return { status: rule.status, reason: rule.reason, code: rule.code, message: rule.message };
+    },
+    async mapError(status, body, retryAfter) {
+      let json: any = typeof body === "object" ? body : null;
+      const bodyText = typeof body === "string" ? body : JSON.stringify(body ?? "");
+      if (json === null) {
+        try {
+          json = JSON.parse(bodyText);
+        } catch {
+          /* not JSON: the text itself is the message */
+        }
+      }
+      const fields = json ? errorFields(json) : { message: undefined, code: undefined, type: undefined, param: undefined };
+      const message = typeof fields.message === "string" && fields.message ? fields.message : bodyText.slice(0, 500) || `HTTP ${status}`;
+      const ctx = { status, code: fields.code == null ? null : String(fields.code), type: fields.type ?? null, message, param: fields.param ?? null };
+      let failure: UpstreamFailure | null = null;
+      for (const { rule, expr } of rules) {
+        if (await expr.evaluate(ctx)) {
+          failure = {
+            httpStatus: rule.http,
+            type: rule.type,
+            code: rule.code,
+            message: (rule.message_prefix ?? "") + message,
+            param: typeof ctx.param === "string" ? ctx.param : null,
+            retryable: rule.retryable ?? false,
+          };
+          break;
+        }
+      }
+      failure ??= { ...statusFailure(status, doc), message: (statusRule(status, doc)?.message_prefix ?? "") + message };
+      const ra = parseRetryAfter(retryAfter);
+      if (ra != null) failure.retryAfterMs = ra;
+      return failure;
+    },
+    patch,
+  };
+}
+
+function statusRule(status: number, doc: MappingDoc) {
+  const table = doc.errors.status;
+  return table[String(status)] ?? table[`${String(status)[0]}xx`];
+}
+
+function statusFailure(status: number, doc: MappingDoc): UpstreamFailure {
+  const rule = statusRule(status, doc);
+  if (!rule) {
+    return { httpStatus: 502, type: "server_error", code: "server_error", message: `HTTP ${status}`, param: null, retryable: status >= 500 };
+  }
+  return { httpStatus: rule.http, type: rule.type, code: rule.code, message: `HTTP ${status}`, param: null, retryable: rule.retryable ?? false };
+}
+
+/** Retry-After in seconds or as an HTTP date, to milliseconds. */
+export function parseRetryAfter(v: string | null | undefined): number | null {
+  if (!v) return null;
+  const secs = Number(v);
+  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
+  const at = Date.parse(v);
+  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : null;
+}

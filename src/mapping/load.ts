@@ -1,0 +1,48 @@
+// Reads a mapping file, resolves its `extends` chain and deep-merges it into one document.
+import { readFileSync, existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parse } from "yaml";
+import type { MappingDoc } from "./doc.ts";
+
+export const DEFAULT_MAPPINGS_DIR = resolve(import.meta.dirname, "../../mappings");
+
+export class MappingError extends Error {}
+
+/** Objects merge key by key; arrays and scalars from `over` replace those of `base`. */
+export function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v);
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+export function mappingFile(name: string, dir = DEFAULT_MAPPINGS_DIR): string {
+  return join(dir, `${name}.yaml`);
+}
+
+/** Raw document of one file, without resolving `extends`. */
+export function readMappingFile(file: string): Record<string, unknown> {
+  if (!existsSync(file)) throw new MappingError(`mapping file not found: ${file}`);
+  const doc = parse(readFileSync(file, "utf8"));
+  if (!isPlainObject(doc)) throw new MappingError(`${file}: a mapping file must be a YAML mapping`);
+  return doc;
+}
+
+/** The merged document for `name` (its own file over everything it extends). */
+export function resolveMapping(name: string, dir = DEFAULT_MAPPINGS_DIR, seen: string[] = []): Record<string, unknown> {
+  if (seen.includes(name)) throw new MappingError(`extends cycle: ${[...seen, name].join(" -> ")}`);
+  const own = readMappingFile(mappingFile(name, dir));
+  const parent = typeof own.extends === "string" ? resolveMapping(own.extends, dir, [...seen, name]) : {};
+  const merged = deepMerge(parent, own) as Record<string, unknown>;
+  // `abstract` describes a file, it is not inherited.
+  merged.abstract = own.abstract === true;
+  return merged;
+}
+
+export function loadMappingDoc(name: string, dir = DEFAULT_MAPPINGS_DIR): MappingDoc {
+  return resolveMapping(name, dir) as unknown as MappingDoc;
+}

@@ -1,0 +1,201 @@
+// Provider-neutral "model": decides a deterministic reply from a normalized chat request.
+// Dialects translate their wire format into BrainInput and render BrainReply back out.
+
+export interface BrainToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+export interface BrainMessage {
+  role: string;
+  /** Text content flattened to one string. */
+  content: string;
+  toolCalls: BrainToolCall[];
+  toolCallId?: string;
+}
+
+export interface BrainTool {
+  name: string;
+  /** JSON Schema of the function parameters, if any. */
+  parameters?: Record<string, unknown>;
+}
+
+export interface BrainInput {
+  messages: BrainMessage[];
+  tools: BrainTool[];
+  thinking: boolean;
+  /** Output budget (reasoning included); the reply is cut with finish `length` past it. */
+  maxTokens?: number;
+}
+
+export interface BrainReply {
+  reasoning?: string;
+  content: string;
+  toolCalls: { name: string; arguments: string }[];
+  finish: "stop" | "tool_calls" | "length";
+}
+
+/** Magic strings a user message can carry to steer the mock. */
+export const MAGIC = {
+  /** `GODEX_MOCK_ERROR=429` → the dialect answers that HTTP status with its real error body. */
+  error: "GODEX_MOCK_ERROR",
+  /** Two tool calls in one turn. */
+  parallel: "GODEX_MOCK_PARALLEL",
+  /** Partial text with finish `length`. */
+  length: "GODEX_MOCK_LENGTH",
+} as const;
+
+const COMMAND_TOOLS = ["exec_command", "shell_command", "shell"];
+
+/** Python-style JSON (`{"a": 1, "b": [2, 3]}`), the spacing real upstream models emit. */
+export function spacedJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(spacedJson).join(", ")}]`;
+  if (v && typeof v === "object")
+    return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${spacedJson(x)}`).join(", ")}}`;
+  return JSON.stringify(v) ?? "null";
+}
+
+export function lastUserText(input: BrainInput): string {
+  for (let i = input.messages.length - 1; i >= 0; i--) {
+    if (input.messages[i]!.role === "user") return input.messages[i]!.content;
+  }
+  return "";
+}
+
+/** HTTP status requested with `GODEX_MOCK_ERROR=<status>` in the last user message. */
+export function requestedErrorStatus(input: BrainInput): number | undefined {
+  const m = new RegExp(`${MAGIC.error}=(\\d{3})`).exec(lastUserText(input));
+  return m ? Number(m[1]) : undefined;
+}
+
+function stripQuotes(s: string): string {
+  return s.trim().replace(/^(["'`])(.*)\1$/s, "$2");
+}
+
+function findTool(input: BrainInput, names: string[]): BrainTool | undefined {
+  for (const n of names) {
+    const t = input.tools.find((x) => x.name === n);
+    if (t) return t;
+  }
+  return undefined;
+}
+
+function commandArgs(tool: string, cmd: string): string {
+  if (tool === "exec_command") return spacedJson({ cmd });
+  if (tool === "shell_command") return spacedJson({ command: cmd });
+  return spacedJson({ command: ["bash", "-lc", cmd] });
+}
+
+/** Placeholder arguments that satisfy the tool's required properties. */
+function sampleArgs(tool: BrainTool): string {
+  const props = (tool.parameters?.properties ?? {}) as Record<string, { type?: string }>;
+  const required = Array.isArray(tool.parameters?.required) ? (tool.parameters!.required as string[]) : [];
+  const sample: Record<string, unknown> = {};
+  const byType: Record<string, unknown> = { string: "mock", number: 1, integer: 1, boolean: false, array: [], object: {} };
+  for (const key of required) sample[key] = byType[props[key]?.type ?? "string"] ?? "mock";
+  return spacedJson(sample);
+}
+
+function extractCommand(text: string): string | undefined {
+  const tick = /`([^`]+)`/.exec(text);
+  if (tick) return tick[1]!.trim();
+  const run = /\brun\s+(.+)$/im.exec(text);
+  return run ? stripQuotes(run[1]!) : undefined;
+}
+
+function answerToolResult(input: BrainInput, last: BrainMessage): BrainReply {
+  const call = input.messages.flatMap((m) => m.toolCalls).find((c) => c.id === last.toolCallId);
+  const reasoning = "The tool finished. I will report its output to the user.";
+  if (call?.name === "apply_patch") return { reasoning, content: "Done. The patch was applied.", toolCalls: [], finish: "stop" };
+  const lines = last.content.split("\n").map((l) => l.trim()).filter(Boolean);
+  const tail = lines.at(-1);
+  const content = tail ? `Done. The command printed: ${tail}` : "Done. The command printed nothing.";
+  return { reasoning, content, toolCalls: [], finish: "stop" };
+}
+
+function decideRaw(input: BrainInput): BrainReply {
+  const last = input.messages.at(-1);
+  if (last?.role === "tool") return answerToolResult(input, last);
+  const text = lastUserText(input);
+
+  if (text.includes(MAGIC.length)) {
+    return {
+      reasoning: "The user asked for a long answer. I will write until the limit.",
+      content: "Here is the beginning of a long answer that stops in the middle of a sen",
+      toolCalls: [],
+      finish: "length",
+    };
+  }
+
+  const cmdTool = findTool(input, COMMAND_TOOLS);
+  if (text.includes(MAGIC.parallel) && input.tools.length > 0) {
+    const calls = cmdTool
+      ? ["echo one", "echo two"].map((c) => ({ name: cmdTool.name, arguments: commandArgs(cmdTool.name, c) }))
+      : [0, 1].map(() => ({ name: input.tools[0]!.name, arguments: sampleArgs(input.tools[0]!) }));
+    return { reasoning: "The user wants two tool calls at once. I will make them in parallel.", content: "", toolCalls: calls, finish: "tool_calls" };
+  }
+
+  // Before the command rule: backticked file content must not be mistaken for a command.
+  const file = /create (?:a )?file (\S+) (?:with|containing) (.+)/i.exec(text);
+  const patchTool = findTool(input, ["apply_patch"]);
+  if (file && patchTool) {
+    const path = stripQuotes(file[1]!);
+    const body = stripQuotes(file[2]!);
+    const patch = `*** Begin Patch\n*** Add File: ${path}\n+${body}\n*** End Patch\n`;
+    return {
+      reasoning: `The user wants a file ${path} containing ${body}. I will call apply_patch.`,
+      content: "",
+      toolCalls: [{ name: "apply_patch", arguments: spacedJson({ input: patch }) }],
+      finish: "tool_calls",
+    };
+  }
+
+  const cmd = extractCommand(text);
+  if (cmd && cmdTool) {
+    return {
+      reasoning: `The user wants me to run ${cmd}. I will call ${cmdTool.name}.`,
+      content: "",
+      toolCalls: [{ name: cmdTool.name, arguments: commandArgs(cmdTool.name, cmd) }],
+      finish: "tool_calls",
+    };
+  }
+
+  const said = text.slice(0, 200);
+  return { reasoning: `The user said "${said.slice(0, 60)}". I will answer directly.`, content: `You said: ${said}`, toolCalls: [], finish: "stop" };
+}
+
+/** Cuts reasoning, then text, then tool arguments once the character budget (4 per token) is spent. */
+function fitBudget(reply: BrainReply, maxTokens: number): BrainReply {
+  let budget = maxTokens * 4;
+  let cut = false;
+  const take = (s: string): string => {
+    if (s.length <= budget) {
+      budget -= s.length;
+      return s;
+    }
+    cut = true;
+    const kept = s.slice(0, Math.max(0, budget));
+    budget = 0;
+    return kept;
+  };
+  const reasoning = reply.reasoning === undefined ? undefined : take(reply.reasoning);
+  const content = take(reply.content);
+  const toolCalls: BrainReply["toolCalls"] = [];
+  for (const c of reply.toolCalls) {
+    if (budget <= 0) {
+      cut = true;
+      break;
+    }
+    toolCalls.push({ name: c.name, arguments: take(c.arguments) }); // may leave truncated JSON, as real models do
+  }
+  return cut ? { reasoning, content, toolCalls, finish: "length" } : reply;
+}
+
+/** The reply for this request; reasoning only when thinking is on. */
+export function decide(input: BrainInput): BrainReply {
+  let reply = decideRaw(input);
+  if (!input.thinking) reply = { ...reply, reasoning: undefined };
+  if (input.maxTokens !== undefined) reply = fitBudget(reply, input.maxTokens);
+  return reply;
+}

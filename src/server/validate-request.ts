@@ -1,0 +1,593 @@
+// Validates the body of POST /v1/responses against schemas/responses-request.schema.json and turns
+// the first violation into an OpenAI-shaped 400 (`invalid_request_error`, with an OpenAI-style
+// `param` such as `input[3].content[0].text`).
+//
+// The validator is compiled once at module load. The schema dispatches items, parts, tools,
+// tool_choice and text.format on `type` with ajv's `discriminator` keyword, so the first error ajv
+// reports already belongs to the branch the object claims to be: no oneOf noise to sort through.
+
+import { readFileSync } from "node:fs";
+import { Ajv, type ErrorObject } from "ajv";
+import { ClientError } from "../engine/types.ts";
+
+// ---------------------------------------------------------------------------------------------
+// Types (hand-written to match the schema; to be replaced by codegen output later).
+// Objects below the top level are open: extra keys are allowed and typed `unknown`.
+// ---------------------------------------------------------------------------------------------
+
+export type ReasoningEffort = "none" | "minimal" | "low" | "medium" | "high" | "xhigh";
+export type ReasoningSummaryMode = "auto" | "concise" | "detailed";
+export type MessageRole = "user" | "assistant" | "system" | "developer";
+
+// --- content parts (message.content, function_call_output.output, custom_tool_call_output.output)
+
+export interface InputTextPart {
+  type: "input_text";
+  text: string;
+  [key: string]: unknown;
+}
+export interface OutputTextPart {
+  type: "output_text";
+  text: string;
+  annotations?: unknown[] | null;
+  logprobs?: unknown[] | null;
+  [key: string]: unknown;
+}
+export interface InputImagePart {
+  type: "input_image";
+  image_url?: string | null;
+  file_id?: string | null;
+  /** auto | low | high, and Codex's `original`; not restricted. */
+  detail?: string | null;
+  [key: string]: unknown;
+}
+export interface InputFilePart {
+  type: "input_file";
+  file_id?: string | null;
+  file_data?: string | null;
+  file_url?: string | null;
+  filename?: string | null;
+  [key: string]: unknown;
+}
+export interface RefusalPart {
+  type: "refusal";
+  refusal: string;
+  [key: string]: unknown;
+}
+/** Reasoning-style text parts occasionally found in message content. */
+export interface OtherTextPart {
+  type: "summary_text" | "reasoning_text";
+  text: string;
+  [key: string]: unknown;
+}
+export type ContentPart =
+  | InputTextPart
+  | OutputTextPart
+  | InputImagePart
+  | InputFilePart
+  | RefusalPart
+  | OtherTextPart;
+
+/** Entries of reasoning `summary` (`summary_text`) and `content` (`reasoning_text` / `text`). */
+export interface ReasoningTextPart {
+  type: string;
+  text: string;
+  [key: string]: unknown;
+}
+
+// --- input items
+
+/** `type` is optional: the SDK's EasyInputMessage `{role, content}` has none. */
+export interface MessageItem {
+  type?: "message";
+  role: MessageRole;
+  content: string | ContentPart[];
+  id?: string | null;
+  status?: string | null;
+  /** Codex: `commentary` | `final_answer`. */
+  phase?: string | null;
+  end_turn?: boolean | null;
+  [key: string]: unknown;
+}
+export interface ReasoningItem {
+  type: "reasoning";
+  id?: string | null;
+  summary: ReasoningTextPart[];
+  content?: ReasoningTextPart[] | null;
+  encrypted_content?: string | null;
+  status?: string | null;
+  [key: string]: unknown;
+}
+export interface FunctionCallItem {
+  type: "function_call";
+  call_id: string;
+  name: string;
+  /** JSON text. */
+  arguments: string;
+  /** MCP tools: `mcp__<server>__`. */
+  namespace?: string | null;
+  id?: string | null;
+  status?: string | null;
+  /** Echoed by the openai SDK helpers (`null`). */
+  parsed_arguments?: unknown;
+  [key: string]: unknown;
+}
+export interface FunctionCallOutputItem {
+  type: "function_call_output";
+  call_id: string;
+  output: string | ContentPart[];
+  id?: string | null;
+  status?: string | null;
+  [key: string]: unknown;
+}
+export interface CustomToolCallItem {
+  type: "custom_tool_call";
+  call_id: string;
+  name: string;
+  /** Raw freeform input (e.g. an apply_patch patch). */
+  input: string;
+  namespace?: string | null;
+  id?: string | null;
+  status?: string | null;
+  [key: string]: unknown;
+}
+export interface CustomToolCallOutputItem {
+  type: "custom_tool_call_output";
+  call_id: string;
+  output: string | ContentPart[];
+  name?: string | null;
+  id?: string | null;
+  status?: string | null;
+  [key: string]: unknown;
+}
+/** `type` may be absent or null (SDK ItemReference). */
+export interface ItemReferenceItem {
+  type?: "item_reference" | null;
+  id: string;
+  [key: string]: unknown;
+}
+
+/** Item types accepted with a loose shape; GodeX drops them with a diagnostic. Mirrors `definitions.OtherItem` in the schema. */
+export const OTHER_ITEM_TYPES = [
+  "local_shell_call",
+  "local_shell_call_output",
+  "web_search_call",
+  "tool_search_call",
+  "tool_search_output",
+  "image_generation_call",
+  "compaction",
+  "compaction_trigger",
+  "agent_message",
+  "additional_tools",
+  "ghost_snapshot",
+  "file_search_call",
+  "computer_call",
+  "computer_call_output",
+  "mcp_call",
+  "mcp_list_tools",
+  "mcp_approval_request",
+  "mcp_approval_response",
+  "code_interpreter_call",
+  "shell_call",
+  "shell_call_output",
+  "apply_patch_call",
+  "apply_patch_call_output",
+  "program",
+  "program_output",
+] as const;
+export type OtherItemType = (typeof OTHER_ITEM_TYPES)[number];
+export interface OtherItem {
+  type: OtherItemType;
+  [key: string]: unknown;
+}
+
+export type InputItem =
+  | MessageItem
+  | ReasoningItem
+  | FunctionCallItem
+  | FunctionCallOutputItem
+  | CustomToolCallItem
+  | CustomToolCallOutputItem
+  | ItemReferenceItem
+  | OtherItem;
+
+export type InputItemType =
+  | "message"
+  | "reasoning"
+  | "function_call"
+  | "function_call_output"
+  | "custom_tool_call"
+  | "custom_tool_call_output"
+  | "item_reference"
+  | OtherItemType;
+
+/** The effective type of a validated item: a typeless item with `role` is a message, a typeless item with `id` an item_reference. */
+export function inputItemType(item: InputItem): InputItemType {
+  if (typeof item.type === "string") return item.type;
+  return "role" in item ? "message" : "item_reference";
+}
+
+// --- tools
+
+export interface FunctionTool {
+  type: "function";
+  name: string;
+  description?: string | null;
+  /** JSON Schema of the arguments. */
+  parameters?: Record<string, unknown> | null;
+  strict?: boolean | null;
+  defer_loading?: boolean | null;
+  [key: string]: unknown;
+}
+export interface CustomTool {
+  type: "custom";
+  name: string;
+  description?: string | null;
+  /** `{type:"text"}` or `{type:"grammar", syntax:"lark"|"regex", definition}`; not checked further. */
+  format?: Record<string, unknown> | null;
+  defer_loading?: boolean | null;
+  [key: string]: unknown;
+}
+export interface NamespaceTool {
+  type: "namespace";
+  /** e.g. `mcp__github__`, `multi_agent_v1`. */
+  name: string;
+  description?: string | null;
+  tools: Array<FunctionTool | CustomTool>;
+  [key: string]: unknown;
+}
+
+/** Tool types accepted with a loose shape; GodeX drops them with a diagnostic. Mirrors `definitions.HostedTool` in the schema. */
+export const HOSTED_TOOL_TYPES = [
+  "web_search",
+  "web_search_2025_08_26",
+  "web_search_preview",
+  "web_search_preview_2025_03_11",
+  "tool_search",
+  "local_shell",
+  "shell",
+  "apply_patch",
+  "image_generation",
+  "file_search",
+  "computer",
+  "computer_use_preview",
+  "code_interpreter",
+  "mcp",
+  "programmatic_tool_calling",
+] as const;
+export type HostedToolType = (typeof HOSTED_TOOL_TYPES)[number];
+export interface HostedTool {
+  type: HostedToolType;
+  [key: string]: unknown;
+}
+
+export type ToolSpec = FunctionTool | CustomTool | NamespaceTool | HostedTool;
+
+// --- tool_choice
+
+/** Mirrors `definitions.ToolChoiceHosted` in the schema. */
+export const HOSTED_TOOL_CHOICE_TYPES = [
+  "web_search",
+  "web_search_2025_08_26",
+  "web_search_preview",
+  "web_search_preview_2025_03_11",
+  "tool_search",
+  "local_shell",
+  "shell",
+  "apply_patch",
+  "image_generation",
+  "file_search",
+  "computer",
+  "computer_use",
+  "computer_use_preview",
+  "code_interpreter",
+  "mcp",
+  "programmatic_tool_calling",
+] as const;
+export type HostedToolChoiceType = (typeof HOSTED_TOOL_CHOICE_TYPES)[number];
+
+export type ToolChoiceMode = "none" | "auto" | "required";
+export interface ToolChoiceFunction {
+  type: "function";
+  name: string;
+  [key: string]: unknown;
+}
+export interface ToolChoiceCustom {
+  type: "custom";
+  name: string;
+  [key: string]: unknown;
+}
+export interface ToolChoiceAllowedTools {
+  type: "allowed_tools";
+  mode: "auto" | "required";
+  tools: Array<Record<string, unknown>>;
+  [key: string]: unknown;
+}
+export interface ToolChoiceHosted {
+  type: HostedToolChoiceType;
+  [key: string]: unknown;
+}
+export type ToolChoice =
+  | ToolChoiceMode
+  | ToolChoiceFunction
+  | ToolChoiceCustom
+  | ToolChoiceAllowedTools
+  | ToolChoiceHosted;
+
+// --- reasoning / text
+
+export interface ReasoningConfig {
+  effort?: ReasoningEffort | null;
+  summary?: ReasoningSummaryMode | null;
+  /** Deprecated alias of `summary`. */
+  generate_summary?: ReasoningSummaryMode | null;
+  [key: string]: unknown;
+}
+
+export interface TextFormatText {
+  type: "text";
+  [key: string]: unknown;
+}
+export interface TextFormatJsonObject {
+  type: "json_object";
+  [key: string]: unknown;
+}
+export interface TextFormatJsonSchema {
+  type: "json_schema";
+  name: string;
+  schema: Record<string, unknown>;
+  strict?: boolean | null;
+  description?: string | null;
+  [key: string]: unknown;
+}
+export type TextFormat = TextFormatText | TextFormatJsonObject | TextFormatJsonSchema;
+
+export interface TextConfig {
+  format?: TextFormat;
+  verbosity?: "low" | "medium" | "high" | null;
+  [key: string]: unknown;
+}
+
+// --- the request
+
+/** Body of POST /v1/responses. Other top-level keys pass validation and are reported as ignored by the translator. */
+export interface ResponsesRequest {
+  model: string;
+  input: string | InputItem[];
+  instructions?: string | null;
+  stream?: boolean | null;
+  tools?: ToolSpec[];
+  tool_choice?: ToolChoice | null;
+  parallel_tool_calls?: boolean | null;
+  reasoning?: ReasoningConfig | null;
+  /** Integer ≥ 1. */
+  max_output_tokens?: number | null;
+  /** 0..2 */
+  temperature?: number | null;
+  /** 0..1 */
+  top_p?: number | null;
+  text?: TextConfig | null;
+  include?: string[] | null;
+  user?: string;
+  safety_identifier?: string | null;
+  metadata?: Record<string, string> | null;
+  store?: boolean | null;
+  prompt_cache_key?: string | null;
+  /** Codex: installation/session/turn ids and the turn-metadata object. */
+  client_metadata?: Record<string, unknown>;
+  service_tier?: string | null;
+  truncation?: "auto" | "disabled" | null;
+  max_tool_calls?: number | null;
+  top_logprobs?: number | null;
+  stream_options?: Record<string, unknown> | null;
+  background?: boolean | null;
+  previous_response_id?: string | null;
+  conversation?: string | Record<string, unknown> | null;
+  prompt?: Record<string, unknown> | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema and compiled validator
+// ---------------------------------------------------------------------------------------------
+
+type JsonSchema = Record<string, any>;
+
+/** The request schema as loaded from schemas/responses-request.schema.json. */
+export const responsesRequestSchema: JsonSchema = JSON.parse(
+  readFileSync(new URL("../../schemas/responses-request.schema.json", import.meta.url), "utf8"),
+);
+
+/** Top-level fields GodeX accepts (the schema's `properties`), in schema order. */
+export const RESPONSES_REQUEST_FIELDS: readonly string[] = Object.freeze(
+  Object.keys(responsesRequestSchema.properties),
+);
+
+const ajv = new Ajv({
+  allErrors: false,
+  discriminator: true,
+  allowUnionTypes: true,
+  verbose: true, // errors carry `data` and `parentSchema` (only built on the failure path)
+  strict: true,
+  strictRequired: false, // `required` inside if/then/discriminator branches names properties defined elsewhere
+});
+const validate = ajv.compile(responsesRequestSchema);
+
+/**
+ * Checks a parsed JSON body. Returns it typed on success; throws `ClientError(400,
+ * "invalid_request_error", code, message, param)` describing the first violation otherwise.
+ */
+export function validateResponsesRequest(body: unknown): ResponsesRequest {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    throw new ClientError(
+      400,
+      "invalid_request_error",
+      "invalid_type",
+      `Invalid request body: expected a JSON object, but got ${describe(body)} instead.`,
+      null,
+    );
+  }
+  if (validate(body)) return body as ResponsesRequest;
+  throw toClientError(pickError(validate.errors ?? []), body);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Error translation
+// ---------------------------------------------------------------------------------------------
+
+const WRAPPER_KEYWORDS = new Set(["if", "oneOf", "anyOf", "allOf", "not", "then", "else"]);
+
+/** The innermost, most specific error: ajv lists inner errors before the wrappers (if, discriminator) that failed because of them. */
+function pickError(errors: ErrorObject[]): ErrorObject | undefined {
+  for (const e of errors) {
+    if (WRAPPER_KEYWORDS.has(e.keyword)) continue;
+    if (e.keyword === "discriminator" && !e.params?.error) continue;
+    return e;
+  }
+  return errors[0];
+}
+
+function toClientError(err: ErrorObject | undefined, body: unknown): ClientError {
+  const fail = (code: string, message: string, param: string | null) =>
+    new ClientError(400, "invalid_request_error", code, message, param);
+  if (!err) return fail("invalid_value", "Invalid request body.", null);
+
+  const here = pointerToParam(err.instancePath, body);
+  const child = (key: string) => (here ? `${here}.${key}` : key);
+
+  switch (err.keyword) {
+    case "required": {
+      const param = child(String(err.params.missingProperty));
+      return fail("missing_required_parameter", `Missing required parameter: '${param}'.`, param);
+    }
+    case "additionalProperties": {
+      const param = child(String(err.params.additionalProperty));
+      return fail("unknown_parameter", `Unknown parameter: '${param}'.`, param);
+    }
+    case "type": {
+      const expected = listTypes(err.params.type);
+      return fail(
+        "invalid_type",
+        `Invalid type for '${here}': expected ${expected}, but got ${describe(err.data)} instead.`,
+        here || null,
+      );
+    }
+    case "enum":
+    case "const": {
+      const allowed: unknown[] =
+        err.keyword === "enum" ? (err.params.allowedValues as unknown[]) : [err.params.allowedValue];
+      const stringsOnly = allowed.every((v) => v === null || typeof v === "string");
+      if (stringsOnly && err.data !== null && typeof err.data !== "string") {
+        const expected = allowed.includes(null) ? "a string or null" : "a string";
+        return fail(
+          "invalid_type",
+          `Invalid type for '${here}': expected ${expected}, but got ${describe(err.data)} instead.`,
+          here || null,
+        );
+      }
+      return fail("invalid_value", invalidValueMessage(here, allowed), here || null);
+    }
+    case "discriminator": {
+      const tagName = String(err.params.tagName ?? "type");
+      const param = child(tagName);
+      if (err.params.error === "tag") {
+        const tag = (err.data as Record<string, unknown> | null)?.[tagName];
+        if (tag === undefined) {
+          return fail("missing_required_parameter", `Missing required parameter: '${param}'.`, param);
+        }
+        return fail(
+          "invalid_type",
+          `Invalid type for '${param}': expected a string, but got ${describe(tag)} instead.`,
+          param,
+        );
+      }
+      return fail("invalid_value", invalidValueMessage(param, tagValues(err.parentSchema)), param);
+    }
+    case "minimum":
+    case "maximum":
+    case "exclusiveMinimum":
+    case "exclusiveMaximum": {
+      const below = err.keyword === "minimum" || err.keyword === "exclusiveMinimum";
+      const declared: unknown = (err.parentSchema as JsonSchema | undefined)?.type;
+      const integerOnly = declared === "integer" || (Array.isArray(declared) && declared.includes("integer"));
+      const kind = integerOnly ? "integer" : "decimal";
+      return fail(
+        "invalid_value",
+        `Invalid '${here}': ${kind} ${below ? "below minimum" : "above maximum"} value. ` +
+          `Expected a value ${err.params.comparison} ${err.params.limit}, but got ${String(err.data)} instead.`,
+        here || null,
+      );
+    }
+    case "minLength":
+      return fail(
+        "invalid_value",
+        `Invalid '${here}': string too short. Expected a string with minimum length ${err.params.limit}, but got a string with length ${
+          typeof err.data === "string" ? err.data.length : 0
+        } instead.`,
+        here || null,
+      );
+    default:
+      return fail("invalid_value", `Invalid value for '${here}': ${err.message ?? "invalid"}.`, here || null);
+  }
+}
+
+function invalidValueMessage(param: string, allowed: unknown[]): string {
+  const shown = allowed.filter((v) => v !== null).map(String);
+  return `Invalid value for '${param}': expected one of ${shown.join(", ")}.`;
+}
+
+/** Tag values of a discriminated `oneOf` (resolving local `$ref`s), for the error message. */
+function tagValues(parentSchema: unknown): string[] {
+  const out: string[] = [];
+  const branches: JsonSchema[] = (parentSchema as JsonSchema | undefined)?.oneOf ?? [];
+  for (let branch of branches) {
+    const ref: unknown = branch.$ref;
+    if (typeof ref === "string" && ref.startsWith("#/definitions/")) {
+      branch = responsesRequestSchema.definitions[ref.slice("#/definitions/".length)] ?? {};
+    }
+    const tag = branch.properties?.type;
+    if (tag?.const !== undefined) out.push(String(tag.const));
+    else if (Array.isArray(tag?.enum)) for (const v of tag.enum) if (v !== null) out.push(String(v));
+  }
+  return out;
+}
+
+/** `/input/3/content/0/text` → `input[3].content[0].text`, using the data to tell array indexes from keys. */
+function pointerToParam(pointer: string, root: unknown): string {
+  if (!pointer) return "";
+  let out = "";
+  let node: any = root;
+  for (const raw of pointer.slice(1).split("/")) {
+    const key = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+    if (Array.isArray(node)) out += `[${key}]`;
+    else out += out ? `.${key}` : key;
+    node = node?.[key];
+  }
+  return out;
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  string: "a string",
+  array: "an array",
+  object: "an object",
+  boolean: "a boolean",
+  integer: "an integer",
+  number: "a number",
+  null: "null",
+};
+
+function listTypes(type: unknown): string {
+  const types = (Array.isArray(type) ? type : String(type).split(",")).map(String);
+  const names = types.map((t) => TYPE_NAMES[t] ?? t);
+  if (names.length <= 1) return names[0] ?? "a valid value";
+  return `${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}`;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "nothing";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "number") return Number.isInteger(value) ? "an integer" : "a decimal";
+  if (typeof value === "string") return "a string";
+  if (typeof value === "boolean") return "a boolean";
+  return "an object";
+}
