@@ -26,7 +26,7 @@ export function loadConfig(file: string, env: Env = process.env): LoadedConfig {
     throw new ConfigError([{ file, line: 1, col: 1, path: "", message: `cannot read config file (${code})` }]);
   }
   const parsed = parseYamlWithLocations(text, file);
-  if (parsed.errors.length > 0) throw new ConfigError(parsed.errors.map((e) => ({ ...e, path: "" })));
+  if (parsed.errors.length > 0) throw new ConfigError(syntaxProblems(parsed.errors, text));
   const config = build(parsed.value, env, file, parsed.locate, dirname(resolve(file)));
   config.warnings.unshift(...parsed.warnings);
   return config;
@@ -210,6 +210,21 @@ function build(input: unknown, env: Env, file: string, locate: Locate, baseDir: 
   };
 }
 
+/** One YAML mistake often cascades into several errors: keep the first per line, plus a hint. */
+function syntaxProblems(errors: SourceProblem[], text: string): ConfigProblem[] {
+  const lines = text.split(/\r?\n/);
+  const seen = new Set<number>();
+  const kept: ConfigProblem[] = [];
+  for (const error of errors) {
+    if (seen.has(error.line)) continue;
+    seen.add(error.line);
+    // `{ api_key: ${KEY} }`: inside { } or [ ], an unquoted ${…} is YAML syntax, not text.
+    const hint = kept.length === 0 && /[{[][^"']*\$\{/.test(lines[error.line - 1] ?? "") ? ' (inside { } or [ ], quote it: "${VAR}")' : "";
+    kept.push({ ...error, path: "", message: error.message + hint });
+  }
+  return kept;
+}
+
 /** api_key (possibly ${ENV}) or api_key_file; warns about a key written literally in the file. */
 function readApiKey(
   p: RawProvider,
@@ -237,7 +252,8 @@ function readApiKey(
     }
   }
   const source = getAt(original, keyPath);
-  if (typeof source === "string" && source.trim() !== "" && !hasEnvRef(source)) {
+  // A key in a `${VAR:-default}` default is written in the file just the same.
+  if (typeof source === "string" && source.trim() !== "" && (!hasEnvRef(source) || /:-[^}\s]+\}/.test(source))) {
     const suggested = `${String(credentialsPath[1]).toUpperCase().replace(/[^A-Z0-9]/g, "_")}_API_KEY`;
     warn(keyPath, `${displayPath(keyPath)}: literal API key; prefer \${${suggested}}`);
   }

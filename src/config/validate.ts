@@ -121,12 +121,13 @@ function describe(error: ErrorObject, locate: Locate, file: string): ConfigProbl
       return {
         ...at([...path, key], "key"),
         path: displayPath([...path, key]),
-        message: `unknown key "${key}" in ${field}${hint ? `; did you mean "${hint}"?` : list}`,
+        message: `unknown key "${key}"${path.length === 0 ? "" : ` in ${field}`}${hint ? `; did you mean "${hint}"?` : list}`,
       };
     }
     case "required": {
       const key = String(params.missingProperty);
-      return { ...at(path, "key"), path: displayPath([...path, key]), message: `${field} is missing required key "${key}"` };
+      const where = path.length === 0 ? "the config" : field;
+      return { ...at(path, "key"), path: displayPath([...path, key]), message: `${where} is missing required key "${key}"` };
     }
     case "type": {
       const expected = Array.isArray(params.type) ? params.type.join(" or ") : String(params.type);
@@ -144,8 +145,11 @@ function describe(error: ErrorObject, locate: Locate, file: string): ConfigProbl
       return { ...at(path), path: field, message: params.limit === 1 ? `${field} must not be empty` : `${field} ${error.message}` };
     case "minProperties":
       return { ...at(path), path: field, message: `${field} must have at least ${String(params.limit)} entr${params.limit === 1 ? "y" : "ies"}` };
-    case "uniqueItems":
-      return { ...at([...path, Number(params.i)]), path: field, message: `${field} lists the same item twice (#${String(params.j)} and #${String(params.i)})` };
+    case "uniqueItems": {
+      // Ajv orders i and j differently depending on the item type: point at the later copy.
+      const [first, second] = [Number(params.i), Number(params.j)].sort((a, b) => a - b);
+      return { ...at([...path, second!]), path: field, message: `${field} lists the same item twice (#${first} and #${second})` };
+    }
     default:
       return { ...at(path), path: field, message: `${field} ${error.message ?? "is invalid"}` };
   }

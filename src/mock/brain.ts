@@ -107,7 +107,8 @@ function extractCommand(text: string): string | undefined {
 function answerToolResult(input: BrainInput, last: BrainMessage): BrainReply {
   const call = input.messages.flatMap((m) => m.toolCalls).find((c) => c.id === last.toolCallId);
   const reasoning = "The tool finished. I will report its output to the user.";
-  if (call?.name === "apply_patch") return { reasoning, content: "Done. The patch was applied.", toolCalls: [], finish: "stop" };
+  const patched = call?.name === "apply_patch" || /^Success\. Updated the following files:/m.test(last.content);
+  if (patched) return { reasoning, content: "Done. The patch was applied.", toolCalls: [], finish: "stop" };
   const lines = last.content.split("\n").map((l) => l.trim()).filter(Boolean);
   const tail = lines.at(-1);
   const content = tail ? `Done. The command printed: ${tail}` : "Done. The command printed nothing.";

@@ -160,6 +160,14 @@ export async function startMockUpstreams(opts: MockUpstreamsOptions = {}): Promi
   const url = `http://${shownHost}:${port}`;
   let closing: Promise<void> | undefined;
 
+  /** Resolves only once every socket has really closed, so callers can assert on leaks. */
+  async function shutdown(): Promise<void> {
+    const gone = [...sockets].map((s) => new Promise<void>((r) => (s.closed ? r() : s.once("close", () => r()))));
+    const stopped = new Promise<void>((r) => server.close(() => r()));
+    for (const s of sockets) s.destroy();
+    await Promise.all([stopped, ...gone]);
+  }
+
   return {
     url,
     baseUrl(provider: string): string {
@@ -179,10 +187,7 @@ export async function startMockUpstreams(opts: MockUpstreamsOptions = {}): Promi
       return sockets.size;
     },
     close(): Promise<void> {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      });
+      closing ??= shutdown();
       return closing;
     },
   };

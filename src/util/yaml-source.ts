@@ -51,8 +51,12 @@ export function parseYamlWithLocations(text: string, file: string): YamlWithLoca
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };
   };
-  const problems = (list: readonly { pos: [number, number]; message: string }[]): SourceProblem[] =>
-    list.map((e) => ({ ...at(e.pos[0]), message: e.message }));
+  const problems = (list: readonly { pos: [number, number]; code: string; message: string }[]): SourceProblem[] =>
+    list.map((e) => ({
+      ...at(e.pos[0]),
+      // The library's own wording here advises an API call, which means nothing to someone editing a file.
+      message: e.code === "MULTIPLE_DOCS" ? "only one YAML document is allowed here (remove the ---)" : e.message,
+    }));
 
   const locate = (path: ValuePath | string, which: "key" | "value" = "value") =>
     locateIn(doc, typeof path === "string" ? pointerToPath(path) : path, which, at);

@@ -1,0 +1,83 @@
+// `godex serve`: load and check the config, start the gateway (with the built-in emulators when
+// asked, or when no provider has a key), and stop cleanly on SIGINT/SIGTERM.
+import { parseArgs } from "node:util";
+import { loadConfig, ConfigError } from "../config/load.ts";
+import type { LoadedConfig, LogLevel } from "../config/types.ts";
+import { startGateway } from "../server/start.ts";
+import { startMockUpstreams, type MockUpstreams } from "../mock/server.ts";
+import { anyProviderKey, withMockProviders } from "./mock-config.ts";
+
+const HELP = `Usage: godex serve [--config FILE] [--host H] [--port N] [--mock | --no-mock] [--log-level LEVEL]
+
+  --config FILE   configuration file (default ./godex.yaml)
+  --host H        listen address (default from config, 127.0.0.1; env GODEX_HOST)
+  --port N        listen port (default from config, 5678; env GODEX_PORT)
+  --mock          serve every provider from GodeX's built-in offline emulators (no API keys needed)
+  --no-mock       never fall back to the emulators, even when no API key is set
+  --log-level L   trace | debug | info | warn | error | silent
+`;
+
+export async function serve(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: "string", default: "godex.yaml" },
+      host: { type: "string" },
+      port: { type: "string" },
+      mock: { type: "boolean" },
+      "no-mock": { type: "boolean" },
+      "log-level": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  let config: LoadedConfig;
+  try {
+    config = loadConfig(values.config!);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`godex: configuration error\n${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`godex: cannot read ${values.config}: ${(err as Error).message}\n`);
+    return 2;
+  }
+  for (const w of config.warnings) process.stderr.write(`warning: ${w.file}:${w.line}:${w.col}: ${w.message}\n`);
+  if (values.host) config.server.host = values.host;
+  if (values.port) config.server.port = Number(values.port);
+  if (values["log-level"]) config.logging.level = values["log-level"] as LogLevel;
+
+  let mock: MockUpstreams | undefined;
+  const useMock = values.mock === true || (!values["no-mock"] && !anyProviderKey(config));
+  if (useMock) {
+    mock = await startMockUpstreams({ chunkDelayMs: 15 });
+    const m = withMockProviders(config, mock);
+    config = m.config;
+    process.stderr.write(
+      values.mock
+        ? `GodeX mock mode: ${m.emulated.join(", ")} served by built-in offline emulators.\n`
+        : `No provider API key is set: serving ${m.emulated.join(", ")} from built-in offline emulators (set e.g. DEEPSEEK_API_KEY, or pass --no-mock).\n`,
+    );
+  }
+  let gateway;
+  try {
+    gateway = await startGateway(config, { mock: useMock });
+  } catch (err) {
+    process.stderr.write(`godex: cannot start: ${(err as Error).message}\n`);
+    await mock?.close();
+    return 1;
+  }
+  process.stderr.write(`GodeX listening on ${gateway.url} (POST /v1/responses, GET /v1/models, GET /health)\n`);
+  return await new Promise<number>((resolve) => {
+    const stop = async () => {
+      await gateway.close();
+      await mock?.close();
+      resolve(0);
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}

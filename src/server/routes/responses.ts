@@ -1,0 +1,106 @@
+// POST /v1/responses: validate, resolve the model, run the request streamed (SSE) or as JSON.
+import { randomBytes } from "node:crypto";
+import type { Request, Response } from "express";
+import { ClientError } from "../../engine/types.ts";
+import { prepare, runJson, runStream, type RunOptions, type RunStats } from "../../engine/run.ts";
+import { diagnosticsHeader } from "../../engine/diagnostics.ts";
+import { validateResponsesRequest } from "../validate-request.ts";
+import type { GatewayRuntime } from "../runtime.ts";
+import type { Logger } from "../log.ts";
+import { sendError, toClientError } from "../errors.ts";
+import { sseOut } from "../sse.ts";
+
+export interface ResponsesRouteOptions {
+  getRuntime: () => GatewayRuntime;
+  log: Logger;
+  /** Deterministic ids and clock (golden tests). */
+  fixedIds?: { responseId: string; now: () => number };
+  keepAliveMs?: number;
+  onFinished?: (entry: RequestRecord) => void;
+}
+
+export interface RequestRecord {
+  requestId: string;
+  alias: string;
+  provider: string;
+  model: string;
+  stream: boolean;
+  status: number;
+  outcome: string;
+  errorCode: string | null;
+  latencyMs: number;
+  firstTokenMs: number | null;
+  attempts: number;
+  diagnostics: number;
+}
+
+export function responsesHandler(o: ResponsesRouteOptions) {
+  return async (req: Request, res: Response) => {
+    const started = Date.now();
+    const requestId = `req_${randomBytes(8).toString("hex")}`;
+    res.setHeader("x-request-id", requestId);
+    const rt = o.getRuntime();
+    let record: Partial<RequestRecord> = { requestId };
+    try {
+      const body = validateResponsesRequest(req.body);
+      const resolved = rt.resolve(body.model);
+      if (!resolved) {
+        throw new ClientError(400, "invalid_request_error", "model_not_found", `The model '${body.model}' is not configured in GodeX: add an alias under models.aliases or use provider/model.`, "model");
+      }
+      const provider = rt.providers.get(resolved.provider);
+      if (!provider) throw new ClientError(400, "invalid_request_error", "model_not_found", `The model '${body.model}' maps to provider '${resolved.provider}', which is not configured.`, "model");
+      if (!provider.hasKey) {
+        const env = rt.config.providers[provider.name]?.apiKeyEnv;
+        throw new ClientError(401, "authentication_error", "missing_api_key", `GodeX has no API key for provider '${provider.name}'${env ? `: set ${env}` : ""} (or run 'godex serve --mock').`);
+      }
+      const stream = body.stream === true;
+      record = { ...record, alias: resolved.alias, provider: provider.name, model: resolved.model, stream };
+
+      const abort = new AbortController();
+      res.on("close", () => {
+        if (!res.writableFinished) abort.abort();
+      });
+      const run: RunOptions = {
+        provider,
+        alias: resolved.alias,
+        model: resolved.model,
+        req: body,
+        carrier: rt.carrier,
+        exposeRawReasoning: rt.config.server.exposeRawReasoning,
+        signal: abort.signal,
+        responseId: o.fixedIds?.responseId,
+        now: o.fixedIds?.now,
+        keepAliveMs: o.keepAliveMs,
+      };
+      const prepared = await prepare(run, stream);
+      const diagnostics = prepared.translated.diagnostics.list;
+      let stats: RunStats;
+      if (stream) {
+        stats = await runStream(run, prepared, sseOut(res, requestId));
+        record.status = 200;
+      } else {
+        const result = await runJson(run, prepared);
+        stats = result.stats;
+        record.status = result.status;
+        if (!res.writableEnded && !abort.signal.aborted) {
+          res.setHeader("x-godex-diagnostics", diagnosticsHeader(diagnostics));
+          res.status(result.status).json(result.body);
+        }
+      }
+      Object.assign(record, { outcome: stats.outcome, errorCode: stats.errorCode, firstTokenMs: stats.firstTokenMs, attempts: stats.attempts, diagnostics: diagnostics.length });
+    } catch (err) {
+      const ce = toClientError(err);
+      if (ce.status >= 500) o.log.error({ requestId, msg: "request failed", error: String((err as Error)?.stack ?? err) });
+      record.status = ce.status;
+      record.outcome = "rejected";
+      record.errorCode = ce.code;
+      if (res.headersSent) {
+        if (!res.writableEnded) res.end();
+      } else sendError(res, ce);
+    } finally {
+      const entry = { ...record, latencyMs: Date.now() - started } as RequestRecord;
+      o.log.info({ msg: "response", ...entry });
+      o.onFinished?.(entry);
+    }
+  };
+}

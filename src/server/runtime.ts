@@ -1,0 +1,61 @@
+// Everything the HTTP server needs, built once from a loaded config: providers joined with their
+// compiled mappings, the alias resolver and the reasoning carrier.
+import { homedir } from "node:os";
+import { join } from "node:path";
+import type { LoadedConfig, ResolvedModel } from "../config/types.ts";
+import { resolveModel } from "../config/resolve-model.ts";
+import { compileMapping, type CompiledMapping } from "../mapping/compile.ts";
+import { DEFAULT_MAPPINGS_DIR, loadMappingDoc } from "../mapping/load.ts";
+import { authHeaders, upstreamUrl, type ProviderRuntime } from "../engine/provider-runtime.ts";
+import { ReasoningCarrier, carrierSecret } from "../engine/reasoning-carrier.ts";
+
+export interface GatewayRuntime {
+  config: LoadedConfig;
+  providers: Map<string, ProviderRuntime>;
+  carrier: ReasoningCarrier;
+  resolve(model: string): ResolvedModel | null;
+  /** Set when the providers are GodeX's built-in emulators. */
+  mock: boolean;
+}
+
+export interface RuntimeOptions {
+  mappingsDir?: string;
+  carrierKeyFile?: string;
+  mock?: boolean;
+}
+
+export function buildRuntime(config: LoadedConfig, opts: RuntimeOptions = {}): GatewayRuntime {
+  const dir = opts.mappingsDir ?? DEFAULT_MAPPINGS_DIR;
+  const compiled = new Map<string, CompiledMapping>();
+  const providers = new Map<string, ProviderRuntime>();
+  for (const p of Object.values(config.providers)) {
+    let mapping = compiled.get(p.spec);
+    if (!mapping) {
+      mapping = compileMapping(loadMappingDoc(p.spec, dir));
+      compiled.set(p.spec, mapping);
+    }
+    providers.set(p.name, {
+      name: p.name,
+      mapping,
+      url: upstreamUrl(p.baseUrl, p.path ?? mapping.doc.endpoint.path),
+      headers: authHeaders(mapping, p.apiKey, p.headers),
+      hasKey: Boolean(p.apiKey),
+      timeouts: { connectMs: orNever(p.timeouts.connectMs), firstByteMs: orNever(p.timeouts.firstByteMs), idleMs: orNever(p.timeouts.idleMs) },
+      retry: { maxAttempts: Math.max(1, p.retry.maxAttempts), maxDelayMs: p.retry.maxDelayMs },
+      models: p.models,
+    });
+  }
+  const keyFile = opts.carrierKeyFile ?? join(process.env.GODEX_HOME ?? join(homedir(), ".godex"), "carrier.key");
+  return {
+    config,
+    providers,
+    carrier: new ReasoningCarrier(carrierSecret(config.server.carrierSecret, keyFile)),
+    resolve: (model) => resolveModel(config, model),
+    mock: opts.mock ?? false,
+  };
+}
+
+/** 0 means "no limit" in the config; undici wants a number of ms (0 disables there too). */
+function orNever(ms: number): number {
+  return ms > 0 ? ms : 0;
+}

@@ -1,0 +1,27 @@
+// Writes Responses events as SSE: one `event:` + `data:` frame per write, `\n` line endings.
+import type { Response } from "express";
+import type { Diagnostic } from "../engine/types.ts";
+import type { StreamOut } from "../engine/run.ts";
+import { diagnosticsHeader } from "../engine/diagnostics.ts";
+
+export function sseOut(res: Response, requestId: string): StreamOut {
+  return {
+    begin(diagnostics: Diagnostic[]) {
+      res.socket?.setNoDelay(true);
+      res.writeHead(200, {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache",
+        connection: "keep-alive",
+        "x-accel-buffering": "no",
+        "x-request-id": requestId,
+        "x-godex-diagnostics": diagnosticsHeader(diagnostics),
+      });
+    },
+    event(type: string, json: string) {
+      if (!res.writableEnded) res.write(`event: ${type}\ndata: ${json}\n\n`);
+    },
+    end() {
+      if (!res.writableEnded) res.end();
+    },
+  };
+}
