@@ -98,7 +98,7 @@ export function compileMapping(doc: MappingDoc): CompiledMapping {
   function forModel(model: string): ModelView {
     let v = views.get(model);
     if (v) return v;
-    const rule: ModelRule = doc.models?.[model] ?? doc.models?.["*"] ?? {};
+    const rule: ModelRule = modelRule(doc, model);
     const request = (rule.request ? deepMerge(doc.request, rule.request) : doc.request) as RequestRules;
     const tableName = rule.effort_table;
     const effortTable = tableName ? (doc.reasoning.effort_tables?.[tableName] ?? null) : null;
@@ -201,6 +201,20 @@ export function compileMapping(doc: MappingDoc): CompiledMapping {
     },
     patch,
   };
+}
+
+/** Exact model name first, then glob keys (`MiniMax-M2*`) in file order, then "*". */
+function modelRule(doc: MappingDoc, model: string): ModelRule {
+  const models = doc.models ?? {};
+  if (Object.hasOwn(models, model)) return models[model];
+  for (const [key, rule] of Object.entries(models)) {
+    if (key !== "*" && key.includes("*") && globToRegExp(key).test(model)) return rule;
+  }
+  return models["*"] ?? {};
+}
+
+function globToRegExp(glob: string): RegExp {
+  return new RegExp(`^${glob.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "i");
 }
 
 function statusRule(status: number, doc: MappingDoc) {

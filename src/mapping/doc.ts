@@ -11,7 +11,8 @@ export interface FieldRule {
   quiet_always?: boolean;
 }
 
-export type ToolChoiceAction = "keep" | "omit" | "auto" | "reject";
+/** keep: send as is; omit: leave it out; auto: send "auto"; drop_tools: send no tools (emulates "none"); reject: 400. */
+export type ToolChoiceAction = "keep" | "omit" | "auto" | "drop_tools" | "reject";
 
 export interface EffortEntry {
   /** Fields merged into the Chat request. */
@@ -51,7 +52,6 @@ export interface RequestRules {
   tool_choice: Record<"auto" | "none" | "required" | "function", ToolChoiceAction>;
   tool_choice_when_thinking?: Partial<Record<"auto" | "none" | "required" | "function", ToolChoiceAction>>;
   parallel_tool_calls: "keep" | "omit";
-  stop_max: number;
   user_field: { name: string; pattern: string } | null;
   stream_options: Record<string, unknown> | null;
   response_format: Record<"text" | "json_object" | "json_schema", "keep" | "omit" | "json_object">;

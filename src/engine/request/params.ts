@@ -51,7 +51,10 @@ export function applySummary(reasoning: any, diags: Diagnostics) {
 
 type ChoiceKind = "auto" | "none" | "required" | "function";
 
-/** Returns the Chat tool_choice to send, or `undefined` to omit it. */
+/** Marker: send no tools at all (a provider without tool_choice "none"). */
+export const DROP_TOOLS = Symbol("drop_tools");
+
+/** Returns the Chat tool_choice to send, `undefined` to omit it, or DROP_TOOLS. */
 export function translateToolChoice(
   choice: any,
   rules: RequestRules,
@@ -91,6 +94,9 @@ export function translateToolChoice(
     case "auto":
       if (kind !== "auto") diags.degraded("tool_choice_degraded", "tool_choice", `The provider does not accept tool_choice '${kind}'${why}; sent 'auto'.`);
       return "auto";
+    case "drop_tools":
+      diags.degraded("tool_choice_none_emulated", "tool_choice", `The provider does not accept tool_choice '${kind}'${why}; the tools were not sent, so the model cannot call them.`);
+      return DROP_TOOLS;
     case "reject":
       throw new ClientError(400, "invalid_request_error", "unsupported_value", `tool_choice '${kind}' is not supported by this provider${why}.`, "tool_choice");
   }

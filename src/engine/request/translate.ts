@@ -8,6 +8,7 @@ import { translateTools, type ToolRegistry } from "./tools.ts";
 import {
   applyEffort,
   applyFieldRules,
+  DROP_TOOLS,
   applySummary,
   includeDiagnostics,
   sampling,
@@ -56,9 +57,9 @@ export async function translateRequest(req: any, t: TranslateInput): Promise<Tra
   if (format.instruction) addSystemInstruction(messages, format.instruction, rules.roles.system ?? "system");
 
   const body: Record<string, unknown> = { model: t.model, messages };
-  if (chatTools.length > 0) {
+  const choice = chatTools.length > 0 ? translateToolChoice(req.tool_choice, rules, effort.thinking, true, diags) : undefined;
+  if (chatTools.length > 0 && choice !== DROP_TOOLS) {
     body.tools = chatTools;
-    const choice = translateToolChoice(req.tool_choice, rules, effort.thinking, true, diags);
     if (choice !== undefined) body.tool_choice = choice;
     if (typeof req.parallel_tool_calls === "boolean") {
       if (rules.parallel_tool_calls === "keep") body.parallel_tool_calls = req.parallel_tool_calls;

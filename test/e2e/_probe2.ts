@@ -1,0 +1,11 @@
+import { startStack, makeCodexDirs, runCodex, describeRun } from "./helpers.ts";
+const mode = process.argv[2];
+const s = await startStack({ idleMs: 2000 });
+const d = await makeCodexDirs(s.gatewayUrl);
+if (mode === "500") s.mock.enqueue("deepseek", { status: 500, json: { error: { message: "Internal upstream explosion", type: "server_error", param: null, code: "internal_error" } } });
+if (mode === "hang") s.mock.enqueue("deepseek", { hangMs: 20000 });
+if (mode === "cut") s.mock.enqueue("deepseek", { sse: 'data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"deepseek-v4-pro","choices":[{"index":0,"delta":{"role":"assistant","content":"partial"},"finish_reason":null}]}\n\n' });
+const r = await runCodex({ cwd: d.work, codexHome: d.home, prompt: "say hi", timeoutMs: 30000 });
+console.log(describeRun(r));
+console.log("requests", s.mock.requests.length);
+await s.close(); await d.cleanup();
