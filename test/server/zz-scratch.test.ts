@@ -1,23 +1,13 @@
 import { it } from "vitest";
 import request from "supertest";
-import { createApp } from "../../src/server/app.ts";
-import { createLogger } from "../../src/server/log.ts";
-import { makeGateway } from "./helpers.ts";
+import { makeGateway, simpleRequest, asText } from "./helpers.ts";
 it("scratch", async () => {
   const gw = await makeGateway();
-  const app = createApp({ getRuntime: () => gw.runtime, log: createLogger("error", (l) => console.log(l.slice(0, 1500))) });
-  const post = () => request(app).post("/v1/responses").set("content-type", "application/octet-stream");
-  for (const depth of [100, 1000, 2000, 5000]) {
-    const obj = (d: number) => '{"a":'.repeat(d) + "1" + "}".repeat(d);
-    const arr = (d: number) => '['.repeat(d) + "1" + "]".repeat(d);
-    for (const [name,b] of Object.entries({
-      o: `{"model":"gpt-5.5","input":"hi","tools":[{"type":"function","name":"f","parameters":{"type":"object","properties":{"x":${obj(depth)}}}}]}`,
-      a: `{"model":"gpt-5.5","input":"hi","tools":[{"type":"function","name":"f","parameters":{"type":"object","properties":{"x":{"enum":${arr(depth)}}}}}]}`,
-      fmt: `{"model":"gpt-5.5","input":"hi","text":{"format":{"type":"json_schema","name":"x","schema":${obj(depth)}}}}`,
-      })) {
-    const r = await post().send(b);
-    console.log(depth, name, r.status, JSON.stringify(r.body).slice(0, 200));
-    }
-  }
+  const body = simpleRequest({ tools: [{type:"function",name:"exec_command",parameters:{type:"object",properties:{cmd:{type:"string"}}}},{type:"web_search"},{type:"tool_search"}], text:{verbosity:"low"}, prompt_cache_key:"abc", zzz_unknown: 1, reasoning:{effort:"minimal"}, store:false, include:["reasoning.encrypted_content"], tool_choice:"auto", parallel_tool_calls: true });
+  const r = await request(gw.app).post("/v1/responses").send(body);
+  console.log(r.status, r.headers["x-godex-diagnostics"], JSON.stringify(r.body.godex, null, 1));
+  const s = await asText(request(gw.app).post("/v1/responses").send({...body, stream: true}));
+  console.log(s.headers["x-godex-diagnostics"]);
+  console.log(s.body.split("\n\n").filter((f: string)=>f.includes("response.completed")).join().slice(-1500));
   await gw.close();
 }, 120000);
