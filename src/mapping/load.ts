@@ -3,6 +3,7 @@ import { readFileSync, existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse } from "yaml";
 import type { MappingDoc } from "./doc.ts";
+import { validateMappingDoc } from "./validate.ts";
 
 export const DEFAULT_MAPPINGS_DIR = resolve(import.meta.dirname, "../../mappings");
 
@@ -43,6 +44,13 @@ export function resolveMapping(name: string, dir = DEFAULT_MAPPINGS_DIR, seen: s
   return merged;
 }
 
+/** The merged, validated document; throws MappingError listing every problem. */
 export function loadMappingDoc(name: string, dir = DEFAULT_MAPPINGS_DIR): MappingDoc {
-  return resolveMapping(name, dir) as unknown as MappingDoc;
+  const doc = resolveMapping(name, dir);
+  const problems = validateMappingDoc(doc);
+  if (problems.length > 0) {
+    const lines = problems.map((p) => `  ${p.path.join(".") || "(root)"}: ${p.message} [${p.rule}]`);
+    throw new MappingError(`mapping '${name}' (${mappingFile(name, dir)}) is invalid (run 'godex lint' for locations):\n${lines.join("\n")}`);
+  }
+  return doc as unknown as MappingDoc;
 }

@@ -1,0 +1,78 @@
+// Checks a merged mapping document before it is compiled: JSON Schema shape, then the references
+// and expressions the schema cannot see (effort tables, JSONata, regexes, field paths).
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { Ajv } from "ajv";
+import formats from "ajv-formats";
+import jsonata from "jsonata";
+import type { MappingDoc } from "./doc.ts";
+import { isPlainPath } from "./path.ts";
+
+export interface MappingProblem {
+  /** JSON path inside the merged document, e.g. ["request", "tool_choice", "auto"]. */
+  path: (string | number)[];
+  message: string;
+  rule: string;
+}
+
+const schema = JSON.parse(readFileSync(resolve(import.meta.dirname, "../../schemas/mapping.schema.json"), "utf8"));
+const ajv = new Ajv({ allErrors: true, strict: false });
+(formats as unknown as (a: Ajv) => void)(ajv);
+const validateShape = ajv.compile(schema);
+
+const PATH_KEYS: [string, string[]][] = [
+  ["response", ["id", "text", "reasoning", "tool_calls", "finish_reason", "usage", "error"]],
+  ["stream", ["text", "reasoning", "tool_calls", "finish_reason", "usage", "error"]],
+  ["usage", ["input_tokens", "cached_tokens", "output_tokens", "reasoning_tokens", "total_tokens"]],
+  ["errors", ["message", "code", "type", "param"]],
+];
+
+export function validateMappingDoc(doc: unknown): MappingProblem[] {
+  const problems: MappingProblem[] = [];
+  if (!validateShape(doc)) {
+    for (const e of validateShape.errors ?? []) {
+      const path = e.instancePath.split("/").slice(1).map((k: string) => k.replace(/~1/g, "/").replace(/~0/g, "~"));
+      let message = e.message ?? "invalid";
+      if (e.keyword === "additionalProperties") {
+        const key = (e.params as { additionalProperty: string }).additionalProperty;
+        path.push(key);
+        message = `unknown key '${key}'`;
+      } else if (e.keyword === "enum") message = `${message}: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(", ")}`;
+      problems.push({ path, message, rule: "schema" });
+    }
+    return problems;
+  }
+  const d = doc as MappingDoc;
+  const tables = d.reasoning.effort_tables ?? {};
+  for (const [model, rule] of Object.entries(d.models ?? {})) {
+    if (rule.effort_table && !Object.hasOwn(tables, rule.effort_table)) {
+      problems.push({ path: ["models", model, "effort_table"], message: `no effort table named '${rule.effort_table}' in reasoning.effort_tables`, rule: "reference" });
+    }
+  }
+  const expressions: [(string | number)[], string | undefined][] = [
+    [["request", "patch"], d.request.patch],
+    ...d.errors.rules.map((r, i): [(string | number)[], string] => [["errors", "rules", i, "when"], r.when]),
+  ];
+  for (const [path, source] of expressions) {
+    if (source === undefined) continue;
+    try {
+      jsonata(source);
+    } catch (err) {
+      const e = err as { message: string; position?: number };
+      problems.push({ path, message: `JSONata does not compile${e.position != null ? ` at character ${e.position}` : ""}: ${e.message}`, rule: "jsonata" });
+    }
+  }
+  for (const [section, keys] of PATH_KEYS) {
+    const obj = (d as unknown as Record<string, Record<string, unknown>>)[section];
+    for (const key of keys) {
+      const spec = obj?.[key];
+      for (const p of spec == null ? [] : Array.isArray(spec) ? spec : [spec]) {
+        if (typeof p === "string" && !isPlainPath(p)) problems.push({ path: [section, key], message: `'${p}' is not a plain field path (a.b[0].c)`, rule: "path" });
+      }
+    }
+  }
+  if (d.reasoning.passback.mode === "field" && !d.reasoning.passback.field) {
+    problems.push({ path: ["reasoning", "passback", "field"], message: "passback mode 'field' needs the field name", rule: "reference" });
+  }
+  return problems;
+}
