@@ -73,7 +73,8 @@ export async function serve(argv: string[]): Promise<number> {
   process.stderr.write(`GodeX listening on ${gateway.url} (POST /v1/responses, GET /v1/models, GET /health)\n`);
   return await new Promise<number>((resolve) => {
     const stop = async () => {
-      await gateway.close();
+      process.stderr.write("GodeX stopping: letting in-flight responses finish (up to 10 s)…\n");
+      await gateway.close(10_000);
       await mock?.close();
       resolve(0);
     };

@@ -15,7 +15,7 @@ export interface ProviderRuntime {
   /** Request headers including auth; never logged. */
   headers: Record<string, string>;
   hasKey: boolean;
-  timeouts: Timeouts;
+  timeouts: Timeouts & { totalMs: number };
   retry: RetryPolicy;
   models: string[];
 }

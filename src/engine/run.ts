@@ -9,6 +9,7 @@ import { echoFromRequest } from "./stream/response-object.ts";
 import { callUpstream, header, readLimited } from "../upstream/call.ts";
 import { readSse } from "../upstream/sse.ts";
 import { toTransportError } from "../upstream/http.ts";
+import { RequestDeadline } from "./deadline.ts";
 
 export interface RunOptions {
   provider: ProviderRuntime;
@@ -77,9 +78,23 @@ export interface StreamOut {
 }
 
 export async function runStream(o: RunOptions, p: Prepared, out: StreamOut): Promise<RunStats> {
+  const deadline = new RequestDeadline(o.signal, o.provider.timeouts.totalMs);
+  try {
+    return await streamWithin(o, p, out, deadline);
+  } finally {
+    deadline.dispose();
+  }
+}
+
+async function streamWithin(o: RunOptions, p: Prepared, out: StreamOut, deadline: RequestDeadline): Promise<RunStats> {
   const started = Date.now();
   const stats: RunStats = { attempts: 0, firstTokenMs: null, upstreamStatus: null, outcome: "completed", errorCode: null };
-  const call = await callUpstream(o.provider, p.upstreamBody, o.signal);
+  const call = await callUpstream(o.provider, p.upstreamBody, deadline.signal);
+  if (deadline.clientGone) {
+    stats.outcome = "aborted";
+    if (call.ok) call.reply.body.destroy?.();
+    return stats;
+  }
   stats.attempts = call.attempts;
   const builder = newBuilder(o, p, (type, json) => {
     out.event(type, json);
@@ -90,8 +105,7 @@ export async function runStream(o: RunOptions, p: Prepared, out: StreamOut): Pro
   builder.start();
 
   if (!call.ok) {
-    stats.upstreamStatus = null;
-    endFailed(builder, call.failure, stats);
+    endFailed(builder, deadline.timedOut ? totalTimeout(o) : call.failure, stats);
     out.end();
     return stats;
   }
@@ -112,13 +126,13 @@ export async function runStream(o: RunOptions, p: Prepared, out: StreamOut): Pro
       await pumpSse(o, builder, call.reply.body, stats, started);
     }
   } catch (err) {
-    const te = toTransportError(err, o.signal);
-    if (te.kind === "aborted") {
+    call.reply.body.destroy?.();
+    if (deadline.clientGone) {
       stats.outcome = "aborted";
-      call.reply.body.destroy?.();
       return stats;
     }
-    endFailed(builder, { httpStatus: 502, type: "server_error", code: "server_error", message: `${o.provider.name}: ${te.message}`, param: null, retryable: true }, stats);
+    const te = toTransportError(err);
+    endFailed(builder, deadline.timedOut ? totalTimeout(o) : { httpStatus: 502, type: "server_error", code: "server_error", message: `${o.provider.name}: ${te.message}`, param: null, retryable: true }, stats);
   } finally {
     clearInterval(timer);
   }
@@ -211,17 +225,27 @@ function parseJsonBody(text: string): unknown {
 export type JsonResult = { status: number; body: unknown; stats: RunStats };
 
 export async function runJson(o: RunOptions, p: Prepared): Promise<JsonResult> {
+  const deadline = new RequestDeadline(o.signal, o.provider.timeouts.totalMs);
+  try {
+    return await jsonWithin(o, p, deadline);
+  } finally {
+    deadline.dispose();
+  }
+}
+
+async function jsonWithin(o: RunOptions, p: Prepared, deadline: RequestDeadline): Promise<JsonResult> {
   const stats: RunStats = { attempts: 0, firstTokenMs: null, upstreamStatus: null, outcome: "completed", errorCode: null };
-  const call = await callUpstream(o.provider, p.upstreamBody, o.signal);
+  const call = await callUpstream(o.provider, p.upstreamBody, deadline.signal);
   stats.attempts = call.attempts;
-  if (!call.ok) return errorResult(call.failure, stats);
+  if (!call.ok) return errorResult(deadline.timedOut ? totalTimeout(o) : call.failure, stats);
   stats.upstreamStatus = call.reply.status;
   let text: string;
   try {
     text = await readLimited(call.reply.body, NON_STREAM_BODY_LIMIT);
   } catch (err) {
-    const te = toTransportError(err, o.signal);
-    return errorResult({ httpStatus: 502, type: "server_error", code: "server_error", message: `${o.provider.name}: ${te.message}`, param: null, retryable: true }, stats);
+    call.reply.body.destroy?.();
+    const te = toTransportError(err);
+    return errorResult(deadline.timedOut ? totalTimeout(o) : { httpStatus: 502, type: "server_error", code: "server_error", message: `${o.provider.name}: ${te.message}`, param: null, retryable: true }, stats);
   }
   const json = parseJsonBody(text);
   if (json === undefined || typeof json !== "object") {
@@ -234,6 +258,11 @@ export async function runJson(o: RunOptions, p: Prepared): Promise<JsonResult> {
   for (const d of deltas) builder.push(d);
   finishAtEof(o, builder, stats, true);
   return { status: 200, body: builder.snapshot(), stats };
+}
+
+function totalTimeout(o: RunOptions): UpstreamFailure {
+  const secs = Math.round(o.provider.timeouts.totalMs / 1000);
+  return { httpStatus: 504, type: "server_error", code: "server_error", message: `${o.provider.name} did not finish within the total timeout of ${secs}s (timeouts.total_ms).`, param: null, retryable: true };
 }
 
 function errorResult(f: UpstreamFailure, stats: RunStats): JsonResult {

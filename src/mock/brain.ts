@@ -44,6 +44,11 @@ export const MAGIC = {
   parallel: "GODEX_MOCK_PARALLEL",
   /** Partial text with finish `length`. */
   length: "GODEX_MOCK_LENGTH",
+  /** `GODEX_MOCK_FINISH=<reason>` → that finish_reason verbatim (e.g. `sensitive`, `network_error`,
+   *  `repetition_truncation`); tool calls are dropped unless the reason is `tool_calls`. Honoured by Zhipu, MiniMax, MiMo. */
+  finish: "GODEX_MOCK_FINISH",
+  /** MiniMax: a business error inside an HTTP 200 (`base_resp.status_code`); `GODEX_MOCK_BIZERR=<code>` picks the code. */
+  bizError: "GODEX_MOCK_BIZERR",
 } as const;
 
 const COMMAND_TOOLS = ["exec_command", "shell_command", "shell"];
@@ -67,6 +72,19 @@ export function lastUserText(input: BrainInput): string {
 export function requestedErrorStatus(input: BrainInput): number | undefined {
   const m = new RegExp(`${MAGIC.error}=(\\d{3})`).exec(lastUserText(input));
   return m ? Number(m[1]) : undefined;
+}
+
+/** finish_reason requested with `GODEX_MOCK_FINISH=<reason>` in the last user message. */
+export function requestedFinish(input: BrainInput): string | undefined {
+  const m = new RegExp(`${MAGIC.finish}=([A-Za-z_]+)`).exec(lastUserText(input));
+  return m ? m[1] : undefined;
+}
+
+/** `GODEX_MOCK_BIZERR` in the last user message: the requested code, or 0 for the dialect's default. */
+export function requestedBizError(input: BrainInput): number | undefined {
+  const m = new RegExp(`${MAGIC.bizError}(?:=(\\d+))?`).exec(lastUserText(input));
+  if (!m) return undefined;
+  return m[1] ? Number(m[1]) : 0;
 }
 
 function stripQuotes(s: string): string {

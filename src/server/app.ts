@@ -5,6 +5,7 @@ import type { Logger } from "./log.ts";
 import { ClientError } from "../engine/types.ts";
 import { sendError, toClientError } from "./errors.ts";
 import { healthHandler, modelsHandler } from "./routes/info.ts";
+import { requireToken } from "./auth.ts";
 import { responsesHandler, type ResponsesRouteOptions } from "./routes/responses.ts";
 
 export interface AppOptions {
@@ -24,6 +25,8 @@ export function createApp(o: AppOptions) {
   const json = express.json({ limit, type: () => true, strict: false });
 
   app.get("/health", healthHandler(o.getRuntime));
+  const tokens = o.getRuntime().config.server.auth.tokens;
+  if (tokens.length > 0) app.use(requireToken(tokens));
   for (const prefix of ["/v1", ""]) {
     app.get(`${prefix}/models`, modelsHandler(o.getRuntime));
     app.post(`${prefix}/responses`, json, responsesHandler(o));

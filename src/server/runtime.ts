@@ -40,7 +40,7 @@ export function buildRuntime(config: LoadedConfig, opts: RuntimeOptions = {}): G
       url: upstreamUrl(p.baseUrl, p.path ?? mapping.doc.endpoint.path),
       headers: authHeaders(mapping, p.apiKey, p.headers),
       hasKey: Boolean(p.apiKey),
-      timeouts: { connectMs: orNever(p.timeouts.connectMs), firstByteMs: orNever(p.timeouts.firstByteMs), idleMs: orNever(p.timeouts.idleMs) },
+      timeouts: { connectMs: orNever(p.timeouts.connectMs), firstByteMs: orNever(p.timeouts.firstByteMs), idleMs: orNever(p.timeouts.idleMs), totalMs: orNever(p.timeouts.totalMs) },
       retry: { maxAttempts: Math.max(1, p.retry.maxAttempts), maxDelayMs: p.retry.maxDelayMs },
       models: p.models,
     });

@@ -5,12 +5,15 @@ import type { LoadedConfig } from "../config/types.ts";
 import { createApp, type AppOptions } from "./app.ts";
 import { buildRuntime, type GatewayRuntime, type RuntimeOptions } from "./runtime.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { remoteBindProblem } from "./auth.ts";
+import { isLoopbackHost } from "../config/load.ts";
 
 export interface RunningGateway {
   url: string;
   server: Server;
   runtime: GatewayRuntime;
-  close(): Promise<void>;
+  /** Stops listening; in-flight requests get `graceMs` (default 0) to finish. */
+  close(graceMs?: number): Promise<void>;
 }
 
 export interface StartOptions extends RuntimeOptions {
@@ -21,6 +24,9 @@ export interface StartOptions extends RuntimeOptions {
 }
 
 export async function startGateway(config: LoadedConfig, opts: StartOptions = {}): Promise<RunningGateway> {
+  const { auth } = config.server;
+  const refusal = remoteBindProblem(config.server.host, auth.tokens, auth.allowUnauthenticatedRemote, isLoopbackHost);
+  if (refusal) throw new Error(refusal);
   const runtime = buildRuntime(config, opts);
   const log = opts.log ?? createLogger(config.logging.level);
   const app = createApp({ getRuntime: () => runtime, log, fixedIds: opts.fixedIds, keepAliveMs: opts.keepAliveMs, onFinished: opts.onFinished });
@@ -39,10 +45,16 @@ export async function startGateway(config: LoadedConfig, opts: StartOptions = {}
     url: `http://${host}:${addr.port}`,
     server,
     runtime,
-    close: () =>
+    close: (graceMs = 0) =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
+        // Stop accepting; let in-flight streams finish for the grace period, then cut the rest.
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.closeIdleConnections();
+        const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+        timer.unref();
       }),
   };
 }

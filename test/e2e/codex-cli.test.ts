@@ -129,6 +129,40 @@ describe("Codex CLI → GodeX → DeepSeek emulator", () => {
   );
 
   it(
+    "parallel tool calls: both commands run and come back in one assistant message",
+    async () => {
+      const r = await codex("GODEX_MOCK_PARALLEL please");
+      const dump = describeRun(r);
+      expect(r.code, dump).toBe(0);
+      const cmds = items(r, "command_execution");
+      expect(cmds.map((c) => c.aggregated_output?.trim().split("\n").at(-1)).sort(), dump).toEqual(["one", "two"]);
+      expect(items(r, "agent_message"), dump).toHaveLength(1);
+      const all = bodies();
+      expect(all, dump).toHaveLength(2);
+      const msgs = all[1]!.messages;
+      const assistant = msgs.at(-3)!;
+      expect(assistant.role).toBe("assistant");
+      expect(assistant.tool_calls?.map((c) => JSON.parse(c.function.arguments) as unknown)).toEqual([{ cmd: "echo one" }, { cmd: "echo two" }]);
+      expect(assistant.reasoning_content).toMatch(/two tool calls/);
+      expect(msgs.slice(-2).map((m) => [m.role, m.tool_call_id])).toEqual(assistant.tool_calls!.map((c) => ["tool", c.id]));
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "finish_reason length surfaces as an incomplete response (rc≠0, no retry)",
+    async () => {
+      const r = await codex("GODEX_MOCK_LENGTH please");
+      const dump = describeRun(r);
+      expect(r.code, dump).not.toBe(0);
+      expect(r.events.at(-1)?.type, dump).toBe("turn.failed");
+      expect(JSON.stringify(r.events.at(-1)), dump).toContain("Incomplete response returned, reason: max_output_tokens");
+      expect(bodies(), dump).toHaveLength(1);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
     "model_reasoning_effort=xhigh → thinking enabled, reasoning_effort max",
     async () => {
       const r = await codex("say hi", ["-c", "model_reasoning_effort=xhigh"]);

@@ -123,6 +123,28 @@ describe("openai SDK → GodeX → DeepSeek emulator", () => {
     expect(body.messages.at(-1)).toMatchObject({ role: "tool", tool_call_id: call.call_id, content: "hi\n" });
   });
 
+  it("runs the function-call loop through the responses.stream() helper (which echoes parsed_arguments)", async () => {
+    const tools: Tool[] = [
+      { type: "function", name: "exec_command", strict: false, parameters: { type: "object", properties: { cmd: { type: "string" } }, required: ["cmd"] } },
+    ];
+    const input: ResponseInputItem[] = [{ role: "user", content: "run echo hi" }];
+    const first = await client.responses.stream({ model: ALIAS, input, tools, store: false, include: ["reasoning.encrypted_content"] }).finalResponse();
+    const call = first.output.find((o) => o.type === "function_call");
+    if (call?.type !== "function_call") throw new Error(`no function_call in ${JSON.stringify(first.output)}`);
+    const second = await client.responses
+      .stream({
+        model: ALIAS,
+        input: [...input, ...(first.output as ResponseInputItem[]), { type: "function_call_output", call_id: call.call_id, output: "hi" }],
+        tools,
+        store: false,
+      })
+      .finalResponse();
+    expect(second.output_text).toBe("Done. The command printed: hi");
+    expect(stack.mock.requests[1]!.rawBody).not.toContain("parsed_arguments");
+    const body = stack.mock.requests[1]!.body as ChatBody;
+    expect(body.messages.find((m) => m.role === "assistant")?.reasoning_content).toMatch(/run echo hi/);
+  });
+
   it("an upstream 429 becomes an APIError 429 (non-streaming)", async () => {
     stack.mock.enqueue("deepseek", RATE_LIMIT);
     const err = await client.responses.create({ model: ALIAS, input: "say hi" }).then(

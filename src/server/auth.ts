@@ -1,0 +1,27 @@
+// Inbound auth: when server.auth.tokens is set, every API request must carry one of them as a
+// Bearer token (compared in constant time). /health stays open for probes.
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { NextFunction, Request, Response } from "express";
+import { ClientError } from "../engine/types.ts";
+import { sendError } from "./errors.ts";
+
+const digest = (s: string) => createHash("sha256").update(s).digest();
+
+export function requireToken(tokens: string[]) {
+  const expected = tokens.map(digest);
+  return (req: Request, res: Response, next: NextFunction) => {
+    const header = req.headers.authorization ?? "";
+    const m = /^Bearer\s+(.+)$/i.exec(header);
+    const given = m ? digest(m[1].trim()) : null;
+    // Hashing first makes every comparison the same length, so timingSafeEqual applies.
+    const ok = given !== null && expected.some((e) => timingSafeEqual(e, given));
+    if (ok) return next();
+    sendError(res, new ClientError(401, "authentication_error", "invalid_api_key", "GodeX requires a bearer token (server.auth.tokens); set env_key in the Codex provider config."));
+  };
+}
+
+/** Listening beyond loopback without tokens needs an explicit opt-out. */
+export function remoteBindProblem(host: string, tokens: string[], allowUnauthenticatedRemote: boolean, isLoopback: (h: string) => boolean): string | null {
+  if (isLoopback(host) || tokens.length > 0 || allowUnauthenticatedRemote) return null;
+  return `refusing to listen on ${host} without server.auth.tokens: anyone on the network could spend your provider credits. Add tokens, bind to 127.0.0.1, or set server.auth.allow_unauthenticated_remote: true.`;
+}
