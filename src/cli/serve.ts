@@ -1,13 +1,16 @@
 // `godex serve`: load and check the config, start the gateway (with the built-in emulators when
-// asked, or when no provider has a key), and stop cleanly on SIGINT/SIGTERM.
+// asked, or when no provider has a key), reload on change, and stop cleanly on SIGINT/SIGTERM.
 import { parseArgs } from "node:util";
 import { loadConfig, ConfigError } from "../config/load.ts";
 import type { LoadedConfig, LogLevel } from "../config/types.ts";
 import { startGateway } from "../server/start.ts";
+import { createLogger } from "../server/log.ts";
 import { startMockUpstreams, type MockUpstreams } from "../mock/server.ts";
+import { DEFAULT_MAPPINGS_DIR } from "../mapping/load.ts";
 import { anyProviderKey, withMockProviders } from "./mock-config.ts";
+import { watchConfig } from "./watch.ts";
 
-const HELP = `Usage: godex serve [--config FILE] [--host H] [--port N] [--mock | --no-mock] [--log-level LEVEL]
+const HELP = `Usage: godex serve [--config FILE] [--host H] [--port N] [--mock | --no-mock] [--log-level LEVEL] [--no-watch]
 
   --config FILE   configuration file (default ./godex.yaml)
   --host H        listen address (default from config, 127.0.0.1; env GODEX_HOST)
@@ -15,6 +18,7 @@ const HELP = `Usage: godex serve [--config FILE] [--host H] [--port N] [--mock |
   --mock          serve every provider from GodeX's built-in offline emulators (no API keys needed)
   --no-mock       never fall back to the emulators, even when no API key is set
   --log-level L   trace | debug | info | warn | error | silent
+  --no-watch      do not reload when godex.yaml or a mapping file changes (SIGHUP still reloads)
 `;
 
 export async function serve(argv: string[]): Promise<number> {
@@ -27,6 +31,7 @@ export async function serve(argv: string[]): Promise<number> {
       mock: { type: "boolean" },
       "no-mock": { type: "boolean" },
       "log-level": { type: "string" },
+      "no-watch": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -34,45 +39,59 @@ export async function serve(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  const file = values.config!;
+  let mock: MockUpstreams | undefined;
+  let useMock = false;
+
+  /** The config as the server runs it: file + command-line overrides (+ emulators). */
+  const effectiveConfig = async (): Promise<LoadedConfig> => {
+    const config = loadConfig(file);
+    if (values.host) config.server.host = values.host;
+    if (values.port) config.server.port = Number(values.port);
+    if (values["log-level"]) config.logging.level = values["log-level"] as LogLevel;
+    if (!useMock) return config;
+    mock ??= await startMockUpstreams({ chunkDelayMs: 15 });
+    return withMockProviders(config, mock).config;
+  };
+
   let config: LoadedConfig;
   try {
-    config = loadConfig(values.config!);
+    const raw = loadConfig(file);
+    for (const w of raw.warnings) process.stderr.write(`warning: ${w.file}:${w.line}:${w.col}: ${w.message}\n`);
+    useMock = values.mock === true || (!values["no-mock"] && !anyProviderKey(raw));
+    config = await effectiveConfig();
   } catch (err) {
+    await mock?.close();
     if (err instanceof ConfigError) {
       process.stderr.write(`godex: configuration error\n${err.message}\n`);
       return 2;
     }
-    process.stderr.write(`godex: cannot read ${values.config}: ${(err as Error).message}\n`);
+    process.stderr.write(`godex: ${(err as Error).message}\n`);
     return 2;
   }
-  for (const w of config.warnings) process.stderr.write(`warning: ${w.file}:${w.line}:${w.col}: ${w.message}\n`);
-  if (values.host) config.server.host = values.host;
-  if (values.port) config.server.port = Number(values.port);
-  if (values["log-level"]) config.logging.level = values["log-level"] as LogLevel;
-
-  let mock: MockUpstreams | undefined;
-  const useMock = values.mock === true || (!values["no-mock"] && !anyProviderKey(config));
   if (useMock) {
-    mock = await startMockUpstreams({ chunkDelayMs: 15 });
-    const m = withMockProviders(config, mock);
-    config = m.config;
+    const names = Object.values(config.providers).filter((p) => p.baseUrl.startsWith(mock!.url)).map((p) => p.name);
     process.stderr.write(
       values.mock
-        ? `GodeX mock mode: ${m.emulated.join(", ")} served by built-in offline emulators.\n`
-        : `No provider API key is set: serving ${m.emulated.join(", ")} from built-in offline emulators (set e.g. DEEPSEEK_API_KEY, or pass --no-mock).\n`,
+        ? `GodeX mock mode: ${names.join(", ")} served by built-in offline emulators.\n`
+        : `No provider API key is set: serving ${names.join(", ")} from built-in offline emulators (set e.g. DEEPSEEK_API_KEY, or pass --no-mock).\n`,
     );
   }
+  const log = createLogger(config.logging.level);
   let gateway;
   try {
-    gateway = await startGateway(config, { mock: useMock });
+    gateway = await startGateway(config, { mock: useMock, log });
   } catch (err) {
     process.stderr.write(`godex: cannot start: ${(err as Error).message}\n`);
     await mock?.close();
     return 1;
   }
-  process.stderr.write(`GodeX listening on ${gateway.url} (POST /v1/responses, GET /v1/models, GET /health)\n`);
+  process.stderr.write(`GodeX listening on ${gateway.url} (POST /v1/responses, GET /v1/models, GET /health, status page at /)\n`);
+  const reload = async () => gateway.reload(await effectiveConfig());
+  const watcher = watchConfig({ configFile: file, mappingsDir: DEFAULT_MAPPINGS_DIR, watchFiles: !values["no-watch"] }, reload, log);
   return await new Promise<number>((resolve) => {
     const stop = async () => {
+      watcher.close();
       process.stderr.write("GodeX stopping: letting in-flight responses finish (up to 10 s)…\n");
       await gateway.close(10_000);
       await mock?.close();

@@ -31,6 +31,10 @@ export interface RunStats {
   upstreamStatus: number | null;
   outcome: string;
   errorCode: string | null;
+  /** Token usage as the provider reported it (Responses terms), when it did. */
+  usage?: { input: number; cached: number; output: number; reasoning: number };
+  /** Every diagnostic of the request, stream-time ones included. */
+  diagnostics?: Diagnostic[];
 }
 
 export interface Prepared {
@@ -106,6 +110,7 @@ async function streamWithin(o: RunOptions, p: Prepared, out: StreamOut, deadline
 
   if (!call.ok) {
     endFailed(builder, deadline.timedOut ? totalTimeout(o) : call.failure, stats);
+    Object.assign(stats, builder.summary());
     out.end();
     return stats;
   }
@@ -136,6 +141,7 @@ async function streamWithin(o: RunOptions, p: Prepared, out: StreamOut, deadline
   } finally {
     clearInterval(timer);
   }
+  Object.assign(stats, builder.summary());
   out.end();
   return stats;
 }
@@ -257,6 +263,7 @@ async function jsonWithin(o: RunOptions, p: Prepared, deadline: RequestDeadline)
   const builder = newBuilder(o, p, undefined);
   for (const d of deltas) builder.push(d);
   finishAtEof(o, builder, stats, true);
+  Object.assign(stats, builder.summary());
   return { status: 200, body: builder.snapshot(), stats };
 }
 

@@ -6,11 +6,16 @@ import { ClientError } from "../engine/types.ts";
 import { sendError, toClientError } from "./errors.ts";
 import { healthHandler, modelsHandler } from "./routes/info.ts";
 import { requireToken } from "./auth.ts";
-import { responsesHandler, type ResponsesRouteOptions } from "./routes/responses.ts";
+import { responsesHandler, type RequestRecord, type ResponsesRouteOptions } from "./routes/responses.ts";
+import { statusJsonHandler, statusPageHandler } from "./routes/status.ts";
+import { GatewayMetrics } from "./metrics.ts";
+import { RecentRequests } from "./recent.ts";
 
 export interface AppOptions {
   getRuntime: () => GatewayRuntime;
   log: Logger;
+  metrics?: GatewayMetrics;
+  recent?: RecentRequests;
   fixedIds?: ResponsesRouteOptions["fixedIds"];
   keepAliveMs?: number;
   onFinished?: ResponsesRouteOptions["onFinished"];
@@ -24,12 +29,32 @@ export function createApp(o: AppOptions) {
   // Parse JSON whatever the content type says: some clients send text/plain.
   const json = express.json({ limit, type: () => true, strict: false });
 
+  const recent = o.recent ?? new RecentRequests();
+  const metrics = o.metrics ?? new GatewayMetrics();
+  const onFinished = (r: RequestRecord) => {
+    recent.add(r);
+    metrics.record(r);
+    o.onFinished?.(r);
+  };
+  const streamLabels = (r: Partial<RequestRecord>) => ({ alias: r.alias ?? "", provider: r.provider ?? "", model: r.model ?? "" });
+  const route: ResponsesRouteOptions = {
+    ...o,
+    onFinished,
+    onStreamStart: (r) => metrics.activeStreams.inc(streamLabels(r)),
+    onStreamEnd: (r) => metrics.activeStreams.dec(streamLabels(r)),
+  };
+
   app.get("/health", healthHandler(o.getRuntime));
-  const tokens = o.getRuntime().config.server.auth.tokens;
-  if (tokens.length > 0) app.use(requireToken(tokens));
+  // Tokens are read per request, so a hot reload of server.auth.tokens applies at once.
+  app.use(requireToken(() => o.getRuntime().config.server.auth.tokens));
+  app.get("/", statusPageHandler());
+  app.get("/status.json", statusJsonHandler(o.getRuntime, recent));
+  app.get("/metrics", async (_req: Request, res: Response) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
   for (const prefix of ["/v1", ""]) {
     app.get(`${prefix}/models`, modelsHandler(o.getRuntime));
-    app.post(`${prefix}/responses`, json, responsesHandler(o));
+    app.post(`${prefix}/responses`, json, responsesHandler(route));
     app.all(`${prefix}/responses`, (_req: Request, res: Response) =>
       sendError(res, new ClientError(405, "invalid_request_error", "method_not_allowed", "Use POST /v1/responses (WebSocket mode is not supported: set supports_websockets = false).")),
     );

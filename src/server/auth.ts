@@ -7,9 +7,16 @@ import { sendError } from "./errors.ts";
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
 
-export function requireToken(tokens: string[]) {
-  const expected = tokens.map(digest);
+export function requireToken(currentTokens: () => string[]) {
+  let cachedFor: string[] | null = null;
+  let expected: Buffer[] = [];
   return (req: Request, res: Response, next: NextFunction) => {
+    const tokens = currentTokens();
+    if (tokens.length === 0) return next();
+    if (tokens !== cachedFor) {
+      cachedFor = tokens;
+      expected = tokens.map(digest);
+    }
     const header = req.headers.authorization ?? "";
     const m = /^Bearer\s+(.+)$/i.exec(header);
     const given = m ? digest(m[1].trim()) : null;

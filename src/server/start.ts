@@ -11,7 +11,9 @@ import { isLoopbackHost } from "../config/load.ts";
 export interface RunningGateway {
   url: string;
   server: Server;
-  runtime: GatewayRuntime;
+  readonly runtime: GatewayRuntime;
+  /** Swaps in a new config (throws, keeping the old one, when it cannot be built). */
+  reload(next: LoadedConfig): void;
   /** Stops listening; in-flight requests get `graceMs` (default 0) to finish. */
   close(graceMs?: number): Promise<void>;
 }
@@ -27,7 +29,7 @@ export async function startGateway(config: LoadedConfig, opts: StartOptions = {}
   const { auth } = config.server;
   const refusal = remoteBindProblem(config.server.host, auth.tokens, auth.allowUnauthenticatedRemote, isLoopbackHost);
   if (refusal) throw new Error(refusal);
-  const runtime = buildRuntime(config, opts);
+  let runtime = buildRuntime(config, opts);
   const log = opts.log ?? createLogger(config.logging.level);
   const app = createApp({ getRuntime: () => runtime, log, fixedIds: opts.fixedIds, keepAliveMs: opts.keepAliveMs, onFinished: opts.onFinished });
   const server = createServer(app);
@@ -44,7 +46,14 @@ export async function startGateway(config: LoadedConfig, opts: StartOptions = {}
   return {
     url: `http://${host}:${addr.port}`,
     server,
-    runtime,
+    get runtime() {
+      return runtime;
+    },
+    reload(next: LoadedConfig) {
+      // Build first: a config or mapping that fails leaves the running one in force. Requests
+      // already in flight keep the runtime they started with.
+      runtime = buildRuntime(next, opts);
+    },
     close: (graceMs = 0) =>
       new Promise<void>((resolve) => {
         // Stop accepting; let in-flight streams finish for the grace period, then cut the rest.

@@ -176,6 +176,16 @@ export class ResponseBuilder {
     return responseObject(this.state, this.o.echo);
   }
 
+  /** Usage and diagnostics for logs and metrics (usage only when the provider reported it). */
+  summary() {
+    const u = this.state.usage;
+    const reported = u && !this.state.diagnostics.some((d) => d.code === "usage_unavailable");
+    return {
+      usage: reported ? { input: u.input_tokens, cached: u.input_tokens_details.cached_tokens, output: u.output_tokens, reasoning: u.output_tokens_details.reasoning_tokens } : undefined,
+      diagnostics: this.state.diagnostics,
+    };
+  }
+
   // ---- items ----
 
   private reasoning(text: string) {

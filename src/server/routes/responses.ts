@@ -1,7 +1,7 @@
 // POST /v1/responses: validate, resolve the model, run the request streamed (SSE) or as JSON.
 import { randomBytes } from "node:crypto";
 import type { Request, Response } from "express";
-import { ClientError } from "../../engine/types.ts";
+import { ClientError, type Diagnostic } from "../../engine/types.ts";
 import { prepare, runJson, runStream, type RunOptions, type RunStats } from "../../engine/run.ts";
 import { diagnosticsHeader } from "../../engine/diagnostics.ts";
 import { validateResponsesRequest } from "../validate-request.ts";
@@ -17,21 +17,25 @@ export interface ResponsesRouteOptions {
   fixedIds?: { responseId: string; now: () => number };
   keepAliveMs?: number;
   onFinished?: (entry: RequestRecord) => void;
+  onStreamStart?: (entry: Partial<RequestRecord>) => void;
+  onStreamEnd?: (entry: Partial<RequestRecord>) => void;
 }
 
 export interface RequestRecord {
   requestId: string;
-  alias: string;
-  provider: string;
-  model: string;
-  stream: boolean;
+  alias?: string;
+  provider?: string;
+  model?: string;
+  stream?: boolean;
   status: number;
   outcome: string;
   errorCode: string | null;
   latencyMs: number;
   firstTokenMs: number | null;
-  attempts: number;
-  diagnostics: number;
+  /** Upstream attempts beyond the first. */
+  retries: number;
+  usage?: { input: number; cached: number; output: number; reasoning: number };
+  diagnostics: Diagnostic[];
 }
 
 export function responsesHandler(o: ResponsesRouteOptions) {
@@ -40,7 +44,8 @@ export function responsesHandler(o: ResponsesRouteOptions) {
     const requestId = `req_${randomBytes(8).toString("hex")}`;
     res.setHeader("x-request-id", requestId);
     const rt = o.getRuntime();
-    let record: Partial<RequestRecord> = { requestId };
+    let record: Partial<RequestRecord> = { requestId, retries: 0, diagnostics: [], firstTokenMs: null, errorCode: null };
+    let streaming = false;
     try {
       const body = validateResponsesRequest(req.body);
       const resolved = rt.resolve(body.model);
@@ -55,6 +60,10 @@ export function responsesHandler(o: ResponsesRouteOptions) {
       }
       const stream = body.stream === true;
       record = { ...record, alias: resolved.alias, provider: provider.name, model: resolved.model, stream };
+      if (stream) {
+        streaming = true;
+        o.onStreamStart?.(record);
+      }
 
       const abort = new AbortController();
       res.on("close", () => {
@@ -87,7 +96,14 @@ export function responsesHandler(o: ResponsesRouteOptions) {
           res.status(result.status).json(result.body);
         }
       }
-      Object.assign(record, { outcome: stats.outcome, errorCode: stats.errorCode, firstTokenMs: stats.firstTokenMs, attempts: stats.attempts, diagnostics: diagnostics.length });
+      Object.assign(record, {
+        outcome: stats.outcome,
+        errorCode: stats.errorCode,
+        firstTokenMs: stats.firstTokenMs,
+        retries: Math.max(0, stats.attempts - 1),
+        diagnostics: stats.diagnostics ?? diagnostics,
+        usage: stats.usage ?? undefined,
+      });
     } catch (err) {
       const ce = toClientError(err);
       if (ce.status >= 500) o.log.error({ requestId, msg: "request failed", error: String((err as Error)?.stack ?? err) });
@@ -99,6 +115,7 @@ export function responsesHandler(o: ResponsesRouteOptions) {
       } else sendError(res, ce);
     } finally {
       const entry = { ...record, latencyMs: Date.now() - started } as RequestRecord;
+      if (streaming) o.onStreamEnd?.(entry);
       o.log.info({ msg: "response", ...entry });
       o.onFinished?.(entry);
     }

@@ -1,0 +1,34 @@
+// Prometheus metrics (GET /metrics), labelled by alias, provider and model. One registry per
+// gateway, so tests can run several side by side.
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { RequestRecord } from "./routes/responses.ts";
+
+const LABELS = ["alias", "provider", "model"] as const;
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly requests = new Counter({ name: "godex_requests_total", help: "Responses requests by outcome.", labelNames: [...LABELS, "stream", "status", "outcome"], registers: [this.registry] });
+  private readonly errors = new Counter({ name: "godex_errors_total", help: "Failed or rejected requests by error code.", labelNames: [...LABELS, "code"], registers: [this.registry] });
+  private readonly latency = new Histogram({ name: "godex_request_duration_seconds", help: "Time from request to last byte.", labelNames: [...LABELS, "stream"], buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300], registers: [this.registry] });
+  private readonly ttft = new Histogram({ name: "godex_time_to_first_token_seconds", help: "Time from request to the first upstream delta.", labelNames: [...LABELS], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120], registers: [this.registry] });
+  private readonly tokens = new Counter({ name: "godex_tokens_total", help: "Tokens reported by providers, by kind (input includes cached; output includes reasoning).", labelNames: [...LABELS, "kind"], registers: [this.registry] });
+  private readonly retries = new Counter({ name: "godex_upstream_retries_total", help: "Upstream attempts beyond the first.", labelNames: [...LABELS], registers: [this.registry] });
+  private readonly diagnostics = new Counter({ name: "godex_diagnostics_total", help: "Compatibility diagnostics by code and action.", labelNames: [...LABELS, "code", "action"], registers: [this.registry] });
+  readonly activeStreams = new Gauge({ name: "godex_active_streams", help: "Streams currently open to clients.", labelNames: [...LABELS], registers: [this.registry] });
+
+  record(r: RequestRecord) {
+    const base = { alias: r.alias ?? "", provider: r.provider ?? "", model: r.model ?? "" };
+    this.requests.inc({ ...base, stream: String(r.stream ?? false), status: String(r.status), outcome: r.outcome });
+    if (r.errorCode) this.errors.inc({ ...base, code: r.errorCode });
+    this.latency.observe({ ...base, stream: String(r.stream ?? false) }, r.latencyMs / 1000);
+    if (r.firstTokenMs != null) this.ttft.observe(base, r.firstTokenMs / 1000);
+    if (r.usage) {
+      this.tokens.inc({ ...base, kind: "input" }, r.usage.input);
+      this.tokens.inc({ ...base, kind: "cached" }, r.usage.cached);
+      this.tokens.inc({ ...base, kind: "output" }, r.usage.output);
+      this.tokens.inc({ ...base, kind: "reasoning" }, r.usage.reasoning);
+    }
+    if (r.retries > 0) this.retries.inc(base, r.retries);
+    for (const d of r.diagnostics) this.diagnostics.inc({ ...base, code: d.code, action: d.action });
+  }
+}
