@@ -1,4 +1,5 @@
 // The HTTP surface: /v1/responses, /v1/models, /health, with OpenAI-shaped errors for everything else.
+import { isUtf8 } from "node:buffer";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { GatewayRuntime } from "./runtime.ts";
 import type { Logger } from "./log.ts";
@@ -27,7 +28,15 @@ export function createApp(o: AppOptions) {
   app.set("etag", false);
   const limit = o.getRuntime().config.server.bodyLimitBytes;
   // Parse JSON whatever the content type says: some clients send text/plain.
-  const json = express.json({ limit, type: () => true, strict: false });
+  const json = express.json({
+    limit,
+    type: () => true,
+    strict: false,
+    // Invalid UTF-8 would otherwise be replaced by U+FFFD and reach the provider silently.
+    verify: (_req, _res, buf) => {
+      if (!isUtf8(buf)) throw new ClientError(400, "invalid_request_error", "invalid_json", "The request body is not valid UTF-8.");
+    },
+  });
 
   const recent = o.recent ?? new RecentRequests();
   const metrics = o.metrics ?? new GatewayMetrics();

@@ -426,8 +426,34 @@ export function validateResponsesRequest(body: unknown): ResponsesRequest {
       null,
     );
   }
-  if (validate(body)) return body as ResponsesRequest;
-  throw toClientError(pickError(validate.errors ?? []), body);
+  if (!validate(body)) throw toClientError(pickError(validate.errors ?? []), body);
+  checkNesting(body as Record<string, unknown>);
+  return body as ResponsesRequest;
+}
+
+/** Deeper JSON than this in a part GodeX re-serializes (tool schemas, formats) is refused. */
+export const MAX_NESTING = 64;
+
+/** Tool schemas and text formats are serialized upstream and echoed back: bound their depth. */
+function checkNesting(body: Record<string, unknown>) {
+  for (const key of ["tools", "text", "tool_choice"]) {
+    if (body[key] != null && depthExceeds(body[key], MAX_NESTING)) {
+      throw new ClientError(400, "invalid_request_error", "invalid_value", `'${key}' is nested more than ${MAX_NESTING} levels deep.`, key);
+    }
+  }
+}
+
+function depthExceeds(root: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+    }
+  }
+  return false;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -94,7 +94,11 @@ describe("unparseable bodies", () => {
   // UTF-8 (e.g. `{"model":"gpt-5.5","input":"hi \xff\xfe\xc3"}`) is decoded lossily: the bytes become
   // U+FFFD, the request is forwarded upstream as "hi \ufffd\ufffd\ufffd" and GodeX answers 200.
   // Expected: 400 invalid_json (as OpenAI does), so corrupted input is never silently changed.
-  it.todo("invalid UTF-8 bytes inside a string → 400 and no upstream call");
+  it("invalid UTF-8 bytes inside a string → 400 and no upstream call", async () => {
+    const bytes = Buffer.concat([Buffer.from('{"model":"gpt-5.5","input":"hi '), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')]);
+    expectRejected(await postRaw(bytes), { status: 400, code: "invalid_json" });
+    expect(gw.mock.requests).toHaveLength(0);
+  });
 
   it("unsupported charset or content-encoding → 4xx", async () => {
     expectRejected(await postRaw(JSON.stringify(simpleRequest()), "application/json; charset=latin1"), { status: 415 });
@@ -254,7 +258,15 @@ describe("size and depth", () => {
   // {"model":"gpt-5.5","input":"hi","tools":[{"type":"function","name":"f","parameters":{"type":"object",
   //   "properties":{"x": {"a":{"a":…10000 levels…1}}}}}]}
   // Expected: 400 invalid_request_error (e.g. a nesting-depth limit in validation, param tools[0].parameters).
-  it.todo("10k-deep object inside tools[0].parameters or text.format.schema → 4xx, not 500");
+  it("10k-deep object inside tools[0].parameters or text.format.schema → 4xx, not 500", async () => {
+    // Built as text: JSON.stringify itself would overflow the stack on such a value.
+    const deep = '{"a":'.repeat(10_000) + "1" + "}".repeat(10_000);
+    const tools = `[{"type":"function","name":"f","parameters":{"type":"object","properties":{"x":${deep}}}}]`;
+    expectRejected(await postRaw(`{"model":"gpt-5.5","input":"hi","tools":${tools}}`, "application/json"), { status: 400, param: "tools" });
+    const text = `{"format":{"type":"json_schema","name":"o","schema":${deep}}}`;
+    expectRejected(await postRaw(`{"model":"gpt-5.5","input":"hi","stream":true,"text":${text}}`, "application/json"), { status: 400, param: "text" });
+    expect(gw.mock.requests).toHaveLength(0);
+  });
 
   it("a 5 MB text input still works (200) and reaches the provider whole", async () => {
     const text = "lorem ipsum ".repeat(Math.ceil((5 * 1024 * 1024) / 12));

@@ -349,7 +349,7 @@ describe("routes", () => {
     for (const t of [
       request(gw.app).get("/v1/nope"),
       request(gw.app).post("/v1/chat/completions").send({ model: "gpt-5.5", messages: [] }),
-      request(gw.app).get("/"),
+      request(gw.app).get("/v2/responses"),
       request(gw.app).delete("/v1/models"),
     ]) {
       const res = await t;

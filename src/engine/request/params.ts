@@ -9,7 +9,7 @@ const EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"] as const;
 /** Diagnostics (or a 400) for top-level fields the mapping ignores or rejects. */
 export function applyFieldRules(req: Record<string, unknown>, fields: Record<string, FieldRule>, diags: Diagnostics) {
   for (const key of Object.keys(req)) {
-    const rule = fields[key];
+    const rule = Object.hasOwn(fields, key) ? fields[key] : undefined;
     const value = req[key];
     if (!rule) {
       diags.ignored("field_unknown", key, `'${key}' is not a Responses parameter GodeX knows; it was ignored.`);

@@ -53,7 +53,23 @@ export class JsonStringFieldStream {
           this.escape = s.slice(i);
           return out;
         }
-        out += String.fromCharCode(parseInt(s.slice(i + 2, i + 6), 16));
+        const code = parseInt(s.slice(i + 2, i + 6), 16);
+        // A high surrogate is held back until its low half arrives, so no delta carries half a pair.
+        if (code >= 0xd800 && code <= 0xdbff) {
+          if (i + 12 > s.length) {
+            this.escape = s.slice(i);
+            return out;
+          }
+          if (s[i + 6] === "\\" && s[i + 7] === "u") {
+            const low = parseInt(s.slice(i + 8, i + 12), 16);
+            if (low >= 0xdc00 && low <= 0xdfff) {
+              out += String.fromCharCode(code, low);
+              i += 12;
+              continue;
+            }
+          }
+        }
+        out += String.fromCharCode(code);
         i += 6;
         continue;
       }
