@@ -81,7 +81,10 @@ export function sortKeysDeep(v: unknown): unknown {
 export const NOTES_HEADER = "x-mock-notes";
 
 export function withNotes(headers: Record<string, string>, notes: string[]): Record<string, string> {
-  return notes.length ? { ...headers, [NOTES_HEADER]: notes.join("; ") } : headers;
+  if (!notes.length) return headers;
+  // Header values must be printable ASCII: escape anything else (e.g. a non-ASCII name echoed from the request).
+  const value = notes.join("; ").replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return { ...headers, [NOTES_HEADER]: value };
 }
 
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string>): DialectResponse {

@@ -2,7 +2,7 @@
 // byte-faithful replies (providers.md §2): alphabetically sorted non-stream JSON, chunks without
 // finish_reason until the last one, whole tool calls unless `tool_stream`, usage on the finish chunk, [DONE].
 import { randomBytes } from "node:crypto";
-import { decide, requestedErrorStatus, type BrainInput } from "./brain.ts";
+import { decide, lastUserText, requestedErrorStatus, type BrainInput } from "./brain.ts";
 import { chatToBrainInput, isObj } from "./chat.ts";
 import { bearerKey, countUsage, jsonResponse, nowSeconds, randomHex, sortKeysDeep, withNotes, withScriptedFinish, type Reply, type UsageCounts } from "./kit.ts";
 import { SSE_DONE, sseData, splitArgs, splitWords } from "./sse.ts";
@@ -28,7 +28,7 @@ function errorResponse(e: ZhipuError): DialectResponse {
 }
 
 function forcedError(input: BrainInput): ZhipuError | undefined {
-  const business = /GODEX_MOCK_ERROR=(\d{4})/.exec(input.messages.filter((m) => m.role === "user").at(-1)?.content ?? "");
+  const business = /GODEX_MOCK_ERROR=(\d{4})/.exec(lastUserText(input));
   if (business && BUSINESS[business[1]!]) return BUSINESS[business[1]!];
   const status = requestedErrorStatus(input);
   if (status === undefined) return undefined;
