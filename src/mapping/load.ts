@@ -21,8 +21,12 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** `<dir>/<name>.yaml`, or the shipped one when `dir` lacks it (so a user's mapping can extend openai-chat). */
 export function mappingFile(name: string, dir = DEFAULT_MAPPINGS_DIR): string {
-  return join(dir, `${name}.yaml`);
+  const own = join(dir, `${name}.yaml`);
+  if (existsSync(own) || dir === DEFAULT_MAPPINGS_DIR) return own;
+  const shipped = join(DEFAULT_MAPPINGS_DIR, `${name}.yaml`);
+  return existsSync(shipped) ? shipped : own;
 }
 
 /** Raw document of one file, without resolving `extends`. */
