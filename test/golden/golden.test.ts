@@ -3,7 +3,7 @@
 //   GOLDEN_UPDATE=1 npx vitest run test/golden     rewrite upstream-request.json + expected.* (then review them!)
 //   GOLDEN_KNOWN_BUGS=1 npx vitest run test/golden also run the KNOWN_BUG.md cases (they fail until fixed)
 import { describe, it } from "vitest";
-import { RUN_KNOWN_BUGS, UPDATE, checkCase, discoverCases, runCase, writeCase, type GoldenCase } from "./harness.ts";
+import { RUN_KNOWN_BUGS, UPDATE, checkCase, checkExpectedFiles, checkInvariants, discoverCases, runCase, writeCase, type GoldenCase } from "./harness.ts";
 
 const cases = discoverCases();
 const byProvider = new Map<string, GoldenCase[]>();
@@ -19,10 +19,12 @@ for (const [provider, list] of byProvider) {
       if (c.knownBug && !RUN_KNOWN_BUGS) {
         // Hand-written expected files describe the correct output; GodeX does not produce it yet.
         it.todo(`${c.name} — KNOWN BUG: ${c.knownBug}`);
+        it(`${c.name} — known bug: the hand-written expected files are well-formed`, () => checkExpectedFiles(c));
         continue;
       }
       it(c.name, async () => {
         const result = await runCase(c);
+        if (!c.knownBug) checkInvariants(c, result);
         if (UPDATE && !c.knownBug) writeCase(c, result);
         else checkCase(c, result);
       }, 20_000);

@@ -45,6 +45,11 @@ export interface CaseOptions {
   /** GodeX keep-alive interval (ms) for this case. */
   keepAliveMs?: number;
   /**
+   * Fixed response id for this case (default resp_golden). Later turns of a multi-turn chain use
+   * their own, so item ids stay unique across the echoed history, as they are with real ids.
+   */
+  responseId?: string;
+  /**
    * Multi-turn chain: the case folder (same provider) whose expected output this request echoes.
    * The harness checks every output item of that case reappears in this request's `input`.
    */
@@ -188,7 +193,7 @@ export async function runCase(c: GoldenCase): Promise<CaseResult> {
       {},
     );
     const gw = await startGateway(config, {
-      fixedIds: { responseId: GOLDEN_RESPONSE_ID, now: () => GOLDEN_NOW },
+      fixedIds: { responseId: c.options.responseId ?? GOLDEN_RESPONSE_ID, now: () => GOLDEN_NOW },
       ...(c.options.keepAliveMs !== undefined ? { keepAliveMs: c.options.keepAliveMs } : {}),
     });
     try {
@@ -270,10 +275,12 @@ export function checkCase(c: GoldenCase, r: CaseResult) {
   const jsonFile = file(c, "expected.json");
   if (existsSync(sseFile)) {
     const expected = readText(sseFile);
+    checkSseInvariants(`${where} (expected.sse)`, expected);
     expect(sseFrames(r.body), `${where}: SSE events`).toEqual(sseFrames(expected));
     expect(r.body, `${where}: SSE bytes`).toBe(expected);
   } else if (existsSync(jsonFile)) {
     const expected = readJson(jsonFile);
+    checkJsonInvariants(`${where} (expected.json)`, expectedStatus, expected);
     const actual = JSON.parse(r.body);
     expect(actual, `${where}: JSON body`).toEqual(expected);
     expect(JSON.stringify(actual), `${where}: JSON body key order`).toBe(JSON.stringify(expected));
@@ -322,6 +329,115 @@ function checkEcho(c: GoldenCase) {
       if (k in item) expect(echo[k], `${c.name}: echoed ${item.id}.${k}`).toEqual(item[k]);
     }
   }
+}
+
+// ---------- structural invariants (checked on every run, also while regenerating) ----------
+
+const TERMINAL = /^response\.(completed|incomplete|failed)$/;
+
+/** Usage as Codex parses it strictly (responses-spec.md §3.5). */
+function checkUsage(where: string, u: any) {
+  if (u == null) return;
+  for (const k of ["input_tokens", "output_tokens", "total_tokens"]) expect(Number.isInteger(u[k]), `${where}: usage.${k} is an integer`).toBe(true);
+  expect(Number.isInteger(u.input_tokens_details?.cached_tokens), `${where}: usage.input_tokens_details.cached_tokens`).toBe(true);
+  expect(Number.isInteger(u.output_tokens_details?.reasoning_tokens), `${where}: usage.output_tokens_details.reasoning_tokens`).toBe(true);
+  expect(u.input_tokens_details.cached_tokens, `${where}: cached_tokens ≤ input_tokens`).toBeLessThanOrEqual(u.input_tokens);
+  expect(u.output_tokens_details.reasoning_tokens, `${where}: reasoning_tokens ≤ output_tokens`).toBeLessThanOrEqual(u.output_tokens);
+}
+
+function checkTerminalResponse(where: string, type: string, resp: any) {
+  const status = type.replace(/^response\./, "");
+  expect(resp?.status, `${where}: terminal response.status`).toBe(status);
+  expect(typeof resp?.id, `${where}: response.id is a string`).toBe("string");
+  if (status === "failed") expect(typeof resp.error?.code === "string" && typeof resp.error?.message === "string", `${where}: failed response has error.code/message`).toBe(true);
+  else expect(resp.error, `${where}: no error unless failed`).toBeNull();
+  if (status === "incomplete") expect(typeof resp.incomplete_details?.reason, `${where}: incomplete_details.reason`).toBe("string");
+  checkUsage(where, resp.usage);
+}
+
+/** The Responses stream rules Codex and the openai SDK depend on (responses-spec.md §3.2, codex-client.md §5). */
+export function checkSseInvariants(where: string, text: string) {
+  const events = sseEvents(text);
+  expect(events.length, `${where}: events`).toBeGreaterThanOrEqual(3);
+  events.forEach((e, i) => expect(e.sequence_number, `${where}: sequence_number of event ${i} (${e.type})`).toBe(i));
+  expect(events[0].type, `${where}: first event`).toBe("response.created");
+  expect(events[1].type, `${where}: second event`).toBe("response.in_progress");
+  const terminals = events.filter((e) => TERMINAL.test(e.type));
+  expect(terminals.length, `${where}: exactly one terminal event`).toBe(1);
+  const last = events.at(-1);
+  expect(TERMINAL.test(last.type), `${where}: the terminal event is the last one`).toBe(true);
+  // `event:` names agree with the payload types.
+  const named = sseFrames(text).map((f) => /^event: (.*)$/m.exec(f)?.[1]).filter((n) => n !== undefined);
+  if (named.length > 0) expect(named, `${where}: event: lines`).toEqual(events.map((e) => e.type));
+
+  // One item at a time: added → its own events → done, output_index 0, 1, 2, …
+  const done: any[] = [];
+  let open: { index: number; id: string; type: string; deltas: string } | null = null;
+  for (const e of events.slice(2, -1)) {
+    if (e.type === "response.in_progress") continue; // keep-alive
+    if (e.type === "response.output_item.added") {
+      expect(open, `${where}: item ${e.item?.id} added while ${open?.id} is still open`).toBeNull();
+      expect(e.output_index, `${where}: output_index of ${e.item?.id}`).toBe(done.length);
+      expect(typeof e.item?.id, `${where}: added item has an id`).toBe("string");
+      open = { index: e.output_index, id: e.item.id, type: e.item.type, deltas: "" };
+      continue;
+    }
+    expect(open, `${where}: ${e.type} outside an item`).not.toBeNull();
+    expect(e.output_index, `${where}: ${e.type} output_index`).toBe(open!.index);
+    if (e.type === "response.output_item.done") {
+      expect(e.item?.id, `${where}: done item id`).toBe(open!.id);
+      expect(e.item?.type, `${where}: done item type`).toBe(open!.type);
+      const full =
+        e.item.type === "message" ? e.item.content.map((p: any) => p.text).join("")
+        : e.item.type === "reasoning" ? e.item.summary.map((p: any) => p.text).join("")
+        : e.item.type === "function_call" ? e.item.arguments
+        : e.item.type === "custom_tool_call" ? e.item.input
+        : undefined;
+      if (full !== undefined && open!.deltas !== "") expect(full, `${where}: ${open!.id} done holds the whole streamed text`).toBe(open!.deltas);
+      done.push(e.item);
+      open = null;
+      continue;
+    }
+    expect(e.item_id, `${where}: ${e.type} item_id`).toBe(open!.id);
+    if (/\.delta$/.test(e.type) && e.type !== "response.reasoning_text.delta") open!.deltas += e.delta;
+  }
+  // Only a failure may leave an item unfinished (it is then not in the terminal output).
+  if (last.type !== "response.failed") expect(open, `${where}: an item was left open at the terminal event`).toBeNull();
+  checkTerminalResponse(where, last.type, last.response);
+  expect(last.response.output, `${where}: terminal output = the done items`).toEqual(done);
+}
+
+export function checkJsonInvariants(where: string, status: number, body: any) {
+  if (status !== 200) {
+    expect(typeof body?.error?.message, `${where}: error.message`).toBe("string");
+    expect(typeof body?.error?.type, `${where}: error.type`).toBe("string");
+    expect("code" in (body?.error ?? {}) && "param" in (body?.error ?? {}), `${where}: error has code and param`).toBe(true);
+    return;
+  }
+  expect(body?.object, `${where}: object`).toBe("response");
+  checkTerminalResponse(where, `response.${body.status}`, body);
+}
+
+/** The hand-written expected files of a KNOWN_BUG case obey the same rules as any output. */
+export function checkExpectedFiles(c: GoldenCase) {
+  const where = `${c.provider}/${c.name}`;
+  const sseFile = file(c, "expected.sse");
+  const jsonFile = file(c, "expected.json");
+  const statusFile = file(c, "expected-status");
+  const status = existsSync(statusFile) ? Number(readText(statusFile).trim()) : 200;
+  if (existsSync(sseFile)) checkSseInvariants(`${where} (expected.sse)`, readText(sseFile));
+  else if (existsSync(jsonFile)) checkJsonInvariants(`${where} (expected.json)`, status, readJson(jsonFile));
+  else throw new Error(`${where}: a KNOWN_BUG case needs a hand-written expected.sse or expected.json`);
+  if (c.options.follows) checkEcho(c);
+}
+
+/** Invariants of the actual client output, whatever the golden files say. */
+export function checkInvariants(c: GoldenCase, r: CaseResult) {
+  const where = `${c.provider}/${c.name}`;
+  if ((r.headers["content-type"] ?? "").startsWith("text/event-stream")) {
+    expect(r.status, `${where}: a stream starts with 200`).toBe(200);
+    checkSseInvariants(where, r.body);
+  } else checkJsonInvariants(where, r.status, JSON.parse(r.body));
 }
 
 // ---------- regeneration ----------
