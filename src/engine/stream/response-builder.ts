@@ -78,6 +78,8 @@ export class ResponseBuilder {
   private held: HeldCall | null = null;
   private readonly splitter: ThinkSplitter | null;
   private finishReason: string | null = null;
+  /** Status given to items closed from now on ("incomplete" when the response ends incomplete). */
+  private closingStatus: "completed" | "incomplete" = "completed";
   private ended = false;
   private sawContent = false;
 
@@ -149,9 +151,17 @@ export class ResponseBuilder {
   /** Closes open items and emits the terminal event for a finish outcome. */
   complete(outcome: FinishOutcome) {
     if (this.ended) return;
-    this.flushSplitter();
-    this.closeCurrent();
-    this.closeHeld();
+    if (outcome.status === "failed") {
+      // An item cut off by the failure is not handed over as if finished (Codex would record it,
+      // or run a half-built tool call): it is left out, and the diagnostics say so.
+      this.abandonOpenItems();
+    } else {
+      // On `incomplete` the open item is closed as incomplete: it is what the model produced.
+      if (outcome.status === "incomplete") this.closingStatus = "incomplete";
+      this.flushSplitter();
+      this.closeCurrent();
+      this.closeHeld();
+    }
     if (outcome.status === "failed") {
       this.state.status = "failed";
       this.state.error = { code: outcome.code ?? "server_error", message: outcome.message ?? "The provider failed to finish the response." };
@@ -165,6 +175,16 @@ export class ResponseBuilder {
     this.finalizeUsage();
     this.ended = true;
     this.emitResponse(`response.${this.state.status}`);
+  }
+
+  private abandonOpenItems() {
+    const open = this.current ?? (this.held ? { kind: "call" as const } : null);
+    if (open) {
+      const what = open.kind === "call" ? "tool call" : open.kind === "message" ? "message" : "reasoning";
+      this.addDiagnostic({ code: "partial_item_dropped", path: "output", action: "ignored", message: `An unfinished ${what} was cut off by the failure and left out of the output.` });
+    }
+    this.current = null;
+    this.held = null;
   }
 
   /** Ends with response.failed, keeping whatever output items were complete. */
@@ -360,7 +380,7 @@ export class ResponseBuilder {
       const rawPrefix = this.o.keepRawPrefix && this.splitter ? this.splitter.rawPrefix : undefined;
       done.encrypted_content = this.o.carrier.seal({ provider: this.o.provider, reasoning: item.text, rawPrefix });
     }
-    done.status = "completed";
+    done.status = this.closingStatus;
     this.emitItemDone(item.index, done);
   }
 
@@ -377,7 +397,7 @@ export class ResponseBuilder {
     this.emitItemDone(item.index, {
       id: item.id,
       type: "message",
-      status: "completed",
+      status: this.closingStatus,
       role: "assistant",
       content: [{ type: "output_text", text: item.text, annotations: [], logprobs: [] }],
     });
@@ -395,7 +415,7 @@ export class ResponseBuilder {
         "response.custom_tool_call_input.done",
         () => `{"type":"response.custom_tool_call_input.done","sequence_number":${this.seq},"item_id":"${item.id}","output_index":${item.index},"call_id":${JSON.stringify(item.callId)},"input":${JSON.stringify(input)}}`,
       );
-      const done: Record<string, unknown> = { id: item.id, type: "custom_tool_call", status: "completed", call_id: item.callId, name: item.name, input };
+      const done: Record<string, unknown> = { id: item.id, type: "custom_tool_call", status: this.closingStatus, call_id: item.callId, name: item.name, input };
       if (item.namespace) done.namespace = item.namespace;
       return this.emitItemDone(item.index, done);
     }
@@ -404,7 +424,7 @@ export class ResponseBuilder {
       "response.function_call_arguments.done",
       () => `{"type":"response.function_call_arguments.done","sequence_number":${this.seq},"item_id":"${item.id}","output_index":${item.index},"name":${JSON.stringify(item.name)},"arguments":${JSON.stringify(args)}}`,
     );
-    const done: Record<string, unknown> = { id: item.id, type: "function_call", status: "completed", call_id: item.callId, name: item.name, arguments: args };
+    const done: Record<string, unknown> = { id: item.id, type: "function_call", status: this.closingStatus, call_id: item.callId, name: item.name, arguments: args };
     if (item.namespace) done.namespace = item.namespace;
     this.emitItemDone(item.index, done);
   }
