@@ -1,6 +1,10 @@
 // `godex` command line: dispatches to one file per subcommand.
 import { VERSION } from "../version.ts";
 import { serve } from "./serve.ts";
+import { init } from "./init.ts";
+import { doctor } from "./doctor.ts";
+import { models } from "./models.ts";
+import { lint } from "./lint.ts";
 
 const HELP = `GodeX ${VERSION}: the OpenAI Responses API (Codex) in front of Chat Completions providers.
 
@@ -8,6 +12,10 @@ Usage: godex <command> [options]
 
 Commands:
   serve     run the gateway (godex serve --help)
+  init      write a commented godex.yaml; --write-codex also points Codex at GodeX (godex init --help)
+  doctor    check config, keys, port and Codex's config; --live also calls the providers
+  models    the alias table and, per model, what each reasoning effort sends
+  lint      check the config and mapping files (godex lint --help)
   version   print the version
 `;
 
@@ -16,6 +24,14 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "serve":
       return serve(rest);
+    case "init":
+      return init(rest);
+    case "doctor":
+      return doctor(rest);
+    case "models":
+      return models(rest);
+    case "lint":
+      return lint(rest);
     case "version":
     case "--version":
     case "-v":
