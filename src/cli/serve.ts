@@ -9,6 +9,7 @@ import { startMockUpstreams, type MockUpstreams } from "../mock/server.ts";
 import { DEFAULT_MAPPINGS_DIR } from "../mapping/load.ts";
 import { anyProviderKey, withMockProviders } from "./mock-config.ts";
 import { watchConfig } from "./watch.ts";
+import { preflight, PreflightError } from "./preflight.ts";
 
 const HELP = `Usage: godex serve [--config FILE] [--host H] [--port N] [--mock | --no-mock] [--log-level LEVEL] [--no-watch]
 
@@ -45,6 +46,7 @@ export async function serve(argv: string[]): Promise<number> {
 
   /** The config as the server runs it: file + command-line overrides (+ emulators). */
   const effectiveConfig = async (): Promise<LoadedConfig> => {
+    await preflight(file);
     const config = loadConfig(file);
     if (values.host) config.server.host = values.host;
     if (values.port) config.server.port = Number(values.port);
@@ -62,8 +64,8 @@ export async function serve(argv: string[]): Promise<number> {
     config = await effectiveConfig();
   } catch (err) {
     await mock?.close();
-    if (err instanceof ConfigError) {
-      process.stderr.write(`godex: configuration error\n${err.message}\n`);
+    if (err instanceof ConfigError || err instanceof PreflightError) {
+      process.stderr.write(`godex: configuration error, not starting\n${err.message}\n`);
       return 2;
     }
     process.stderr.write(`godex: ${(err as Error).message}\n`);

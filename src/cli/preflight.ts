@@ -1,0 +1,12 @@
+// The checks `godex serve` runs before it starts and before it accepts a reloaded file: the same
+// as `godex lint`, so a broken config or mapping never reaches a Codex session.
+import { formatHuman, lintPaths } from "../lint/index.ts";
+
+export class PreflightError extends Error {}
+
+export async function preflight(config: string, mappingsDir?: string): Promise<void> {
+  const result = await lintPaths({ config, mappingsDir });
+  if (result.errors > 0 || result.couldNotRun) {
+    throw new PreflightError(`${config} or a mapping it uses has lint errors:\n${formatHuman(result)}`);
+  }
+}
