@@ -59,9 +59,9 @@ export async function lintExamples(chain: MappingChain, findings: Findings): Pro
     if (!isPlainObject(example) || !isPlainObject(example.request) || !isPlainObject(example.expect)) continue; // schema
     const at = locateInChain(chain, ["examples", i]);
     const label = typeof example.name === "string" ? `example '${example.name}'` : `examples[${i}]`;
-    const request = structuredClone(example.request);
+    let request;
     try {
-      validateResponsesRequest(structuredClone(request));
+      request = validateResponsesRequest(structuredClone(example.request));
     } catch (err) {
       findings.error(at, "examples", `${label}: request is not a valid Responses request: ${(err as Error).message}`);
       continue;

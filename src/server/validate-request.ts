@@ -9,10 +9,11 @@
 import { readFileSync } from "node:fs";
 import { Ajv, type ErrorObject } from "ajv";
 import { ClientError } from "../engine/types.ts";
+import type * as G from "../generated/responses-request.ts";
 
 // ---------------------------------------------------------------------------------------------
-// Types (hand-written to match the schema; to be replaced by codegen output later).
-// Objects below the top level are open: extra keys are allowed and typed `unknown`.
+// Types: generated from schemas/responses-request.schema.json (src/generated/responses-request.ts),
+// re-exported here under the names the server and engine use.
 // ---------------------------------------------------------------------------------------------
 
 export type ReasoningEffort = "none" | "minimal" | "low" | "medium" | "high" | "xhigh";
@@ -21,131 +22,25 @@ export type MessageRole = "user" | "assistant" | "system" | "developer";
 
 // --- content parts (message.content, function_call_output.output, custom_tool_call_output.output)
 
-export interface InputTextPart {
-  type: "input_text";
-  text: string;
-  [key: string]: unknown;
-}
-export interface OutputTextPart {
-  type: "output_text";
-  text: string;
-  annotations?: unknown[] | null;
-  logprobs?: unknown[] | null;
-  [key: string]: unknown;
-}
-export interface InputImagePart {
-  type: "input_image";
-  image_url?: string | null;
-  file_id?: string | null;
-  /** auto | low | high, and Codex's `original`; not restricted. */
-  detail?: string | null;
-  [key: string]: unknown;
-}
-export interface InputFilePart {
-  type: "input_file";
-  file_id?: string | null;
-  file_data?: string | null;
-  file_url?: string | null;
-  filename?: string | null;
-  [key: string]: unknown;
-}
-export interface RefusalPart {
-  type: "refusal";
-  refusal: string;
-  [key: string]: unknown;
-}
-/** Reasoning-style text parts occasionally found in message content. */
-export interface OtherTextPart {
-  type: "summary_text" | "reasoning_text";
-  text: string;
-  [key: string]: unknown;
-}
-export type ContentPart =
-  | InputTextPart
-  | OutputTextPart
-  | InputImagePart
-  | InputFilePart
-  | RefusalPart
-  | OtherTextPart;
+export type InputTextPart = G.InputTextPart;
+export type OutputTextPart = G.OutputTextPart;
+export type InputImagePart = G.InputImagePart;
+export type InputFilePart = G.InputFilePart;
+export type RefusalPart = G.RefusalPart;
+export type OtherTextPart = G.OtherTextPart;
+export type ContentPart = G.ContentPart;
 
-/** Entries of reasoning `summary` (`summary_text`) and `content` (`reasoning_text` / `text`). */
-export interface ReasoningTextPart {
-  type: string;
-  text: string;
-  [key: string]: unknown;
-}
+export type ReasoningTextPart = G.ReasoningTextPart;
 
 // --- input items
 
-/** `type` is optional: the SDK's EasyInputMessage `{role, content}` has none. */
-export interface MessageItem {
-  type?: "message";
-  role: MessageRole;
-  content: string | ContentPart[];
-  id?: string | null;
-  status?: string | null;
-  /** Codex: `commentary` | `final_answer`. */
-  phase?: string | null;
-  end_turn?: boolean | null;
-  [key: string]: unknown;
-}
-export interface ReasoningItem {
-  type: "reasoning";
-  id?: string | null;
-  summary: ReasoningTextPart[];
-  content?: ReasoningTextPart[] | null;
-  encrypted_content?: string | null;
-  status?: string | null;
-  [key: string]: unknown;
-}
-export interface FunctionCallItem {
-  type: "function_call";
-  call_id: string;
-  name: string;
-  /** JSON text. */
-  arguments: string;
-  /** MCP tools: `mcp__<server>__`. */
-  namespace?: string | null;
-  id?: string | null;
-  status?: string | null;
-  /** Echoed by the openai SDK helpers (`null`). */
-  parsed_arguments?: unknown;
-  [key: string]: unknown;
-}
-export interface FunctionCallOutputItem {
-  type: "function_call_output";
-  call_id: string;
-  output: string | ContentPart[];
-  id?: string | null;
-  status?: string | null;
-  [key: string]: unknown;
-}
-export interface CustomToolCallItem {
-  type: "custom_tool_call";
-  call_id: string;
-  name: string;
-  /** Raw freeform input (e.g. an apply_patch patch). */
-  input: string;
-  namespace?: string | null;
-  id?: string | null;
-  status?: string | null;
-  [key: string]: unknown;
-}
-export interface CustomToolCallOutputItem {
-  type: "custom_tool_call_output";
-  call_id: string;
-  output: string | ContentPart[];
-  name?: string | null;
-  id?: string | null;
-  status?: string | null;
-  [key: string]: unknown;
-}
-/** `type` may be absent or null (SDK ItemReference). */
-export interface ItemReferenceItem {
-  type?: "item_reference" | null;
-  id: string;
-  [key: string]: unknown;
-}
+export type MessageItem = G.MessageItem;
+export type ReasoningItem = G.ReasoningItem;
+export type FunctionCallItem = G.FunctionCallItem;
+export type FunctionCallOutputItem = G.FunctionCallOutputItem;
+export type CustomToolCallItem = G.CustomToolCallItem;
+export type CustomToolCallOutputItem = G.CustomToolCallOutputItem;
+export type ItemReferenceItem = G.ItemReferenceItem;
 
 /** Item types accepted with a loose shape; GodeX drops them with a diagnostic. Mirrors `definitions.OtherItem` in the schema. */
 export const OTHER_ITEM_TYPES = [
@@ -176,20 +71,9 @@ export const OTHER_ITEM_TYPES = [
   "program_output",
 ] as const;
 export type OtherItemType = (typeof OTHER_ITEM_TYPES)[number];
-export interface OtherItem {
-  type: OtherItemType;
-  [key: string]: unknown;
-}
+export type OtherItem = G.OtherItem;
 
-export type InputItem =
-  | MessageItem
-  | ReasoningItem
-  | FunctionCallItem
-  | FunctionCallOutputItem
-  | CustomToolCallItem
-  | CustomToolCallOutputItem
-  | ItemReferenceItem
-  | OtherItem;
+export type InputItem = G.InputItem;
 
 export type InputItemType =
   | "message"
@@ -209,33 +93,9 @@ export function inputItemType(item: InputItem): InputItemType {
 
 // --- tools
 
-export interface FunctionTool {
-  type: "function";
-  name: string;
-  description?: string | null;
-  /** JSON Schema of the arguments. */
-  parameters?: Record<string, unknown> | null;
-  strict?: boolean | null;
-  defer_loading?: boolean | null;
-  [key: string]: unknown;
-}
-export interface CustomTool {
-  type: "custom";
-  name: string;
-  description?: string | null;
-  /** `{type:"text"}` or `{type:"grammar", syntax:"lark"|"regex", definition}`; not checked further. */
-  format?: Record<string, unknown> | null;
-  defer_loading?: boolean | null;
-  [key: string]: unknown;
-}
-export interface NamespaceTool {
-  type: "namespace";
-  /** e.g. `mcp__github__`, `multi_agent_v1`. */
-  name: string;
-  description?: string | null;
-  tools: Array<FunctionTool | CustomTool>;
-  [key: string]: unknown;
-}
+export type FunctionTool = G.FunctionTool;
+export type CustomTool = G.CustomTool;
+export type NamespaceTool = G.NamespaceTool;
 
 /** Tool types accepted with a loose shape; GodeX drops them with a diagnostic. Mirrors `definitions.HostedTool` in the schema. */
 export const HOSTED_TOOL_TYPES = [
@@ -256,12 +116,9 @@ export const HOSTED_TOOL_TYPES = [
   "programmatic_tool_calling",
 ] as const;
 export type HostedToolType = (typeof HOSTED_TOOL_TYPES)[number];
-export interface HostedTool {
-  type: HostedToolType;
-  [key: string]: unknown;
-}
+export type HostedTool = G.HostedTool;
 
-export type ToolSpec = FunctionTool | CustomTool | NamespaceTool | HostedTool;
+export type ToolSpec = G.ToolSpec;
 
 // --- tool_choice
 
@@ -287,104 +144,26 @@ export const HOSTED_TOOL_CHOICE_TYPES = [
 export type HostedToolChoiceType = (typeof HOSTED_TOOL_CHOICE_TYPES)[number];
 
 export type ToolChoiceMode = "none" | "auto" | "required";
-export interface ToolChoiceFunction {
-  type: "function";
-  name: string;
-  [key: string]: unknown;
-}
-export interface ToolChoiceCustom {
-  type: "custom";
-  name: string;
-  [key: string]: unknown;
-}
-export interface ToolChoiceAllowedTools {
-  type: "allowed_tools";
-  mode: "auto" | "required";
-  tools: Array<Record<string, unknown>>;
-  [key: string]: unknown;
-}
-export interface ToolChoiceHosted {
-  type: HostedToolChoiceType;
-  [key: string]: unknown;
-}
-export type ToolChoice =
-  | ToolChoiceMode
-  | ToolChoiceFunction
-  | ToolChoiceCustom
-  | ToolChoiceAllowedTools
-  | ToolChoiceHosted;
+export type ToolChoiceFunction = G.ToolChoiceFunction;
+export type ToolChoiceCustom = G.ToolChoiceCustom;
+export type ToolChoiceAllowedTools = G.ToolChoiceAllowedTools;
+export type ToolChoiceHosted = G.ToolChoiceHosted;
+export type ToolChoice = G.ToolChoice;
 
 // --- reasoning / text
 
-export interface ReasoningConfig {
-  effort?: ReasoningEffort | null;
-  summary?: ReasoningSummaryMode | null;
-  /** Deprecated alias of `summary`. */
-  generate_summary?: ReasoningSummaryMode | null;
-  [key: string]: unknown;
-}
+export type ReasoningConfig = G.ReasoningConfig;
 
-export interface TextFormatText {
-  type: "text";
-  [key: string]: unknown;
-}
-export interface TextFormatJsonObject {
-  type: "json_object";
-  [key: string]: unknown;
-}
-export interface TextFormatJsonSchema {
-  type: "json_schema";
-  name: string;
-  schema: Record<string, unknown>;
-  strict?: boolean | null;
-  description?: string | null;
-  [key: string]: unknown;
-}
-export type TextFormat = TextFormatText | TextFormatJsonObject | TextFormatJsonSchema;
+export type TextFormatText = G.TextFormatText;
+export type TextFormatJsonObject = G.TextFormatJsonObject;
+export type TextFormatJsonSchema = G.TextFormatJsonSchema;
+export type TextFormat = G.TextFormat;
 
-export interface TextConfig {
-  format?: TextFormat;
-  verbosity?: "low" | "medium" | "high" | null;
-  [key: string]: unknown;
-}
+export type TextConfig = G.TextConfig;
 
 // --- the request
 
-/** Body of POST /v1/responses. Other top-level keys pass validation and are reported as ignored by the translator. */
-export interface ResponsesRequest {
-  model: string;
-  input: string | InputItem[];
-  instructions?: string | null;
-  stream?: boolean | null;
-  tools?: ToolSpec[];
-  tool_choice?: ToolChoice | null;
-  parallel_tool_calls?: boolean | null;
-  reasoning?: ReasoningConfig | null;
-  /** Integer ≥ 1. */
-  max_output_tokens?: number | null;
-  /** 0..2 */
-  temperature?: number | null;
-  /** 0..1 */
-  top_p?: number | null;
-  text?: TextConfig | null;
-  include?: string[] | null;
-  user?: string;
-  safety_identifier?: string | null;
-  metadata?: Record<string, string> | null;
-  store?: boolean | null;
-  prompt_cache_key?: string | null;
-  /** Codex: installation/session/turn ids and the turn-metadata object. */
-  client_metadata?: Record<string, unknown>;
-  service_tier?: string | null;
-  truncation?: "auto" | "disabled" | null;
-  max_tool_calls?: number | null;
-  top_logprobs?: number | null;
-  stream_options?: Record<string, unknown> | null;
-  background?: boolean | null;
-  previous_response_id?: string | null;
-  conversation?: string | Record<string, unknown> | null;
-  prompt?: Record<string, unknown> | null;
-}
+export type ResponsesRequest = G.ResponsesRequestBody;
 
 // ---------------------------------------------------------------------------------------------
 // Schema and compiled validator

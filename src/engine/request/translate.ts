@@ -1,6 +1,7 @@
 // Responses request → Chat Completions request for one provider mapping.
 // The key order of the result is fixed, so the same request always gives the same bytes.
 import { Diagnostics } from "../diagnostics.ts";
+import type { ResponsesRequest } from "../../server/validate-request.ts";
 import type { CompiledMapping } from "../../mapping/compile.ts";
 import type { ReasoningCarrier } from "../reasoning-carrier.ts";
 import { buildMessages, type ChatMessage } from "./messages.ts";
@@ -35,7 +36,7 @@ export interface TranslatedRequest {
   includeEncrypted: boolean;
 }
 
-export async function translateRequest(req: any, t: TranslateInput): Promise<TranslatedRequest> {
+export async function translateRequest(req: ResponsesRequest, t: TranslateInput): Promise<TranslatedRequest> {
   const diags = new Diagnostics();
   const view = t.mapping.forModel(t.model);
   const rules = view.request;
