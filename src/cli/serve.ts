@@ -1,6 +1,7 @@
 // `godex serve`: load and check the config, start the gateway (with the built-in emulators when
 // asked, or when no provider has a key), reload on change, and stop cleanly on SIGINT/SIGTERM.
 import { parseArgs } from "node:util";
+import { resolve } from "node:path";
 import { loadConfig, ConfigError } from "../config/load.ts";
 import type { LoadedConfig, LogLevel } from "../config/types.ts";
 import { startGateway } from "../server/start.ts";
@@ -20,6 +21,7 @@ const HELP = `Usage: godex serve [--config FILE] [--host H] [--port N] [--mock |
   --no-mock       never fall back to the emulators, even when no API key is set
   --log-level L   trace | debug | info | warn | error | silent
   --no-watch      do not reload when godex.yaml or a mapping file changes (SIGHUP still reloads)
+  --mappings DIR  look for mapping files in DIR first (then in the shipped mappings/)
 `;
 
 export async function serve(argv: string[]): Promise<number> {
@@ -33,6 +35,7 @@ export async function serve(argv: string[]): Promise<number> {
       "no-mock": { type: "boolean" },
       "log-level": { type: "string" },
       "no-watch": { type: "boolean" },
+      mappings: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -41,12 +44,13 @@ export async function serve(argv: string[]): Promise<number> {
     return 0;
   }
   const file = values.config!;
+  const mappingsDir = values.mappings ? resolve(values.mappings) : DEFAULT_MAPPINGS_DIR;
   let mock: MockUpstreams | undefined;
   let useMock = false;
 
   /** The config as the server runs it: file + command-line overrides (+ emulators). */
   const effectiveConfig = async (): Promise<LoadedConfig> => {
-    await preflight(file);
+    await preflight(file, mappingsDir);
     const config = loadConfig(file);
     if (values.host) config.server.host = values.host;
     if (values.port) config.server.port = Number(values.port);
@@ -82,7 +86,7 @@ export async function serve(argv: string[]): Promise<number> {
   const log = createLogger(config.logging.level);
   let gateway;
   try {
-    gateway = await startGateway(config, { mock: useMock, log });
+    gateway = await startGateway(config, { mock: useMock, log, mappingsDir });
   } catch (err) {
     process.stderr.write(`godex: cannot start: ${(err as Error).message}\n`);
     await mock?.close();
@@ -90,7 +94,7 @@ export async function serve(argv: string[]): Promise<number> {
   }
   process.stderr.write(`GodeX listening on ${gateway.url} (POST /v1/responses, GET /v1/models, GET /health, status page at /)\n`);
   const reload = async () => gateway.reload(await effectiveConfig());
-  const watcher = watchConfig({ configFile: file, mappingsDir: DEFAULT_MAPPINGS_DIR, watchFiles: !values["no-watch"] }, reload, log);
+  const watcher = watchConfig({ configFile: file, mappingsDir, watchFiles: !values["no-watch"] }, reload, log);
   return await new Promise<number>((resolve) => {
     const stop = async () => {
       watcher.close();

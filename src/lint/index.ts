@@ -63,10 +63,11 @@ export async function lintPaths(opts: LintOptions = {}): Promise<LintResult> {
       // As at run time: specs and their extends chains come from the one mappings directory.
       for (const ref of lintConfigFile(source, env, mappingsDir, findings, display)) {
         const mapping = ref.file ? cache.read(ref.file) : null;
-        if (mapping) leaves.push({ file: mapping, dirs: () => [mappingsDir] });
+        // As at run time: a mapping in another directory may extend the shipped ones.
+        if (mapping) leaves.push({ file: mapping, dirs: () => [...new Set([mappingsDir, DEFAULT_MAPPINGS_DIR])] });
       }
     } else {
-      leaves.push({ file: source, dirs: (child) => [dirname(child.abs), mappingsDir] });
+      leaves.push({ file: source, dirs: (child) => [...new Set([dirname(child.abs), mappingsDir, DEFAULT_MAPPINGS_DIR])] });
     }
   }
 

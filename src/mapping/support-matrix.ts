@@ -1,0 +1,374 @@
+// The support matrix (docs/support-matrix.md): which Responses features each provider and model entry
+// handles natively, degraded (and how) or not at all. Everything is read from the compiled mappings;
+// the few behaviours that are the same for every provider (freeform tools, namespaces, hosted tools)
+// are the engine's and written once here. `renderSupportMatrix` is pure and deterministic.
+import { readdirSync } from "node:fs";
+import { basename } from "node:path";
+import type { CompiledMapping, ModelView } from "./compile.ts";
+import { compileMapping } from "./compile.ts";
+import type { EffortTable, FinishRule, PathSpec, RequestRules, ToolChoiceAction } from "./doc.ts";
+import { DEFAULT_MAPPINGS_DIR, loadMappingDoc } from "./load.ts";
+
+export const EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"] as const;
+const CHOICE_KINDS = ["auto", "none", "required", "function"] as const;
+type ChoiceKind = (typeof CHOICE_KINDS)[number];
+
+/** One table cell. `info` cells state a fact (an outcome, a path) rather than a support level. */
+export interface Cell {
+  kind: "native" | "degraded" | "unsupported" | "info";
+  text: string;
+}
+
+const native = (text = ""): Cell => ({ kind: "native", text });
+const degraded = (text: string): Cell => ({ kind: "degraded", text });
+const unsupported = (text: string): Cell => ({ kind: "unsupported", text });
+const info = (text: string): Cell => ({ kind: "info", text });
+
+const SEVERITY: Record<Cell["kind"], number> = { info: 0, native: 1, degraded: 2, unsupported: 3 };
+
+export function cellText(c: Cell): string {
+  switch (c.kind) {
+    case "native":
+      return c.text ? `✓ native: ${c.text}` : "✓ native";
+    case "degraded":
+      return `~ degraded: ${c.text}`;
+    case "unsupported":
+      return `✗ unsupported: ${c.text}`;
+    case "info":
+      return c.text;
+  }
+}
+
+// ---- formatting helpers ----
+
+const code = (s: string) => `\`${s}\``;
+const json = (v: unknown) => code(JSON.stringify(v));
+
+/** A path or a fallback list of paths, as written in the mapping. */
+function paths(spec: PathSpec | null | undefined): string {
+  if (spec == null) return "—";
+  const list = Array.isArray(spec) ? spec : [spec];
+  return list.map(code).join(", else ");
+}
+
+/** Escapes what would break a GitHub table cell. */
+function escapeCell(s: string): string {
+  return s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+}
+
+/** Free text from a mapping file: angle brackets would be read as HTML. */
+function prose(s: string): string {
+  return s.replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.map(escapeCell).join(" | ")} |`;
+  return [line(header), `|${header.map(() => "---").join("|")}|`, ...rows.map(line)].join("\n");
+}
+
+// ---- what a model can do with reasoning ----
+
+interface Thinking {
+  /** Some setting (or the default) makes the model think. */
+  can: boolean;
+  /** Some setting (or the default) makes it not think. */
+  canNot: boolean;
+}
+
+function thinkingOf(table: EffortTable | null): Thinking {
+  if (!table) return { can: false, canNot: true };
+  const states = [table.default_thinking, ...EFFORTS.map((e) => table[e].thinking)];
+  return { can: states.includes(true), canNot: states.includes(false) };
+}
+
+// ---- request side, per model ----
+
+function choiceCell(kind: ChoiceKind, action: ToolChoiceAction): Cell {
+  switch (action) {
+    case "keep":
+      return native(kind === "function" ? "sent as `{type: function, function: {name}}`" : `sent as ${code(kind)}`);
+    case "omit":
+      return kind === "auto" ? native("not sent (auto is the provider's default)") : degraded("not sent; the model decides (diagnostic)");
+    case "auto":
+      return kind === "auto" ? native("sent as `auto`") : degraded("sent as `auto` (diagnostic)");
+    case "drop_tools":
+      return degraded("the tools are not sent, so the model cannot call them (diagnostic)");
+    case "reject":
+      return unsupported("answered with HTTP 400");
+  }
+}
+
+function toolChoice(kind: ChoiceKind, rules: RequestRules, thinking: Thinking): Cell {
+  const normal = rules.tool_choice[kind] ?? "keep";
+  const whileThinking = rules.tool_choice_when_thinking?.[kind] ?? normal;
+  if (!thinking.can || whileThinking === normal) return choiceCell(kind, normal);
+  const t = choiceCell(kind, whileThinking);
+  if (!thinking.canNot) return { kind: t.kind, text: `${t.text || "sent as is"} (the model always thinks)` };
+  const n = choiceCell(kind, normal);
+  const worst = SEVERITY[t.kind] >= SEVERITY[n.kind] ? t.kind : n.kind;
+  const label = (c: Cell) => `${c.kind === "native" ? "native, " : ""}${c.text}`;
+  return { kind: worst, text: `while thinking: ${label(t)}; otherwise: ${label(n)}` };
+}
+
+function samplingCell(name: string, rules: RequestRules, thinking: Thinking): Cell {
+  const range = rules.sampling[name];
+  if (range === undefined || range === "omit") return unsupported("not sent (diagnostic)");
+  const base = `range [${range.min}, ${range.max}], values outside are clamped (diagnostic)`;
+  if (thinking.can && rules.sampling_ignored_when_thinking?.includes(name)) {
+    return degraded(`${base}; the provider ignores it while thinking${thinking.canNot ? "" : " (the model always thinks)"} (diagnostic)`);
+  }
+  return native(base);
+}
+
+function effortCell(table: EffortTable | null, effort: (typeof EFFORTS)[number]): Cell {
+  if (!table) return unsupported("the model has no reasoning control; nothing is sent (diagnostic)");
+  const entry = table[effort];
+  const set = entry.set && Object.keys(entry.set).length > 0 ? `sends ${json(entry.set)}` : "sends nothing";
+  const text = `${set} (${entry.thinking ? "thinks" : "does not think"})`;
+  return entry.note ? degraded(`${text}; ${entry.note}`) : native(text);
+}
+
+function formatCell(kind: "json_object" | "json_schema", rules: RequestRules): Cell {
+  const action = rules.response_format[kind] ?? "omit";
+  if (action === "omit") return unsupported("not sent (diagnostic)");
+  if (action === "json_object" && kind === "json_schema") {
+    return degraded("sent as `response_format: json_object`, with the schema added to the system prompt (diagnostic)");
+  }
+  return native(`sent as \`response_format: ${kind}\``);
+}
+
+interface Row {
+  feature: string;
+  cell(view: ModelView, thinking: Thinking): Cell;
+}
+
+const MODEL_ROWS: Row[] = [
+  {
+    feature: "developer messages",
+    cell: (v) => {
+      const role = v.request.roles.developer ?? "developer";
+      return role === "developer" ? native("sent as role `developer`") : degraded(`sent as role ${code(role)}`);
+    },
+  },
+  {
+    feature: "system / developer message placement",
+    cell: (v) =>
+      v.request.system_messages === "merge_first"
+        ? degraded("all system text is merged into one leading message (diagnostic when one was moved)")
+        : native("kept where they are"),
+  },
+  {
+    feature: "streaming request",
+    cell: (v) => {
+      const r = v.request;
+      const extra = [r.stream_options ? `\`stream_options: ${JSON.stringify(r.stream_options)}\`` : null, r.set_when_streaming ? `${json(r.set_when_streaming)}` : null].filter(Boolean);
+      return native(`\`stream: true\`${extra.length ? ` + ${extra.join(" + ")}` : ""}`);
+    },
+  },
+  { feature: "images (`input_image`)", cell: (v) => (v.images ? native("sent as `image_url` parts") : unsupported("dropped (diagnostic)")) },
+  {
+    feature: "function tools",
+    cell: (v) => native(`up to ${v.request.tools.max}; names must match ${code(v.request.tools.name_pattern)} (others are renamed and mapped back)`),
+  },
+  {
+    feature: "`strict` function schemas",
+    cell: (v) => (v.request.tools.strict === "keep" ? native("`strict` sent") : degraded("`strict` removed; the schema is sent as a hint (diagnostic)")),
+  },
+  {
+    feature: "freeform / custom tools (`apply_patch`)",
+    cell: () => degraded("offered as a function with one string argument `input`; calls come back as `custom_tool_call`"),
+  },
+  {
+    feature: "namespace / MCP tools",
+    cell: () => degraded("flattened to one function name (`namespace__name`); calls come back with `namespace` and `name`"),
+  },
+  {
+    feature: "hosted tools (`web_search`, `tool_search`, `local_shell`, …)",
+    cell: () => unsupported("not offered to the model; dropped (diagnostic)"),
+  },
+  ...CHOICE_KINDS.map(
+    (kind): Row => ({
+      feature: kind === "function" ? "`tool_choice` function (named tool)" : `\`tool_choice: ${kind}\``,
+      cell: (v, t) => toolChoice(kind, v.request, t),
+    }),
+  ),
+  {
+    feature: "`parallel_tool_calls`",
+    cell: (v) => (v.request.parallel_tool_calls === "keep" ? native("sent") : degraded("not sent; `false` cannot be honoured (diagnostic)")),
+  },
+  { feature: "`max_output_tokens`", cell: (v) => native(`sent as ${code(v.request.max_tokens_field)}`) },
+  { feature: "`temperature`", cell: (v, t) => samplingCell("temperature", v.request, t) },
+  { feature: "`top_p`", cell: (v, t) => samplingCell("top_p", v.request, t) },
+  { feature: "`text.format: json_object`", cell: (v) => formatCell("json_object", v.request) },
+  { feature: "`text.format: json_schema`", cell: (v) => formatCell("json_schema", v.request) },
+  {
+    feature: "`user` / `safety_identifier`",
+    cell: (v) => {
+      const f = v.request.user_field;
+      return f ? native(`sent as ${code(f.name)} when it matches ${code(f.pattern)}`) : unsupported("not sent (diagnostic)");
+    },
+  },
+  {
+    feature: "reasoning, no effort given",
+    cell: (v) =>
+      v.effortTable
+        ? info(`nothing sent; the model ${v.effortTable.default_thinking ? "thinks" : "does not think"}`)
+        : info("nothing sent; no reasoning control"),
+  },
+  ...EFFORTS.map((effort): Row => ({ feature: `\`reasoning.effort: ${effort}\``, cell: (v) => effortCell(v.effortTable, effort) })),
+  {
+    feature: "`reasoning.summary: concise / detailed`",
+    cell: () => degraded("the full reasoning text is returned as the summary (diagnostic)"),
+  },
+  {
+    feature: "fields added to every request",
+    cell: (v) => {
+      const parts = [v.request.set && Object.keys(v.request.set).length > 0 ? json(v.request.set) : null, v.request.patch ? "the mapping's JSONata `request.patch`" : null].filter(Boolean);
+      return info(parts.length > 0 ? parts.join(", then ") : "none");
+    },
+  },
+];
+
+// ---- reply side, one provider ----
+
+function finishCell(rule: FinishRule): string {
+  if (rule.status === "completed") return "`response.completed`";
+  if (rule.status === "incomplete") return `\`response.incomplete\`, reason ${code(rule.reason ?? "max_output_tokens")}`;
+  return `\`response.failed\`, code ${code(rule.code ?? "server_error")}${rule.message ? ` — "${rule.message}"` : ""}`;
+}
+
+function replyRows(m: CompiledMapping): [string, Cell][] {
+  const d = m.doc;
+  const s = d.stream;
+  const r = d.response;
+  const pb = d.reasoning.passback;
+  const rows: [string, Cell][] = [];
+  rows.push(["endpoint", info(`\`POST ${d.endpoint.path}\`, header ${code(`${d.endpoint.auth.header}: ${d.endpoint.auth.prefix}<key>`)}`)]);
+  rows.push(["text", native(`stream ${paths(s.text)}; JSON ${paths(r.text)}`)]);
+  rows.push([
+    "stream end",
+    info(
+      s.done_sentinel === "required"
+        ? "`[DONE]` expected; a finish reason followed by end of stream still completes"
+        : "`[DONE]` optional: a finish reason followed by end of stream completes",
+    ),
+  ]);
+  if (s.think_tags) {
+    rows.push(["reasoning out", native(`inline \`<think>…</think>\` at the start of the text (stream ${paths(s.text)}; JSON ${paths(r.text)}), split out, also across chunks; JSON also ${paths(r.reasoning)}`)]);
+  } else if (s.reasoning != null) {
+    rows.push(["reasoning out", native(`stream ${paths(s.reasoning)}; JSON ${paths(r.reasoning)}`)]);
+  } else {
+    rows.push(["reasoning out", unsupported("the mapping reads no reasoning")]);
+  }
+  const when = pb.when === "always" ? "every assistant message" : "assistant messages with tool calls";
+  if (pb.mode === "field") {
+    rows.push([
+      "reasoning pass-back",
+      native(`sealed in \`encrypted_content\`, replayed as ${code(pb.field ?? "?")} on ${when} (${json(pb.empty ?? "")} when none can be recovered)`),
+    ]);
+  } else if (pb.mode === "content_raw") {
+    rows.push(["reasoning pass-back", native(`sealed in \`encrypted_content\`, replayed verbatim as the \`<think>…</think>\` block before the content of ${when}`)]);
+  } else {
+    rows.push(["reasoning pass-back", unsupported("reasoning is not sent back (`passback.mode: none`)")]);
+  }
+  rows.push(["function calls out", native(`stream ${paths(s.tool_calls)}; JSON ${paths(r.tool_calls)}`)]);
+  const u = d.usage;
+  rows.push(["usage object", info(`stream ${paths(s.usage)}; JSON ${paths(r.usage)}`)]);
+  rows.push(["usage `input_tokens` / `output_tokens`", native(`${paths(u.input_tokens)} / ${paths(u.output_tokens)}`)]);
+  rows.push(["usage `total_tokens`", native(`${paths(u.total_tokens)} (input + output when absent)`)]);
+  rows.push(["usage `cached_tokens`", u.cached_tokens == null ? unsupported("always 0") : native(paths(u.cached_tokens))]);
+  rows.push(["usage `reasoning_tokens`", u.reasoning_tokens == null ? unsupported("always 0") : native(paths(u.reasoning_tokens))]);
+  for (const [reason, rule] of Object.entries(d.finish_reasons)) rows.push([`finish_reason ${code(reason)}`, info(finishCell(rule))]);
+  rows.push(["any other finish_reason", info("`response.completed`, with a diagnostic")]);
+  const inBody: string[] = [];
+  if (s.error != null) inBody.push(`an error object at ${paths(s.error)}`);
+  if (d.errors.in_body) inBody.push(`${paths(d.errors.in_body.status_code)} not in ${json(d.errors.in_body.ok)}`);
+  rows.push([
+    "errors inside a 200 body or stream chunk",
+    inBody.length > 0 ? native(`${inBody.join("; ")} → classified by the error rules below`) : unsupported("not detected"),
+  ]);
+  rows.push(["error fields read", info(`message ${paths(d.errors.message)}; code ${paths(d.errors.code)}; type ${paths(d.errors.type)}; param ${paths(d.errors.param ?? null)}`)]);
+  return rows;
+}
+
+function errorRows(m: CompiledMapping): string[][] {
+  const rows: string[][] = [];
+  const retry = (r?: boolean) => (r ? "yes" : "no");
+  for (const rule of m.doc.errors.rules) rows.push([`rule ${code(rule.when)}`, code(rule.code), code(rule.type), String(rule.http), retry(rule.retryable)]);
+  for (const [status, rule] of Object.entries(m.doc.errors.status)) rows.push([`HTTP ${status}`, code(rule.code), code(rule.type), String(rule.http), retry(rule.retryable)]);
+  return rows;
+}
+
+// ---- the document ----
+
+/** Model entries in file order with `*` last; `*` alone when the mapping lists none. */
+export function modelEntries(m: CompiledMapping): string[] {
+  const keys = Object.keys(m.doc.models ?? {});
+  return [...keys.filter((k) => k !== "*"), "*"];
+}
+
+/** The per-model cells of one provider: feature → one cell per model entry. */
+export function modelMatrix(m: CompiledMapping): { models: string[]; rows: { feature: string; cells: Cell[] }[] } {
+  const models = modelEntries(m);
+  const views = models.map((k) => m.forModel(k));
+  const thinking = views.map((v) => thinkingOf(v.effortTable));
+  return { models, rows: MODEL_ROWS.map((row) => ({ feature: row.feature, cells: views.map((v, i) => row.cell(v, thinking[i])) })) };
+}
+
+export { replyRows };
+
+const LEGEND = `Legend: **✓ native** — passed on as the client asked; **~ degraded** — passed on differently (how is said,
+and a diagnostic is returned in \`response.godex.diagnostics\` / \`x-godex-diagnostics\`); **✗ unsupported** — not
+passed on (diagnostic) or refused. Model columns are the mapping's \`models:\` entries in lookup order (exact names and
+globs first, \`*\` = any other model).`;
+
+export function renderSupportMatrix(mappings: readonly CompiledMapping[]): string {
+  const sorted = [...mappings].filter((m) => !m.doc.abstract).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const out: string[] = [];
+  out.push("# Support matrix");
+  out.push("");
+  out.push("<!-- Generated from mappings/*.yaml by `npm run matrix` (codegen/support-matrix.ts). Do not edit by hand: CI fails when it is stale. -->");
+  out.push("");
+  out.push(LEGEND);
+  out.push("");
+  out.push(
+    table(
+      ["provider", "extends", "model entries", "description"],
+      sorted.map((m) => [`[${m.name}](#${m.name})`, m.doc.extends ?? "—", modelEntries(m).map(code).join(", "), prose(m.doc.description ?? "")]),
+    ),
+  );
+  for (const m of sorted) {
+    const { models, rows } = modelMatrix(m);
+    out.push("");
+    out.push(`## ${m.name}`);
+    out.push("");
+    if (m.doc.description) {
+      out.push(prose(m.doc.description));
+      out.push("");
+    }
+    out.push(`Mapping file: \`${m.name}.yaml\`${m.doc.extends ? ` (extends \`${m.doc.extends}\`)` : ""}.`);
+    out.push("");
+    out.push("### Requests, per model");
+    out.push("");
+    out.push(table(["feature", ...models.map((k) => (k === "*" ? "`*` (any other model)" : code(k)))], rows.map((r) => [r.feature, ...r.cells.map(cellText)])));
+    out.push("");
+    out.push("### Replies (every model)");
+    out.push("");
+    out.push(table(["feature", "handling"], replyRows(m).map(([f, c]) => [f, cellText(c)])));
+    out.push("");
+    out.push("### Upstream errors (first matching rule, then the HTTP status table)");
+    out.push("");
+    out.push(table(["match", "client `error.code`", "`error.type`", "HTTP to the client", "retried"], errorRows(m)));
+  }
+  out.push("");
+  return out.join("\n");
+}
+
+/** Every concrete (non-abstract) mapping in `dir`, compiled, sorted by name. */
+export function loadMatrixMappings(dir = DEFAULT_MAPPINGS_DIR): CompiledMapping[] {
+  const names = readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml"))
+    .map((f) => basename(f, ".yaml"))
+    .sort();
+  return names.map((n) => compileMapping(loadMappingDoc(n, dir))).filter((m) => !m.doc.abstract);
+}
