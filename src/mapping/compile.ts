@@ -171,8 +171,10 @@ export function compileMapping(doc: MappingDoc): CompiledMapping {
       let json: any = typeof body === "object" ? body : null;
       const bodyText = typeof body === "string" ? body : JSON.stringify(body ?? "");
       if (json === null) {
+        // Some providers frame a rejected streamed request's error as SSE (`data: {"error":…}`).
+        const payload = /^\s*data:\s*/.test(bodyText) ? bodyText.replace(/^\s*data:\s*/, "").split(/\r?\n/)[0] : bodyText;
         try {
-          json = JSON.parse(bodyText);
+          json = JSON.parse(payload);
         } catch {
           /* not JSON: the text itself is the message */
         }
