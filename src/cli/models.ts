@@ -1,0 +1,259 @@
+// `godex models`: the alias table as the server resolves it, and for every model it serves, what each
+// Codex reasoning effort turns into on the wire (from the mapping's effort table) and which efforts
+// are degraded. `godex init --write-codex` builds Codex's model catalog from the same data.
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { loadConfig, ConfigError } from "../config/load.ts";
+import { resolveModel } from "../config/resolve-model.ts";
+import type { LoadedConfig } from "../config/types.ts";
+import { compileMapping, type CompiledMapping } from "../mapping/compile.ts";
+import type { EffortEntry } from "../mapping/doc.ts";
+import { DEFAULT_MAPPINGS_DIR, loadMappingDoc } from "../mapping/load.ts";
+import { defaultIO, type CliIO } from "./progress.ts";
+
+export const EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"] as const;
+export type Effort = (typeof EFFORTS)[number];
+
+export interface EffortBridge {
+  /** Fields merged into the Chat request. */
+  sends: Record<string, unknown>;
+  /** Whether the provider thinks with this setting. */
+  thinking: boolean;
+  /** The effort cannot be honoured exactly. */
+  degraded: boolean;
+  note?: string;
+}
+
+export interface ServedModel {
+  /** provider/model */
+  id: string;
+  provider: string;
+  model: string;
+  /** Mapping file name (the provider's spec). */
+  mapping: string;
+  /** null: the mapping gives this model no effort table (effort is ignored, with a diagnostic). */
+  effortTable: string | null;
+  /** What the provider does when no effort is sent. */
+  defaultThinking: boolean | null;
+  efforts: Record<Effort, EffortBridge> | null;
+  images: boolean;
+  /** Tokens; null when GodeX does not know it. */
+  contextWindow: number | null;
+  /** Listed in providers.<name>.models (else only reachable through an alias). */
+  listed: boolean;
+}
+
+export interface AliasRow {
+  alias: string;
+  provider: string;
+  model: string;
+  /** provider/model */
+  target: string;
+  mapping: string;
+}
+
+export interface ModelTable {
+  config: string;
+  aliases: AliasRow[];
+  /** "*" alias target, if any: any other name is served by it. */
+  wildcard: string | null;
+  /** default_provider, if any: a bare unknown name "x" goes to <provider>/x. */
+  defaultProvider: string | null;
+  models: ServedModel[];
+}
+
+/**
+ * Context windows per mapping (spec) and model name, in tokens (from the providers' model docs; see
+ * shared research providers.md). Used for Codex's catalog and shown by `godex models`.
+ */
+const CONTEXT_WINDOWS: { spec: string; model: RegExp; tokens: number }[] = [
+  { spec: "deepseek", model: /^deepseek-/i, tokens: 1_000_000 },
+  { spec: "zhipu", model: /^glm-5\.1(\b|-|$)/i, tokens: 200_000 },
+  { spec: "zhipu", model: /^glm-5\.[23](\b|-|$)/i, tokens: 1_000_000 },
+  { spec: "minimax", model: /^MiniMax-M3/i, tokens: 1_000_000 },
+  { spec: "minimax", model: /^MiniMax-M2/i, tokens: 204_800 },
+  { spec: "xiaomi", model: /^mimo-/i, tokens: 1_000_000 },
+];
+
+export function contextWindowFor(spec: string, model: string): number | null {
+  return CONTEXT_WINDOWS.find((c) => c.spec === spec && c.model.test(model))?.tokens ?? null;
+}
+
+function bridge(entry: EffortEntry): EffortBridge {
+  return { sends: entry.set ?? {}, thinking: entry.thinking, degraded: entry.note !== undefined, ...(entry.note ? { note: entry.note } : {}) };
+}
+
+/** Every alias and every provider/model the config serves, with the mapping data the server uses. */
+export function buildModelTable(config: LoadedConfig, mappingsDir = DEFAULT_MAPPINGS_DIR): ModelTable {
+  const compiled = new Map<string, CompiledMapping>();
+  const mappingFor = (spec: string) => {
+    let m = compiled.get(spec);
+    if (!m) compiled.set(spec, (m = compileMapping(loadMappingDoc(spec, mappingsDir))));
+    return m;
+  };
+  const models = new Map<string, ServedModel>();
+  const addModel = (provider: string, model: string, listed: boolean) => {
+    const id = `${provider}/${model}`;
+    const existing = models.get(id);
+    if (existing) {
+      existing.listed ||= listed;
+      return;
+    }
+    const p = config.providers[provider];
+    if (!p) return;
+    const view = mappingFor(p.spec).forModel(model);
+    const table = view.effortTable;
+    const tableName = tableNameOf(mappingFor(p.spec), model);
+    models.set(id, {
+      id,
+      provider,
+      model,
+      mapping: p.spec,
+      effortTable: table ? tableName : null,
+      defaultThinking: table ? table.default_thinking : null,
+      efforts: table ? (Object.fromEntries(EFFORTS.map((e) => [e, bridge(table[e])])) as Record<Effort, EffortBridge>) : null,
+      images: view.images,
+      contextWindow: contextWindowFor(p.spec, model),
+      listed,
+    });
+  };
+
+  const aliases: AliasRow[] = [];
+  for (const alias of Object.keys(config.aliases)) {
+    if (alias === "*") continue;
+    const r = resolveModel(config, alias);
+    if (!r) continue;
+    const p = config.providers[r.provider];
+    aliases.push({ alias, provider: r.provider, model: r.model, target: `${r.provider}/${r.model}`, mapping: p?.spec ?? r.provider });
+  }
+  for (const p of Object.values(config.providers)) for (const m of p.models) addModel(p.name, m, true);
+  for (const a of aliases) addModel(a.provider, a.model, false);
+  const wildcard = Object.hasOwn(config.aliases, "*") ? config.aliases["*"]! : null;
+  if (wildcard) {
+    const slash = wildcard.indexOf("/");
+    addModel(wildcard.slice(0, slash), wildcard.slice(slash + 1), false);
+  }
+  return { config: config.file, aliases, wildcard, defaultProvider: config.defaultProvider ?? null, models: [...models.values()] };
+}
+
+/** The effort table name a model resolves to (mirrors compile.ts: exact, globs in order, "*"). */
+function tableNameOf(mapping: CompiledMapping, model: string): string | null {
+  const rules = mapping.doc.models ?? {};
+  if (Object.hasOwn(rules, model)) return rules[model]!.effort_table ?? null;
+  for (const [key, rule] of Object.entries(rules)) {
+    if (key === "*" || !key.includes("*")) continue;
+    const re = new RegExp(`^${key.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "i");
+    if (re.test(model)) return rule.effort_table ?? null;
+  }
+  return rules["*"]?.effort_table ?? null;
+}
+
+/** `{"thinking":{"type":"enabled"},"reasoning_effort":"high"}` → `thinking.type=enabled reasoning_effort=high`. */
+export function describeSends(sends: Record<string, unknown>): string {
+  const parts: string[] = [];
+  const walk = (prefix: string, v: unknown) => {
+    if (v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length > 0) {
+      for (const [k, x] of Object.entries(v)) walk(prefix ? `${prefix}.${k}` : k, x);
+    } else parts.push(`${prefix}=${typeof v === "string" ? v : JSON.stringify(v)}`);
+  };
+  walk("", sends);
+  return parts.length > 0 ? parts.join(" ") : "(nothing sent)";
+}
+
+export function formatModelTable(t: ModelTable): string {
+  const lines: string[] = [];
+  lines.push(`Aliases (${t.config}): the model name Codex asks for → provider/model`);
+  const w = Math.max("provider/model".length, ...t.aliases.map((a) => a.alias.length));
+  const tw = Math.max(8, ...t.aliases.map((a) => a.target.length));
+  for (const a of t.aliases) lines.push(`  ${a.alias.padEnd(w)}  → ${a.target.padEnd(tw)}  mapping ${a.mapping}`);
+  if (t.aliases.length === 0) lines.push("  (none)");
+  lines.push(`  ${"provider/model".padEnd(w)}  → itself, for every configured provider (e.g. -m ${t.models[0]?.id ?? "deepseek/deepseek-v4-pro"})`);
+  if (t.wildcard) lines.push(`  ${"*".padEnd(w)}  → ${t.wildcard} (any other name)`);
+  else if (t.defaultProvider) lines.push(`  ${"(other)".padEnd(w)}  → ${t.defaultProvider}/<name> (default_provider)`);
+  else lines.push(`  ${"(other)".padEnd(w)}  → rejected: unknown model`);
+  lines.push("");
+  lines.push("Effort bridge: what each Codex reasoning effort (-c model_reasoning_effort=…) sends upstream");
+  for (const m of t.models) {
+    const facts = [
+      `mapping ${m.mapping}`,
+      m.effortTable ? `effort table ${m.effortTable}` : "no effort table",
+      `images ${m.images ? "yes" : "no"}`,
+      `context ${m.contextWindow ? m.contextWindow.toLocaleString("en-US") : "unknown"}`,
+      ...(m.listed ? [] : ["not in providers." + m.provider + ".models"]),
+    ];
+    lines.push(`  ${m.id}  (${facts.join(", ")})`);
+    if (!m.efforts) {
+      lines.push("    every effort: ignored (reported as a diagnostic), nothing sent");
+      continue;
+    }
+    lines.push(`    ${"(unset)".padEnd(8)} provider default: thinking ${m.defaultThinking ? "on" : "off"}`);
+    const sw = Math.max(...EFFORTS.map((e) => describeSends(m.efforts![e].sends).length));
+    for (const e of EFFORTS) {
+      const b = m.efforts[e];
+      const sends = describeSends(b.sends).padEnd(sw);
+      lines.push(`    ${e.padEnd(8)} ${sends}  ${(b.thinking ? "thinking" : "no thinking").padEnd(11)}${b.degraded ? `  DEGRADED: ${b.note}` : ""}`.trimEnd());
+    }
+  }
+  return lines.join("\n") + "\n";
+}
+
+export function modelTableJson(t: ModelTable): unknown {
+  return {
+    config: t.config,
+    aliases: t.aliases,
+    wildcard: t.wildcard,
+    default_provider: t.defaultProvider,
+    models: t.models.map((m) => ({
+      id: m.id,
+      provider: m.provider,
+      model: m.model,
+      mapping: m.mapping,
+      listed: m.listed,
+      effort_table: m.effortTable,
+      default_thinking: m.defaultThinking,
+      images: m.images,
+      context_window: m.contextWindow,
+      efforts: m.efforts
+        ? Object.fromEntries(EFFORTS.map((e) => [e, { sends: m.efforts![e].sends, thinking: m.efforts![e].thinking, degraded: m.efforts![e].degraded, ...(m.efforts![e].note ? { note: m.efforts![e].note } : {}) }]))
+        : null,
+    })),
+  };
+}
+
+const HELP = `Usage: godex models [--config FILE] [--format text|json] [--mappings DIR]
+
+Shows the alias table as the server resolves it (alias → provider/model, mapping) and, per model,
+what each Codex reasoning effort (none … xhigh) sends upstream and which efforts are degraded.
+
+  --config FILE    configuration file (default ./godex.yaml)
+  --format F       text (default) or json
+  --mappings DIR   look for mapping files in DIR first (then in the shipped mappings/), as godex serve --mappings
+`;
+
+export async function models(argv: string[], io: CliIO = defaultIO()): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: { config: { type: "string", default: "godex.yaml" }, format: { type: "string", default: "text" }, mappings: { type: "string" }, help: { type: "boolean", short: "h" } } }));
+  } catch (err) {
+    io.stderr.write(`godex models: ${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  if (values.format !== "text" && values.format !== "json") {
+    io.stderr.write(`godex models: --format must be text or json\n`);
+    return 2;
+  }
+  let table: ModelTable;
+  try {
+    const config = loadConfig(resolve(io.cwd, values.config!), io.env);
+    table = { ...buildModelTable(config, values.mappings ? resolve(io.cwd, values.mappings) : DEFAULT_MAPPINGS_DIR), config: values.config! };
+  } catch (err) {
+    io.stderr.write(err instanceof ConfigError ? `godex: configuration error\n${err.message}\n` : `godex models: ${(err as Error).message}\n`);
+    return 2;
+  }
+  io.stdout.write(values.format === "json" ? JSON.stringify(modelTableJson(table), null, 2) + "\n" : formatModelTable(table));
+  return 0;
+}
