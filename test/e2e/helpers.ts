@@ -1,4 +1,4 @@
-// Shared plumbing for the end-to-end tests: the DeepSeek emulator + GodeX on free ports, a CODEX_HOME
+// Shared plumbing for the end-to-end tests: the provider emulators + GodeX on free ports, a CODEX_HOME
 // pointing Codex at GodeX, and a bounded `codex exec --json` runner.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfigFromObject } from "../../src/config/load.ts";
+import type { LoadedConfig } from "../../src/config/types.ts";
 import { startMockUpstreams, type MockUpstreams } from "../../src/mock/server.ts";
 import { startGateway, type RunningGateway } from "../../src/server/start.ts";
 
@@ -17,6 +18,26 @@ export const CODEX_BIN = join(REPO_ROOT, "node_modules", ".bin", "codex");
 export const ALIAS = "gpt-5.5";
 export const UPSTREAM_MODEL = "deepseek/deepseek-v4-pro";
 
+/** The providers GodeX ships a mapping and an emulator for. */
+export const PROVIDERS = ["deepseek", "zhipu", "minimax", "xiaomi"] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+
+/** The upstream model each provider is tested with (the `-m provider/model` target). */
+export const PROVIDER_MODELS: Record<ProviderName, string> = {
+  deepseek: "deepseek-v4-pro",
+  zhipu: "glm-5.1",
+  minimax: "MiniMax-M3",
+  xiaomi: "mimo-v2.5-pro",
+};
+
+/** The alias per provider that `startStack({ providers })` adds for every provider it configures. */
+export const PROVIDER_ALIASES: Record<ProviderName, string> = {
+  deepseek: "godex-deepseek",
+  zhipu: "godex-zhipu",
+  minimax: "godex-minimax",
+  xiaomi: "godex-xiaomi",
+};
+
 export interface StackOptions {
   /** Upstream attempts per request inside GodeX (default 1, so scripted failures surface at once). */
   maxAttempts?: number;
@@ -24,6 +45,12 @@ export interface StackOptions {
   idleMs?: number;
   /** GodeX log level (default silent; set GODEX_E2E_LOG=info to see the request lines). */
   logLevel?: "trace" | "debug" | "info" | "warn" | "error" | "silent";
+  /**
+   * Providers to configure, each pointed at its emulator with the emulator's key (default: DeepSeek only).
+   * Every provider listed also gets its `PROVIDER_ALIASES` alias → `provider/PROVIDER_MODELS[provider]`
+   * and that model in `providers.<name>.models`; `gpt-5.5` → DeepSeek stays whenever DeepSeek is listed.
+   */
+  providers?: readonly ProviderName[];
 }
 
 export interface Stack {
@@ -31,6 +58,8 @@ export interface Stack {
   gatewayUrl: string;
   mock: MockUpstreams;
   gateway: RunningGateway;
+  /** The configuration GodeX runs with (e.g. for building Codex's model catalog). */
+  config: LoadedConfig;
   /** Scratch dir owned by the stack (carrier key); removed by close(). */
   tmp: string;
   close(): Promise<void>;
@@ -40,20 +69,29 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const tmp = await mkdtemp(join(tmpdir(), "godex-e2e-"));
   const mock = await startMockUpstreams();
   let gateway: RunningGateway;
+  let config: LoadedConfig;
   try {
     const logLevel = opts.logLevel ?? (process.env.GODEX_E2E_LOG as StackOptions["logLevel"]) ?? "silent";
-    const config = loadConfigFromObject(
+    const names: readonly ProviderName[] = opts.providers ?? ["deepseek"];
+    const perProvider = opts.providers !== undefined;
+    const aliases: Record<string, string> = {};
+    if (names.includes("deepseek")) aliases[ALIAS] = UPSTREAM_MODEL;
+    const providers: Record<string, unknown> = {};
+    for (const name of names) {
+      if (perProvider) aliases[PROVIDER_ALIASES[name]] = `${name}/${PROVIDER_MODELS[name]}`;
+      providers[name] = {
+        credentials: { api_key: `mock-${name}-key` },
+        endpoint: { base_url: mock.baseUrl(name) },
+        ...(perProvider ? { models: [PROVIDER_MODELS[name]] } : {}),
+        retry: { max_attempts: opts.maxAttempts ?? 1 },
+        ...(opts.idleMs !== undefined ? { timeouts: { idle_ms: opts.idleMs } } : {}),
+      };
+    }
+    config = loadConfigFromObject(
       {
         server: { host: "127.0.0.1", port: 0 },
-        models: { aliases: { [ALIAS]: UPSTREAM_MODEL } },
-        providers: {
-          deepseek: {
-            credentials: { api_key: "mock-deepseek-key" },
-            endpoint: { base_url: mock.baseUrl("deepseek") },
-            retry: { max_attempts: opts.maxAttempts ?? 1 },
-            ...(opts.idleMs !== undefined ? { timeouts: { idle_ms: opts.idleMs } } : {}),
-          },
-        },
+        models: { aliases },
+        providers,
         logging: { level: logLevel },
       },
       {},
@@ -68,6 +106,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     gatewayUrl: gateway.url,
     mock,
     gateway,
+    config,
     tmp,
     async close() {
       await gateway.close();
@@ -77,12 +116,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
 }
 
-/** Writes `<dir>/config.toml` as in shared/research/codex-client.md §2, with retries off so failures are fast. */
-export async function writeCodexHome(dir: string, gatewayUrl: string, extra = ""): Promise<string> {
+/**
+ * Writes `<dir>/config.toml` as in shared/research/codex-client.md §2, with retries off so failures are fast.
+ * `extra` lands inside `[model_providers.godex]`; `topLevel` before it (e.g. `model_catalog_json = "…"`).
+ */
+export async function writeCodexHome(dir: string, gatewayUrl: string, extra = "", topLevel = ""): Promise<string> {
   await mkdir(dir, { recursive: true });
   const toml = [
     `model = "${ALIAS}"`,
     `model_provider = "godex"`,
+    ...(topLevel ? [topLevel] : []),
     `[model_providers.godex]`,
     `name = "GodeX"`,
     `base_url = "${gatewayUrl}/v1"`,
@@ -194,11 +237,15 @@ export function describeRun(r: CodexRun): string {
 }
 
 /** A fresh scratch tree: `<root>/home` (CODEX_HOME) and `<root>/work` (cwd). */
-export async function makeCodexDirs(gatewayUrl: string, extra?: string): Promise<{ root: string; home: string; work: string; cleanup(): Promise<void> }> {
+export async function makeCodexDirs(
+  gatewayUrl: string,
+  extra?: string,
+  topLevel?: string,
+): Promise<{ root: string; home: string; work: string; cleanup(): Promise<void> }> {
   const root = await mkdtemp(join(tmpdir(), "godex-codex-"));
   const home = join(root, "home");
   const work = join(root, "work");
   await mkdir(work, { recursive: true });
-  await writeCodexHome(home, gatewayUrl, extra);
+  await writeCodexHome(home, gatewayUrl, extra, topLevel);
   return { root, home, work, cleanup: () => rm(root, { recursive: true, force: true }) };
 }
