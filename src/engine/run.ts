@@ -6,9 +6,9 @@ import type { ReasoningCarrier } from "./reasoning-carrier.ts";
 import { translateRequest, type TranslatedRequest } from "./request/translate.ts";
 import { ResponseBuilder, type EventSink } from "./stream/response-builder.ts";
 import { echoFromRequest } from "./stream/response-object.ts";
-import { callUpstream, header, readLimited } from "../upstream/call.ts";
+import { WHOLE_BODY_LIMIT, callUpstream, header, readLimited, redactSecrets, transportFailure } from "../upstream/call.ts";
 import { readSse } from "../upstream/sse.ts";
-import { toTransportError } from "../upstream/http.ts";
+import { TransportError, toTransportError, type UpstreamBody } from "../upstream/http.ts";
 import { RequestDeadline } from "./deadline.ts";
 
 export interface RunOptions {
@@ -41,8 +41,6 @@ export interface Prepared {
   translated: TranslatedRequest;
   upstreamBody: string;
 }
-
-const NON_STREAM_BODY_LIMIT = 256 * 1024 * 1024;
 
 export async function prepare(o: RunOptions, stream: boolean): Promise<Prepared> {
   const translated = await translateRequest(o.req, { mapping: o.provider.mapping, model: o.model, stream, carrier: o.carrier });
@@ -109,7 +107,7 @@ async function streamWithin(o: RunOptions, p: Prepared, out: StreamOut, deadline
   builder.start();
 
   if (!call.ok) {
-    endFailed(builder, deadline.timedOut ? totalTimeout(o) : call.failure, stats);
+    endFailed(o, builder, deadline.timedOut ? totalTimeout(o) : call.failure, stats);
     Object.assign(stats, builder.summary());
     out.end();
     return stats;
@@ -124,20 +122,23 @@ async function streamWithin(o: RunOptions, p: Prepared, out: StreamOut, deadline
     const contentType = String(header(call.reply.headers, "content-type") ?? "");
     if (contentType.includes("application/json")) {
       // Some providers answer a streamed request with a plain JSON body (an error, or a whole completion).
-      const json = parseJsonBody(await readLimited(call.reply.body, NON_STREAM_BODY_LIMIT));
-      await feed(o, builder, json === undefined ? [] : collect((d) => o.provider.mapping.readResponse(json, d)), stats);
-      if (!builder.finished) finishAtEof(o, builder, stats, true);
+      const json = parseJsonBody(await readLimited(call.reply.body, WHOLE_BODY_LIMIT));
+      const deltas = json === null || typeof json !== "object" ? notJson(o) : readWhole(o, json);
+      if (!Array.isArray(deltas)) endFailed(o, builder, deltas, stats);
+      else {
+        await feed(o, builder, deltas, stats);
+        if (!builder.finished) finishAtEof(o, builder, stats, true);
+      }
     } else {
       await pumpSse(o, builder, call.reply.body, stats, started);
     }
   } catch (err) {
-    call.reply.body.destroy?.();
+    call.reply.body.destroy();
     if (deadline.clientGone) {
       stats.outcome = "aborted";
       return stats;
     }
-    const te = toTransportError(err);
-    endFailed(builder, deadline.timedOut ? totalTimeout(o) : { httpStatus: 502, type: "server_error", code: "server_error", message: `${o.provider.name}: ${te.message}`, param: null, retryable: true }, stats);
+    endFailed(o, builder, deadline.timedOut ? totalTimeout(o) : midReplyFailure(o, err, deadline.signal), stats);
   } finally {
     clearInterval(timer);
   }
@@ -146,7 +147,15 @@ async function streamWithin(o: RunOptions, p: Prepared, out: StreamOut, deadline
   return stats;
 }
 
-async function pumpSse(o: RunOptions, builder: ResponseBuilder, body: AsyncIterable<Uint8Array>, stats: RunStats, started: number) {
+/** A failure while reading the provider's reply (after the call succeeded): transport, or GodeX's own bug. */
+function midReplyFailure(o: RunOptions, err: unknown, signal: AbortSignal): UpstreamFailure {
+  const transport = err instanceof TransportError || (err as { code?: unknown })?.code !== undefined || (err as Error)?.name === "AbortError";
+  if (transport) return transportFailure(toTransportError(err, signal), o.provider.name);
+  const what = err instanceof Error ? err.message : String(err);
+  return { httpStatus: 502, type: "server_error", code: "server_error", message: `GodeX could not process ${o.provider.name}'s reply: ${what}`, param: null, retryable: true };
+}
+
+async function pumpSse(o: RunOptions, builder: ResponseBuilder, body: UpstreamBody, stats: RunStats, started: number) {
   const mapping = o.provider.mapping;
   const deltas: CanonicalDelta[] = [];
   let sawDone = false;
@@ -157,10 +166,17 @@ async function pumpSse(o: RunOptions, builder: ResponseBuilder, body: AsyncItera
         continue;
       }
       if (item.kind === "bad") {
-        builder.addDiagnostic({ code: "upstream_chunk_malformed", path: "upstream.stream", action: "ignored", message: `A stream chunk was not valid JSON and was skipped: ${item.data.slice(0, 80)}` });
+        builder.addDiagnostic({ code: "upstream_chunk_malformed", path: "upstream.stream", action: "ignored", message: `A stream chunk was not valid JSON and was skipped: ${redactSecrets(item.data.slice(0, 80), o.provider)}` });
         continue;
       }
-      mapping.readChunk(item.value, deltas);
+      const before = deltas.length;
+      try {
+        mapping.readChunk(item.value, deltas);
+      } catch (err) {
+        // A chunk of an unexpected shape (e.g. `choices` not an array) is skipped, like non-JSON.
+        deltas.length = before;
+        builder.addDiagnostic({ code: "upstream_chunk_malformed", path: "upstream.stream", action: "ignored", message: `A stream chunk could not be read and was skipped (${err instanceof Error ? err.message : String(err)}).` });
+      }
     }
     if (deltas.length > 0) {
       if (stats.firstTokenMs === null) stats.firstTokenMs = Date.now() - started;
@@ -181,7 +197,7 @@ function collect(fill: (out: CanonicalDelta[]) => void): CanonicalDelta[] {
 async function feed(o: RunOptions, builder: ResponseBuilder, deltas: CanonicalDelta[], stats: RunStats) {
   for (const d of deltas) {
     if (d.kind === "error") {
-      endFailed(builder, await o.provider.mapping.mapError(d.status, d.body), stats);
+      endFailed(o, builder, await o.provider.mapping.mapError(d.status, d.body), stats);
       return;
     }
     builder.push(d);
@@ -202,13 +218,13 @@ function finishAtEof(o: RunOptions, builder: ResponseBuilder, stats: RunStats, s
     return;
   }
   const why = sawDone ? "sent [DONE] without a finish reason" : "closed the stream before finishing";
-  endFailed(builder, { httpStatus: 502, type: "server_error", code: "server_error", message: `${o.provider.name} ${why}; the response is incomplete.`, param: null, retryable: true }, stats);
+  endFailed(o, builder, { httpStatus: 502, type: "server_error", code: "server_error", message: `${o.provider.name} ${why}; the response is incomplete.`, param: null, retryable: true }, stats);
 }
 
-function endFailed(builder: ResponseBuilder, f: UpstreamFailure, stats: RunStats) {
+function endFailed(o: RunOptions, builder: ResponseBuilder, f: UpstreamFailure, stats: RunStats) {
   stats.outcome = "failed";
   stats.errorCode = f.code;
-  builder.fail({ code: f.code, message: codexMessage(f) });
+  builder.fail({ code: f.code, message: redactSecrets(codexMessage(f), o.provider) });
 }
 
 /** Codex parses "try again in Ns" out of rate-limit messages to time its retry. */
@@ -243,23 +259,20 @@ async function jsonWithin(o: RunOptions, p: Prepared, deadline: RequestDeadline)
   const stats: RunStats = { attempts: 0, firstTokenMs: null, upstreamStatus: null, outcome: "completed", errorCode: null };
   const call = await callUpstream(o.provider, p.upstreamBody, deadline.signal);
   stats.attempts = call.attempts;
-  if (!call.ok) return errorResult(deadline.timedOut ? totalTimeout(o) : call.failure, stats);
+  if (!call.ok) return errorResult(o, deadline.timedOut ? totalTimeout(o) : call.failure, stats);
   stats.upstreamStatus = call.reply.status;
   let text: string;
   try {
-    text = await readLimited(call.reply.body, NON_STREAM_BODY_LIMIT);
+    text = await readLimited(call.reply.body, WHOLE_BODY_LIMIT);
   } catch (err) {
-    call.reply.body.destroy?.();
-    const te = toTransportError(err);
-    return errorResult(deadline.timedOut ? totalTimeout(o) : { httpStatus: 502, type: "server_error", code: "server_error", message: `${o.provider.name}: ${te.message}`, param: null, retryable: true }, stats);
+    call.reply.body.destroy();
+    return errorResult(o, deadline.timedOut ? totalTimeout(o) : midReplyFailure(o, err, deadline.signal), stats);
   }
   const json = parseJsonBody(text);
-  if (json === undefined || typeof json !== "object") {
-    return errorResult({ httpStatus: 502, type: "server_error", code: "server_error", message: `${o.provider.name} returned a body that is not JSON.`, param: null, retryable: true }, stats);
-  }
-  const deltas = collect((d) => o.provider.mapping.readResponse(json, d));
+  const deltas = json === null || typeof json !== "object" ? notJson(o) : readWhole(o, json);
+  if (!Array.isArray(deltas)) return errorResult(o, deltas, stats);
   const err = deltas.find((d) => d.kind === "error");
-  if (err && err.kind === "error") return errorResult(await o.provider.mapping.mapError(err.status, err.body), stats);
+  if (err && err.kind === "error") return errorResult(o, await o.provider.mapping.mapError(err.status, err.body), stats);
   const builder = newBuilder(o, p, undefined);
   for (const d of deltas) builder.push(d);
   finishAtEof(o, builder, stats, true);
@@ -267,13 +280,27 @@ async function jsonWithin(o: RunOptions, p: Prepared, deadline: RequestDeadline)
   return { status: 200, body: builder.snapshot(), stats };
 }
 
+/** A whole (non-stream) provider reply as deltas; a reply the mapping cannot read is a failure, not a crash. */
+function readWhole(o: RunOptions, json: object): CanonicalDelta[] | UpstreamFailure {
+  try {
+    return collect((d) => o.provider.mapping.readResponse(json, d));
+  } catch (err) {
+    const what = err instanceof Error ? err.message : String(err);
+    return { httpStatus: 502, type: "server_error", code: "server_error", message: `GodeX could not read ${o.provider.name}'s reply: ${what}`, param: null, retryable: true };
+  }
+}
+
+function notJson(o: RunOptions): UpstreamFailure {
+  return { httpStatus: 502, type: "server_error", code: "server_error", message: `${o.provider.name} returned a body that is not JSON.`, param: null, retryable: true };
+}
+
 function totalTimeout(o: RunOptions): UpstreamFailure {
   const secs = Math.round(o.provider.timeouts.totalMs / 1000);
   return { httpStatus: 504, type: "server_error", code: "server_error", message: `${o.provider.name} did not finish within the total timeout of ${secs}s (timeouts.total_ms).`, param: null, retryable: true };
 }
 
-function errorResult(f: UpstreamFailure, stats: RunStats): JsonResult {
+function errorResult(o: RunOptions, f: UpstreamFailure, stats: RunStats): JsonResult {
   stats.outcome = "failed";
   stats.errorCode = f.code;
-  return { status: f.httpStatus, body: { error: { message: codexMessage(f), type: f.type, code: f.code, param: f.param } }, stats };
+  return { status: f.httpStatus, body: { error: { message: redactSecrets(codexMessage(f), o.provider), type: f.type, code: f.code, param: f.param } }, stats };
 }

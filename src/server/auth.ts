@@ -20,8 +20,10 @@ export function requireToken(currentTokens: () => string[]) {
     const header = req.headers.authorization ?? "";
     const m = /^Bearer\s+(.+)$/i.exec(header);
     const given = m ? digest(m[1].trim()) : null;
-    // Hashing first makes every comparison the same length, so timingSafeEqual applies.
-    const ok = given !== null && expected.some((e) => timingSafeEqual(e, given));
+    // Hashing first makes every comparison the same length, so timingSafeEqual applies; every
+    // configured token is compared (no early exit), so timing does not tell which one matched.
+    let ok = false;
+    if (given !== null) for (const e of expected) ok = timingSafeEqual(e, given) || ok;
     if (ok) return next();
     sendError(res, new ClientError(401, "authentication_error", "invalid_api_key", "GodeX requires a bearer token (server.auth.tokens); set env_key in the Codex provider config."));
   };

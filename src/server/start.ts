@@ -1,5 +1,5 @@
 // Starts GodeX on a host/port (used by `godex serve` and by the tests).
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { LoadedConfig } from "../config/types.ts";
 import { createApp, type AppOptions } from "./app.ts";
@@ -32,7 +32,18 @@ export async function startGateway(config: LoadedConfig, opts: StartOptions = {}
   let runtime = buildRuntime(config, opts);
   const log = opts.log ?? createLogger(config.logging.level);
   const app = createApp({ getRuntime: () => runtime, log, fixedIds: opts.fixedIds, keepAliveMs: opts.keepAliveMs, onFinished: opts.onFinished });
-  const server = createServer(app);
+  const server = createServer();
+  let draining = false;
+  // Registered before the app: during a drain, a request arriving on an existing keep-alive
+  // connection is answered with `connection: close`, and every connection that goes idle is closed,
+  // so shutdown waits for in-flight work only, never for idle keep-alive sockets.
+  server.on("request", (_req: IncomingMessage, res: ServerResponse) => {
+    if (draining) res.shouldKeepAlive = false;
+    res.once("finish", () => {
+      if (draining) setImmediate(() => server.closeIdleConnections());
+    });
+  });
+  server.on("request", app);
   // Codex keeps connections open between turns; long reasoning streams must not be cut by Node's defaults.
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 0;
@@ -56,7 +67,9 @@ export async function startGateway(config: LoadedConfig, opts: StartOptions = {}
     },
     close: (graceMs = 0) =>
       new Promise<void>((resolve) => {
-        // Stop accepting; let in-flight streams finish for the grace period, then cut the rest.
+        // Stop accepting; let in-flight streams finish for the grace period, then cut the rest
+        // (cutting a client connection aborts its upstream call too).
+        draining = true;
         server.close(() => {
           clearTimeout(timer);
           resolve();

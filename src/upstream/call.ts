@@ -1,12 +1,16 @@
 // One upstream call with bounded retries. Retries happen only here, i.e. before GodeX has sent
-// any byte to the client; once a reply is accepted it is the caller's to stream.
-import type { UpstreamFailure } from "../engine/types.ts";
+// any byte to the client; once a reply is accepted it is the caller's to stream. A 2xx JSON reply
+// (a whole completion, or a business error inside HTTP 200) is read here first, so a retryable
+// error in it, or a connection cut while reading it, is retried like an HTTP error.
+import type { CanonicalDelta, UpstreamFailure } from "../engine/types.ts";
 import type { ProviderRuntime } from "../engine/provider-runtime.ts";
-import { postJson, TransportError, type UpstreamReply } from "./http.ts";
+import { postJson, TransportError, type UpstreamBody, type UpstreamReply } from "./http.ts";
 
 export type CallResult = { ok: true; reply: UpstreamReply; attempts: number } | { ok: false; failure: UpstreamFailure; attempts: number };
 
 const ERROR_BODY_LIMIT = 64 * 1024;
+/** Largest whole (non-SSE) reply read into memory. */
+export const WHOLE_BODY_LIMIT = 256 * 1024 * 1024;
 
 export async function callUpstream(p: ProviderRuntime, body: string, signal: AbortSignal): Promise<CallResult> {
   let attempt = 0;
@@ -15,9 +19,21 @@ export async function callUpstream(p: ProviderRuntime, body: string, signal: Abo
     let failure: UpstreamFailure;
     try {
       const reply = await postJson(p.url, p.headers, body, p.timeouts, signal);
-      if (reply.status >= 200 && reply.status < 300) return { ok: true, reply, attempts: attempt };
-      const text = await readLimited(reply.body, ERROR_BODY_LIMIT);
-      failure = await p.mapping.mapError(reply.status, text, header(reply.headers, "retry-after"));
+      if (reply.status >= 200 && reply.status < 300) {
+        if (!String(header(reply.headers, "content-type") ?? "").includes("json")) return { ok: true, reply, attempts: attempt };
+        const text = await readLimited(reply.body, WHOLE_BODY_LIMIT);
+        const inBody = await bodyError(p, text, header(reply.headers, "retry-after"));
+        if (!inBody) return { ok: true, reply: { ...reply, body: replayBody(text) }, attempts: attempt };
+        failure = inBody;
+      } else if (reply.status >= 300 && reply.status < 400) {
+        // Redirects are never followed: the provider's URL comes from the config only.
+        reply.body.destroy();
+        return { ok: false, failure: redirectFailure(reply.status, p.name), attempts: attempt };
+      } else {
+        const text = await readLimited(reply.body, ERROR_BODY_LIMIT);
+        failure = await p.mapping.mapError(reply.status, text, header(reply.headers, "retry-after"));
+        failure.message = redactSecrets(failure.message, p);
+      }
     } catch (err) {
       if (!(err instanceof TransportError)) throw err;
       if (err.kind === "aborted") return { ok: false, failure: transportFailure(err, p.name), attempts: attempt };
@@ -29,6 +45,42 @@ export async function callUpstream(p: ProviderRuntime, body: string, signal: Abo
   }
 }
 
+/** The classified error a 2xx JSON body reports (MiniMax base_resp, `{"error":…}`), or null. */
+async function bodyError(p: ProviderRuntime, text: string, retryAfter: string | null): Promise<UpstreamFailure | null> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text.trim());
+  } catch {
+    return null; // not JSON: the caller reports it
+  }
+  if (!json || typeof json !== "object") return null;
+  const deltas: CanonicalDelta[] = [];
+  try {
+    p.mapping.readResponse(json, deltas);
+  } catch {
+    return null; // unreadable: the caller reports it
+  }
+  const err = deltas.find((d) => d.kind === "error");
+  if (!err || err.kind !== "error") return null;
+  const failure = await p.mapping.mapError(err.status, err.body, retryAfter);
+  failure.message = redactSecrets(failure.message, p);
+  return failure;
+}
+
+/** An already-read body, served again to the caller. */
+function replayBody(text: string): UpstreamBody {
+  return {
+    destroy() {},
+    async *[Symbol.asyncIterator]() {
+      yield Buffer.from(text, "utf8");
+    },
+  };
+}
+
+/**
+ * Connect and network failures are retried; timeouts are not (each is already a long, configured
+ * wait: retrying would multiply it, and Codex retries the turn itself); an abort never is.
+ */
 export function transportFailure(err: TransportError, provider: string): UpstreamFailure {
   const timeout = err.kind === "timeout";
   return {
@@ -37,8 +89,39 @@ export function transportFailure(err: TransportError, provider: string): Upstrea
     code: "server_error",
     message: `${provider}: ${err.message}`,
     param: null,
-    retryable: err.kind !== "aborted",
+    retryable: err.kind === "connect" || err.kind === "network",
   };
+}
+
+function redirectFailure(status: number, provider: string): UpstreamFailure {
+  return {
+    httpStatus: 502,
+    type: "server_error",
+    code: "server_error",
+    message: `${provider}: the provider answered with a redirect (HTTP ${status}), which GodeX does not follow; check endpoint.base_url.`,
+    param: null,
+    retryable: false,
+  };
+}
+
+/** The credentials a provider is called with (header values, and their part after "Bearer "). */
+function secretsOf(p: Pick<ProviderRuntime, "headers">): string[] {
+  const out = new Set<string>();
+  for (const [name, value] of Object.entries(p.headers)) {
+    if (name === "content-type" || name === "accept" || typeof value !== "string") continue;
+    for (const v of [value.trim(), value.trim().replace(/^[A-Za-z]+\s+/, "")]) if (v.length >= 8) out.add(v);
+  }
+  return [...out];
+}
+
+/**
+ * Masks the provider's credentials in text that came from the provider (error messages, chunks):
+ * some upstreams echo the key they were given. `****` + the last 4 characters, like DeepSeek's own echo.
+ */
+export function redactSecrets(text: string, p: Pick<ProviderRuntime, "headers">): string {
+  let out = text;
+  for (const s of secretsOf(p)) if (out.includes(s)) out = out.split(s).join(`****${s.slice(-4)}`);
+  return out;
 }
 
 /** Jittered exponential backoff, honouring Retry-After; null = do not retry. */
@@ -69,14 +152,14 @@ export function header(headers: UpstreamReply["headers"], name: string): string 
   return Array.isArray(v) ? (v[0] ?? null) : (v ?? null);
 }
 
-export async function readLimited(body: AsyncIterable<Uint8Array> & { destroy?: () => void }, limit: number): Promise<string> {
+export async function readLimited(body: UpstreamBody, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
     chunks.push(Buffer.from(chunk));
     size += chunk.length;
     if (size >= limit) {
-      body.destroy?.();
+      body.destroy();
       break;
     }
   }
