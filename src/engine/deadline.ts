@@ -1,16 +1,25 @@
-// The abort signal of one upstream call: the client going away, or the provider's total timeout.
+// The abort signal of one upstream call: the client going away, the provider's total timeout, or
+// GodeX shutting down at the end of its drain period.
 export class RequestDeadline {
   private readonly controller = new AbortController();
   private readonly timer: NodeJS.Timeout | null;
   private readonly onClientAbort = () => this.controller.abort();
+  private readonly onShutdown = () => {
+    this.shuttingDown = true;
+    this.controller.abort();
+  };
   timedOut = false;
+  shuttingDown = false;
 
   constructor(
     private readonly client: AbortSignal,
     readonly totalMs: number,
+    private readonly shutdown?: AbortSignal,
   ) {
     if (client.aborted) this.controller.abort();
     else client.addEventListener("abort", this.onClientAbort, { once: true });
+    if (shutdown?.aborted) this.onShutdown();
+    else shutdown?.addEventListener("abort", this.onShutdown, { once: true });
     this.timer =
       totalMs > 0
         ? setTimeout(() => {
@@ -32,5 +41,6 @@ export class RequestDeadline {
   dispose() {
     if (this.timer) clearTimeout(this.timer);
     this.client.removeEventListener("abort", this.onClientAbort);
+    this.shutdown?.removeEventListener("abort", this.onShutdown);
   }
 }

@@ -19,6 +19,8 @@ export interface RunOptions {
   carrier: ReasoningCarrier;
   exposeRawReasoning: boolean;
   signal: AbortSignal;
+  /** Aborted at the end of a shutdown drain: open streams end with response.failed. */
+  shutdown?: AbortSignal;
   /** Fixed ids and clock for golden tests. */
   responseId?: string;
   now?: () => number;
@@ -58,6 +60,7 @@ function newBuilder(o: RunOptions, p: Prepared, sink: EventSink | undefined): Re
     now,
     alias: o.alias,
     provider: o.provider.name,
+    carrierName: o.provider.mapping.name,
     upstreamModel: o.model,
     echo: echoFromRequest(o.req),
     tools: p.translated.tools,
@@ -80,7 +83,7 @@ export interface StreamOut {
 }
 
 export async function runStream(o: RunOptions, p: Prepared, out: StreamOut): Promise<RunStats> {
-  const deadline = new RequestDeadline(o.signal, o.provider.timeouts.totalMs);
+  const deadline = new RequestDeadline(o.signal, o.provider.timeouts.totalMs, o.shutdown);
   try {
     return await streamWithin(o, p, out, deadline);
   } finally {
@@ -107,7 +110,7 @@ async function streamWithin(o: RunOptions, p: Prepared, out: StreamOut, deadline
   builder.start();
 
   if (!call.ok) {
-    endFailed(o, builder, deadline.timedOut ? totalTimeout(o) : call.failure, stats);
+    endFailed(o, builder, deadlineFailure(o, deadline) ?? call.failure, stats);
     Object.assign(stats, builder.summary());
     out.end();
     return stats;
@@ -138,7 +141,7 @@ async function streamWithin(o: RunOptions, p: Prepared, out: StreamOut, deadline
       stats.outcome = "aborted";
       return stats;
     }
-    endFailed(o, builder, deadline.timedOut ? totalTimeout(o) : midReplyFailure(o, err, deadline.signal), stats);
+    endFailed(o, builder, deadlineFailure(o, deadline) ?? midReplyFailure(o, err, deadline.signal), stats);
   } finally {
     clearInterval(timer);
   }
@@ -221,17 +224,28 @@ function finishAtEof(o: RunOptions, builder: ResponseBuilder, stats: RunStats, s
   endFailed(o, builder, { httpStatus: 502, type: "server_error", code: "server_error", message: `${o.provider.name} ${why}; the response is incomplete.`, param: null, retryable: true }, stats);
 }
 
+/** The error codes Codex acts on in response.failed (responses-spec.md §3.6). */
+const CODEX_CODES = new Set(["context_length_exceeded", "insufficient_quota", "usage_not_included", "invalid_prompt", "cyber_policy", "server_is_overloaded", "slow_down", "rate_limit_exceeded", "server_error"]);
+
 function endFailed(o: RunOptions, builder: ResponseBuilder, f: UpstreamFailure, stats: RunStats) {
   stats.outcome = "failed";
   stats.errorCode = f.code;
-  builder.fail({ code: f.code, message: redactSecrets(codexMessage(f), o.provider) });
+  let code = f.code;
+  if (!CODEX_CODES.has(code)) {
+    // Codex retries any code it does not know, five times. A request the provider refuses for
+    // good (bad key, bad parameter) is reported as invalid_prompt, which Codex shows and stops on.
+    code = f.retryable ? "server_error" : "invalid_prompt";
+    builder.addDiagnostic({ code: "error_code_for_codex", path: "error.code", action: "degraded", message: `The provider's error '${f.code}' is reported as '${code}', the code Codex acts on (${f.retryable ? "retry" : "stop, no retry"}).` });
+  }
+  builder.fail({ code, message: redactSecrets(codexMessage(f), o.provider) });
 }
 
 /** Codex parses "try again in Ns" out of rate-limit messages to time its retry. */
 export function codexMessage(f: UpstreamFailure): string {
   if (f.code !== "rate_limit_exceeded" || /try again in/i.test(f.message)) return f.message;
   const secs = Math.max(1, Math.ceil((f.retryAfterMs ?? 1000) / 1000));
-  return `${f.message} Please try again in ${secs}s.`;
+  const sentence = /[.!?。]$/.test(f.message.trim()) ? f.message.trim() : `${f.message.trim()}.`;
+  return `${sentence} Please try again in ${secs}s.`;
 }
 
 function parseJsonBody(text: string): unknown {
@@ -247,7 +261,7 @@ function parseJsonBody(text: string): unknown {
 export type JsonResult = { status: number; body: unknown; stats: RunStats };
 
 export async function runJson(o: RunOptions, p: Prepared): Promise<JsonResult> {
-  const deadline = new RequestDeadline(o.signal, o.provider.timeouts.totalMs);
+  const deadline = new RequestDeadline(o.signal, o.provider.timeouts.totalMs, o.shutdown);
   try {
     return await jsonWithin(o, p, deadline);
   } finally {
@@ -259,14 +273,14 @@ async function jsonWithin(o: RunOptions, p: Prepared, deadline: RequestDeadline)
   const stats: RunStats = { attempts: 0, firstTokenMs: null, upstreamStatus: null, outcome: "completed", errorCode: null };
   const call = await callUpstream(o.provider, p.upstreamBody, deadline.signal);
   stats.attempts = call.attempts;
-  if (!call.ok) return errorResult(o, deadline.timedOut ? totalTimeout(o) : call.failure, stats);
+  if (!call.ok) return errorResult(o, deadlineFailure(o, deadline) ?? call.failure, stats);
   stats.upstreamStatus = call.reply.status;
   let text: string;
   try {
     text = await readLimited(call.reply.body, WHOLE_BODY_LIMIT);
   } catch (err) {
     call.reply.body.destroy();
-    return errorResult(o, deadline.timedOut ? totalTimeout(o) : midReplyFailure(o, err, deadline.signal), stats);
+    return errorResult(o, deadlineFailure(o, deadline) ?? midReplyFailure(o, err, deadline.signal), stats);
   }
   const json = parseJsonBody(text);
   const deltas = json === null || typeof json !== "object" ? notJson(o) : readWhole(o, json);
@@ -277,7 +291,12 @@ async function jsonWithin(o: RunOptions, p: Prepared, deadline: RequestDeadline)
   for (const d of deltas) builder.push(d);
   finishAtEof(o, builder, stats, true);
   Object.assign(stats, builder.summary());
-  return { status: 200, body: builder.snapshot(), stats };
+  const failed = builder.snapshot();
+  if (failed.status === "failed" && failed.error) {
+    // A provider that gave up mid-answer is an error, not a 200: clients and SDKs retry on 5xx.
+    return errorResult(o, finishFailure(failed.error.code, failed.error.message), stats);
+  }
+  return { status: 200, body: failed, stats };
 }
 
 /** A whole (non-stream) provider reply as deltas; a reply the mapping cannot read is a failure, not a crash. */
@@ -292,6 +311,27 @@ function readWhole(o: RunOptions, json: object): CanonicalDelta[] | UpstreamFail
 
 function notJson(o: RunOptions): UpstreamFailure {
   return { httpStatus: 502, type: "server_error", code: "server_error", message: `${o.provider.name} returned a body that is not JSON.`, param: null, retryable: true };
+}
+
+/** HTTP status and type for a failure that came from a finish reason (non-streamed replies). */
+function finishFailure(code: string, message: string): UpstreamFailure {
+  const known: Record<string, [number, string]> = {
+    context_length_exceeded: [400, "invalid_request_error"],
+    invalid_prompt: [400, "invalid_request_error"],
+    rate_limit_exceeded: [429, "rate_limit_error"],
+    insufficient_quota: [429, "insufficient_quota"],
+  };
+  const [httpStatus, type] = known[code] ?? [502, "server_error"];
+  return { httpStatus, type, code, message, param: null, retryable: httpStatus >= 500 };
+}
+
+/** Why the deadline ended the call, when it was GodeX's doing (total timeout or shutdown). */
+function deadlineFailure(o: RunOptions, deadline: RequestDeadline): UpstreamFailure | null {
+  if (deadline.timedOut) return totalTimeout(o);
+  if (deadline.shuttingDown) {
+    return { httpStatus: 503, type: "server_error", code: "server_error", message: "GodeX is shutting down; the response was cut short. Retry.", param: null, retryable: true };
+  }
+  return null;
 }
 
 function totalTimeout(o: RunOptions): UpstreamFailure {

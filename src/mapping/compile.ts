@@ -180,7 +180,7 @@ export function compileMapping(doc: MappingDoc): CompiledMapping {
         }
       }
       const fields = json ? errorFields(json) : { message: undefined, code: undefined, type: undefined, param: undefined };
-      const message = typeof fields.message === "string" && fields.message ? fields.message : bodyText.slice(0, 500) || `HTTP ${status}`;
+      const message = typeof fields.message === "string" && fields.message ? fields.message : plainMessage(bodyText, status);
       const ctx = { status, code: fields.code == null ? null : String(fields.code), type: fields.type ?? null, message, param: fields.param ?? null };
       let failure: UpstreamFailure | null = null;
       for (const { rule, expr } of rules) {
@@ -196,6 +196,11 @@ export function compileMapping(doc: MappingDoc): CompiledMapping {
           break;
         }
       }
+      // An error inside a 200 body has no status to classify by: trust a well-known OpenAI code it names.
+      if (!failure && status < 300 && typeof ctx.code === "string" && Object.hasOwn(WELL_KNOWN, ctx.code)) {
+        const [http, type, retryable] = WELL_KNOWN[ctx.code];
+        failure = { httpStatus: http, type, code: ctx.code, message, param: null, retryable };
+      }
       failure ??= { ...statusFailure(status, doc), message: (statusRule(status, doc)?.message_prefix ?? "") + message };
       const ra = parseRetryAfter(retryAfter);
       if (ra != null) failure.retryAfterMs = ra;
@@ -203,6 +208,26 @@ export function compileMapping(doc: MappingDoc): CompiledMapping {
     },
     patch,
   };
+}
+
+const WELL_KNOWN: Record<string, [number, string, boolean]> = {
+  invalid_api_key: [401, "authentication_error", false],
+  rate_limit_exceeded: [429, "rate_limit_error", true],
+  insufficient_quota: [429, "insufficient_quota", false],
+  context_length_exceeded: [400, "invalid_request_error", false],
+  invalid_request_error: [400, "invalid_request_error", false],
+  server_error: [502, "server_error", true],
+};
+
+/** A readable message from a non-JSON error body (an HTML error page says little beyond its title). */
+function plainMessage(text: string, status: number): string {
+  const t = text.trim();
+  if (t === "") return `HTTP ${status}`;
+  if (/^<(!doctype|html)/i.test(t)) {
+    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(t)?.[1]?.trim();
+    return `HTTP ${status} with an HTML error page${title ? `: ${title}` : ""}`;
+  }
+  return t.slice(0, 500);
 }
 
 /** Exact model name first, then glob keys (`MiniMax-M2*`) in file order, then "*". */

@@ -56,7 +56,7 @@ function compileOne(path: string): Getter {
   };
 }
 
-/** Compiles a path or a list of fallback paths; `null` when the mapping gives none. */
+/** Compiles a path or a list of fallback paths (the first present, non-empty value wins); `null` when the mapping gives none. */
 export function compileGetter(spec: string | string[] | null | undefined): Getter | null {
   if (spec == null) return null;
   if (typeof spec === "string") return compileOne(spec);
@@ -65,7 +65,7 @@ export function compileGetter(spec: string | string[] | null | undefined): Gette
   return (s) => {
     for (const g of getters) {
       const v = g(s);
-      if (v != null) return v;
+      if (v != null && v !== "") return v;
     }
     return undefined;
   };

@@ -20,6 +20,7 @@ export interface AppOptions {
   fixedIds?: ResponsesRouteOptions["fixedIds"];
   keepAliveMs?: number;
   onFinished?: ResponsesRouteOptions["onFinished"];
+  shutdown?: AbortSignal;
 }
 
 export function createApp(o: AppOptions) {

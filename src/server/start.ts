@@ -31,7 +31,8 @@ export async function startGateway(config: LoadedConfig, opts: StartOptions = {}
   if (refusal) throw new Error(refusal);
   let runtime = buildRuntime(config, opts);
   const log = opts.log ?? createLogger(config.logging.level);
-  const app = createApp({ getRuntime: () => runtime, log, fixedIds: opts.fixedIds, keepAliveMs: opts.keepAliveMs, onFinished: opts.onFinished });
+  const shutdown = new AbortController();
+  const app = createApp({ getRuntime: () => runtime, log, fixedIds: opts.fixedIds, keepAliveMs: opts.keepAliveMs, onFinished: opts.onFinished, shutdown: shutdown.signal });
   const server = createServer();
   let draining = false;
   // Registered before the app: during a drain, a request arriving on an existing keep-alive
@@ -75,7 +76,12 @@ export async function startGateway(config: LoadedConfig, opts: StartOptions = {}
           resolve();
         });
         server.closeIdleConnections();
-        const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+        // At the end of the grace period open streams are ended with response.failed first
+        // (Codex then retries), and the connections cut a moment later.
+        const timer = setTimeout(() => {
+          shutdown.abort();
+          setTimeout(() => server.closeAllConnections(), 100).unref();
+        }, graceMs);
         timer.unref();
       }),
   };

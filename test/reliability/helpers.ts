@@ -521,8 +521,8 @@ export function faultCases(): FaultCase[] {
   });
   // Provider business errors, in each emulator's own wire shape (GODEX_MOCK_ERROR=<status>).
   const business: [number, string, [string, string], number][] = [
-    [400, "rejected request", ["SSE failed:invalid_request_error", "HTTP 400 invalid_request_error"], 1],
-    [401, "key rejected", ["SSE failed:invalid_api_key", "HTTP 401 invalid_api_key"], 1],
+    [400, "rejected request", ["SSE failed:invalid_prompt", "HTTP 400 invalid_request_error"], 1],
+    [401, "key rejected", ["SSE failed:invalid_prompt", "HTTP 401 invalid_api_key"], 1],
     [402, "balance exhausted", ["SSE failed:insufficient_quota", "HTTP 429 insufficient_quota"], 1],
     [429, "rate limited (no Retry-After)", ["SSE failed:rate_limit_exceeded", "HTTP 429 rate_limit_exceeded"], ATTEMPTS],
     [500, "internal error", ["SSE failed:server_error", "HTTP 502 server_error"], ATTEMPTS],

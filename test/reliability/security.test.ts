@@ -185,7 +185,9 @@ describe("provider keys never appear in anything GodeX writes", () => {
       record(await get(rig.url, "/nowhere"));
       expect(outcomes).toContain("SSE completed");
       console.log(outcomes.join("\n"));
-      expect(outcomes.filter((s) => s.includes("invalid_api_key")).length).toBeGreaterThanOrEqual(4);
+      // Key rejections: HTTP 401 invalid_api_key (JSON) or, streamed, invalid_prompt (the code Codex stops on).
+      expect(outcomes.filter((s) => s.includes("invalid_api_key")).length).toBeGreaterThanOrEqual(2);
+      expect(outcomes.filter((s) => s.includes("invalid_prompt")).length).toBeGreaterThanOrEqual(2);
     } finally {
       process.stdout.write = out;
       process.stderr.write = err;

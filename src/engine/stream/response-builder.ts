@@ -20,6 +20,8 @@ export interface BuilderOptions {
   /** Model name echoed to the client: the alias it asked for. */
   alias: string;
   provider: string;
+  /** Name the reasoning carrier seals under: the mapping (dialect), so a renamed provider keeps its history. */
+  carrierName: string;
   upstreamModel: string;
   echo: ResponseEcho;
   tools: ToolRegistry;
@@ -378,7 +380,7 @@ export class ResponseBuilder {
     if (this.o.exposeRawReasoning) done.content = [{ type: "reasoning_text", text: item.text }];
     if (this.o.includeEncrypted) {
       const rawPrefix = this.o.keepRawPrefix && this.splitter ? this.splitter.rawPrefix : undefined;
-      done.encrypted_content = this.o.carrier.seal({ provider: this.o.provider, reasoning: item.text, rawPrefix });
+      done.encrypted_content = this.o.carrier.seal({ provider: this.o.carrierName, reasoning: item.text, rawPrefix });
     }
     done.status = this.closingStatus;
     this.emitItemDone(item.index, done);

@@ -19,6 +19,8 @@ export interface ResponsesRouteOptions {
   onFinished?: (entry: RequestRecord) => void;
   onStreamStart?: (entry: Partial<RequestRecord>) => void;
   onStreamEnd?: (entry: Partial<RequestRecord>) => void;
+  /** Aborted when a shutdown drain ends. */
+  shutdown?: AbortSignal;
 }
 
 export interface RequestRecord {
@@ -54,6 +56,7 @@ export function responsesHandler(o: ResponsesRouteOptions) {
       }
       const provider = rt.providers.get(resolved.provider);
       if (!provider) throw new ClientError(400, "invalid_request_error", "model_not_found", `The model '${body.model}' maps to provider '${resolved.provider}', which is not configured.`, "model");
+      record = { ...record, alias: resolved.alias, provider: provider.name, model: resolved.model, stream: body.stream === true };
       if (!provider.hasKey) {
         const env = rt.config.providers[provider.name]?.apiKeyEnv;
         throw new ClientError(401, "authentication_error", "missing_api_key", `GodeX has no API key for provider '${provider.name}'${env ? `: set ${env}` : ""} (or run 'godex serve --mock').`);
@@ -77,11 +80,16 @@ export function responsesHandler(o: ResponsesRouteOptions) {
         carrier: rt.carrier,
         exposeRawReasoning: rt.config.server.exposeRawReasoning,
         signal: abort.signal,
+        shutdown: o.shutdown,
         responseId: o.fixedIds?.responseId,
         now: o.fixedIds?.now,
         keepAliveMs: o.keepAliveMs,
       };
       const prepared = await prepare(run, stream);
+      if (rt.config.logging.payloads) {
+        // Opt-in payload capture: bodies never carry provider keys (those travel in headers only).
+        o.log.info({ msg: "payload", requestId, request: body, upstream_request: JSON.parse(prepared.upstreamBody) });
+      }
       const diagnostics = prepared.translated.diagnostics.list;
       let stats: RunStats;
       if (stream) {

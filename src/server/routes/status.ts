@@ -32,6 +32,7 @@ export function statusPageHandler() {
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>GodeX status</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <style>
  body{font:14px/1.4 system-ui,sans-serif;margin:1.5rem;color:#1d2330;background:#fafbfc}
  h1{font-size:1.3rem;margin:0 0 .2rem} h2{font-size:1rem;margin:1.4rem 0 .4rem}
