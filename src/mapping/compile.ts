@@ -26,6 +26,15 @@ export interface CompiledMapping {
   patch: jsonata.Expression | null;
 }
 
+/** Where a chunk or a whole reply keeps each part (compiled paths). */
+interface Parts {
+  reasoning: Getter | null;
+  text: Getter;
+  tools: Getter | null;
+  usage: Getter | null;
+  finish: Getter;
+}
+
 function must(g: Getter | null, what: string): Getter {
   if (!g) throw new Error(`mapping lacks ${what}`);
   return g;
@@ -108,6 +117,27 @@ export function compileMapping(doc: MappingDoc): CompiledMapping {
     return v;
   }
 
+  const streamParts: Parts = { reasoning: sReasoning, text: sText, tools: sTools, usage: sUsage, finish: sFinish };
+  const responseParts: Parts = { reasoning: rReasoning, text: rText, tools: rTools, usage: rUsage, finish: rFinish };
+
+  /** What one chunk (or one whole reply) contributes, in the order a reader expects it. */
+  function readParts(p: Parts, json: any, out: CanonicalDelta[], defaultFinish: string | null) {
+    if (hasBodyError(json)) {
+      out.push({ kind: "error", status: 200, body: json });
+      return;
+    }
+    const reasoning = p.reasoning?.(json);
+    if (typeof reasoning === "string" && reasoning !== "") out.push({ kind: "reasoning", text: reasoning });
+    const text = p.text(json);
+    if (typeof text === "string" && text !== "") out.push({ kind: "text", text });
+    if (p.tools) pushToolCalls(p.tools(json), out);
+    const usage = p.usage?.(json);
+    if (usage && typeof usage === "object") out.push({ kind: "usage", usage: readUsage(usage) });
+    const finish = p.finish(json);
+    if (typeof finish === "string" && finish !== "") out.push({ kind: "finish", reason: finish });
+    else if (defaultFinish) out.push({ kind: "finish", reason: defaultFinish });
+  }
+
   /** True when the body reports an error although the HTTP status was 200. */
   function hasBodyError(json: any): boolean {
     const e = sError?.(json);
@@ -130,36 +160,9 @@ export function compileMapping(doc: MappingDoc): CompiledMapping {
     name: doc.name,
     doc,
     forModel,
-    readChunk(chunk, out) {
-      if (hasBodyError(chunk)) {
-        out.push({ kind: "error", status: 200, body: chunk });
-        return;
-      }
-      const reasoning = sReasoning?.(chunk);
-      if (typeof reasoning === "string" && reasoning !== "") out.push({ kind: "reasoning", text: reasoning });
-      const text = sText(chunk);
-      if (typeof text === "string" && text !== "") out.push({ kind: "text", text });
-      if (sTools) pushToolCalls(sTools(chunk), out);
-      const usage = sUsage?.(chunk);
-      if (usage && typeof usage === "object") out.push({ kind: "usage", usage: readUsage(usage) });
-      const finish = sFinish(chunk);
-      if (typeof finish === "string" && finish !== "") out.push({ kind: "finish", reason: finish });
-    },
-    readResponse(json, out) {
-      if (hasBodyError(json)) {
-        out.push({ kind: "error", status: 200, body: json });
-        return;
-      }
-      const reasoning = rReasoning?.(json);
-      if (typeof reasoning === "string" && reasoning !== "") out.push({ kind: "reasoning", text: reasoning });
-      const text = rText(json);
-      if (typeof text === "string" && text !== "") out.push({ kind: "text", text });
-      if (rTools) pushToolCalls(rTools(json), out);
-      const usage = rUsage?.(json);
-      if (usage && typeof usage === "object") out.push({ kind: "usage", usage: readUsage(usage) });
-      const finish = rFinish(json);
-      out.push({ kind: "finish", reason: typeof finish === "string" && finish ? finish : "stop" });
-    },
+    readChunk: (chunk, out) => readParts(streamParts, chunk, out, null),
+    // A whole completion always finishes: a missing finish reason means it stopped normally.
+    readResponse: (json, out) => readParts(responseParts, json, out, "stop"),
     finish(reason) {
       const rule = doc.finish_reasons[reason];
       if (!rule) {
