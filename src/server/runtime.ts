@@ -55,6 +55,18 @@ export function buildRuntime(config: LoadedConfig, opts: RuntimeOptions = {}): G
   };
 }
 
+/** What /health and the status page say about each provider: never its key, only whether one is set. */
+export function providerSummaries(rt: GatewayRuntime) {
+  return [...rt.providers.values()].map((p) => ({
+    name: p.name,
+    spec: p.mapping.name,
+    key_configured: p.hasKey,
+    key_env: rt.config.providers[p.name]?.apiKeyEnv ?? null,
+    endpoint: new URL(p.url).origin,
+    models: p.models,
+  }));
+}
+
 /** 0 means "no limit" in the config; undici wants a number of ms (0 disables there too). */
 function orNever(ms: number): number {
   return ms > 0 ? ms : 0;

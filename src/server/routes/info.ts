@@ -1,6 +1,6 @@
 // GET /health and GET /v1/models.
 import type { Request, Response } from "express";
-import type { GatewayRuntime } from "../runtime.ts";
+import { providerSummaries, type GatewayRuntime } from "../runtime.ts";
 import { VERSION } from "../../version.ts";
 
 export function healthHandler(getRuntime: () => GatewayRuntime) {
@@ -10,12 +10,7 @@ export function healthHandler(getRuntime: () => GatewayRuntime) {
       status: "ok",
       version: VERSION,
       mock: rt.mock,
-      providers: [...rt.providers.values()].map((p) => ({
-        name: p.name,
-        spec: p.mapping.name,
-        key_configured: p.hasKey,
-        models: p.models,
-      })),
+      providers: providerSummaries(rt),
       aliases: rt.config.aliases,
     });
   };

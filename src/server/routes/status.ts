@@ -1,6 +1,6 @@
 // GET / (a small self-refreshing status page, plain HTML, no build step) and GET /status.json.
 import type { Request, Response } from "express";
-import type { GatewayRuntime } from "../runtime.ts";
+import { providerSummaries, type GatewayRuntime } from "../runtime.ts";
 import type { RecentRequests } from "../recent.ts";
 import { VERSION } from "../../version.ts";
 
@@ -10,13 +10,7 @@ export function statusJsonHandler(getRuntime: () => GatewayRuntime, recent: Rece
     res.json({
       version: VERSION,
       mock: rt.mock,
-      providers: [...rt.providers.values()].map((p) => ({
-        name: p.name,
-        spec: p.mapping.name,
-        key_configured: p.hasKey,
-        key_env: rt.config.providers[p.name]?.apiKeyEnv ?? null,
-        endpoint: new URL(p.url).origin,
-      })),
+      providers: providerSummaries(rt),
       aliases: Object.entries(rt.config.aliases).map(([alias, target]) => ({ alias, target })),
       recent: recent.list(),
     });
