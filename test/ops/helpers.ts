@@ -52,6 +52,10 @@ export interface OpsStackOptions {
   maxDelayMs: number;
   /** The emulators' pause between SSE frames. */
   mockChunkDelayMs: number;
+  /** `logging.payloads`: log the client and upstream bodies of every request. */
+  payloads: boolean;
+  /** Adds provider `minimax` (its emulator) with `api_key: "${MINIMAX_API_KEY}"` and that variable unset: no key. */
+  unkeyedMinimax: boolean;
 }
 
 const DEFAULTS: OpsStackOptions = {
@@ -59,6 +63,8 @@ const DEFAULTS: OpsStackOptions = {
   maxAttempts: 1,
   maxDelayMs: 0,
   mockChunkDelayMs: 0,
+  payloads: false,
+  unkeyedMinimax: false,
 };
 
 function opsConfig(mock: MockUpstreams, o: OpsStackOptions): LoadedConfig {
@@ -67,7 +73,8 @@ function opsConfig(mock: MockUpstreams, o: OpsStackOptions): LoadedConfig {
     deepseek: { spec: "deepseek", credentials: { api_key: KEYS.deepseek }, endpoint: { base_url: mock.baseUrl("deepseek") }, models: ["deepseek-v4-pro", "deepseek-v4-flash"], retry },
     zhipu: { spec: "zhipu", credentials: { api_key: KEYS.zhipu }, endpoint: { base_url: mock.baseUrl("zhipu") }, models: ["glm-5.1"], retry },
   };
-  return loadConfigFromObject({ server: { host: "127.0.0.1", port: 0 }, models: { aliases: o.aliases }, providers, logging: { level: "info" } }, {});
+  if (o.unkeyedMinimax) providers.minimax = { spec: "minimax", credentials: { api_key: "${MINIMAX_API_KEY}" }, endpoint: { base_url: mock.baseUrl("minimax") }, models: ["MiniMax-M3"], retry };
+  return loadConfigFromObject({ server: { host: "127.0.0.1", port: 0 }, models: { aliases: o.aliases }, providers, logging: { level: "info", payloads: o.payloads } }, {});
 }
 
 /** A gateway (JSON logs captured at info) in front of a fresh emulator host that expects KEYS. */

@@ -25,6 +25,8 @@ import {
 
 const DS = { alias: "gpt-5.5", provider: "deepseek", model: "deepseek-v4-pro" };
 const ZP = { alias: "gpt-5.4-mini", provider: "zhipu", model: "glm-5.1" };
+/** provider/model addressed directly, on a provider whose key is not set. */
+const MM = { alias: "minimax/MiniMax-M3", provider: "minimax", model: "MiniMax-M3" };
 /** A marker in every prompt: with payload capture off, no body may reach the log. */
 const PROMPT_MARKER = "ops-prompt-marker-b81d";
 
@@ -67,7 +69,8 @@ const sum = (keys: string[], pick: (u: Usage) => number) => keys.reduce((a, k) =
 
 beforeAll(async () => {
   // Three attempts, no real backoff: a 429 then success is one retry, three 429s are two retries and a failure.
-  stack = await startOpsStack({ maxAttempts: 3, maxDelayMs: 5 });
+  // MiniMax is configured without a key: requests to it are refused with 401 missing_api_key.
+  stack = await startOpsStack({ maxAttempts: 3, maxDelayMs: 5, unkeyedMinimax: true });
   const { mock, url } = stack;
 
   // A, B: non-stream OK.
@@ -129,6 +132,12 @@ beforeAll(async () => {
   expect(h.events.at(-1)?.event).toBe("response.completed");
   sent.push({ name: "H zhipu stream ok", requestId: h.headers.get("x-request-id")!, expect: { ...ZP, stream: true, status: 200, outcome: "completed", errorCode: null, retries: 0, usage: U.zhipuH, diagnostics: [] } });
 
+  // I: a provider without a key: 401 missing_api_key, still logged and labelled with what it resolved to.
+  const i = await postJson(url, req({}, MM.alias));
+  expect(i.status).toBe(401);
+  expect(i.json.error.code).toBe("missing_api_key");
+  sent.push({ name: "I missing provider key", requestId: i.headers.get("x-request-id")!, expect: { ...MM, stream: false, status: 401, outcome: "rejected", errorCode: "missing_api_key", retries: 0, diagnostics: [] } });
+
   for (const s of sent) expect(s.requestId, s.name).toMatch(/^req_[0-9a-f]+$/);
   metricsText = await getText(`${url}/metrics`);
   metrics = parsePrometheus(metricsText);
@@ -153,6 +162,7 @@ describe("GET /metrics after the known sequence", () => {
         "alias=gpt-5.5,provider=deepseek,model=deepseek-v4-pro,stream=false,status=200,outcome=completed 3",
         "alias=gpt-5.5,provider=deepseek,model=deepseek-v4-pro,stream=false,status=429,outcome=failed 1",
         "alias=gpt-5.5,provider=deepseek,model=deepseek-v4-pro,stream=true,status=200,outcome=completed 2",
+        "alias=minimax/MiniMax-M3,provider=minimax,model=MiniMax-M3,stream=false,status=401,outcome=rejected 1",
       ].sort(),
     );
     expect(total(metrics, "godex_requests_total")).toBe(sent.length);
@@ -160,7 +170,11 @@ describe("GET /metrics after the known sequence", () => {
 
   it("counts errors exactly, by code", () => {
     expect(table(metrics, "godex_errors_total", ["alias", "provider", "model", "code"])).toEqual(
-      ["alias=,provider=,model=,code=missing_required_parameter 1", "alias=gpt-5.5,provider=deepseek,model=deepseek-v4-pro,code=rate_limit_exceeded 1"].sort(),
+      [
+        "alias=,provider=,model=,code=missing_required_parameter 1",
+        "alias=gpt-5.5,provider=deepseek,model=deepseek-v4-pro,code=rate_limit_exceeded 1",
+        "alias=minimax/MiniMax-M3,provider=minimax,model=MiniMax-M3,code=missing_api_key 1",
+      ].sort(),
     );
   });
 
@@ -186,6 +200,8 @@ describe("GET /metrics after the known sequence", () => {
     expect(table(metrics, "godex_upstream_retries_total", ["alias", "provider", "model"])).toEqual(["alias=gpt-5.5,provider=deepseek,model=deepseek-v4-pro 3"]);
     // The emulator saw every attempt: 2 + 1 (C) + 2 (D) + 3 (E) + 1 (G) deepseek calls.
     expect(stack.mock.requests.filter((r) => r.provider === "deepseek").length).toBe(9);
+    // The request for the provider without a key never left GodeX.
+    expect(stack.mock.requests.filter((r) => r.provider === "minimax")).toEqual([]);
   });
 
   it("counts diagnostics by code and action", () => {
@@ -199,6 +215,7 @@ describe("GET /metrics after the known sequence", () => {
         "alias=gpt-5.4-mini,provider=zhipu,model=glm-5.1,stream=true 1",
         "alias=gpt-5.5,provider=deepseek,model=deepseek-v4-pro,stream=false 4",
         "alias=gpt-5.5,provider=deepseek,model=deepseek-v4-pro,stream=true 2",
+        "alias=minimax/MiniMax-M3,provider=minimax,model=MiniMax-M3,stream=false 1",
       ].sort(),
     );
     expect(table(metrics, "godex_time_to_first_token_seconds_count", ["alias", "provider", "model"])).toEqual(
@@ -289,19 +306,78 @@ describe("the request log after the known sequence", () => {
     }
   });
 
-  // Issue 7: "bodies only when payload capture is on, with keys redacted". `logging.payloads` is parsed
-  // into LoadedConfig.logging.payloads (src/config/load.ts) but nothing in src/ reads it: GodeX never
-  // logs a request or response body, whatever the setting. When that lands, this becomes: with
-  // `logging: { payloads: true }`, the request line (or a companion line) carries the request and
-  // upstream bodies, and no line contains the provider key or the Authorization header.
-  it.todo("with logging.payloads: true, bodies are logged with keys redacted");
+  it("a request rejected for a missing provider key logs (and labels metrics with) the alias → provider/model it resolved to", () => {
+    const id = sent.find((x) => x.name === "I missing provider key")!.requestId;
+    const l = stack.responseLines().find((x) => x.requestId === id)!;
+    expect(l).toMatchObject({ alias: MM.alias, provider: MM.provider, model: MM.model, stream: false, status: 401, outcome: "rejected", errorCode: "missing_api_key", retries: 0 });
+    expect(total(metrics, "godex_requests_total", { ...MM, status: "401", outcome: "rejected" })).toBe(1);
+    expect(total(metrics, "godex_errors_total", { ...MM, code: "missing_api_key" })).toBe(1);
+    expect(total(metrics, "godex_request_duration_seconds_count", MM)).toBe(1);
+    // Nothing is counted without labels but the 400 that never resolved a model.
+    expect(total(metrics, "godex_requests_total", { alias: "", provider: "", model: "" })).toBe(1);
+    expect(table(metrics, "godex_errors_total", ["alias", "code"]).filter((r) => r.includes("missing_api_key"))).toEqual(["alias=minimax/MiniMax-M3,code=missing_api_key 1"]);
+  });
 
-  // Issue 7: one line per request with "alias → provider/model". A request whose model resolves but
-  // whose provider has no key (401 missing_api_key) is logged WITHOUT alias/provider/model, and counted
-  // under alias="",provider="",model="" in godex_requests_total/godex_errors_total: in
-  // src/server/routes/responses.ts the record gets alias/provider/model only after the `hasKey` check
-  // throws. GodeX logs {requestId, status: 401, outcome: "rejected", errorCode: "missing_api_key"} and
-  // nothing says which provider lacks the key (the status page row's model cell is empty too).
-  // Expected: alias "minimax/MiniMax-M3", provider "minimax", model "MiniMax-M3" on the line and labels.
-  it.todo("a request rejected for a missing provider key logs (and labels metrics with) the alias → provider/model it resolved to");
+  it("logs no payload line with payload capture off", () => {
+    expect(stack.logs().filter((l) => l.msg === "payload")).toEqual([]);
+  });
+});
+
+describe("payload capture (logging.payloads: true)", () => {
+  let pstack: OpsStack;
+  const PAYLOAD_MARKER = "ops-payload-marker-5c07";
+  const bodies: { name: string; requestId: string; body: Record<string, unknown> }[] = [];
+
+  beforeAll(async () => {
+    pstack = await startOpsStack({ payloads: true });
+    const { mock, url } = pstack;
+    const json = { model: DS.alias, input: userInput(`Say hello. ${PAYLOAD_MARKER}`), instructions: "Be brief.", max_output_tokens: 64 };
+    mock.enqueue("deepseek", { status: 200, json: completion("Hello P", U.jsonA!) });
+    const a = await postJson(url, json);
+    expect(a.status, JSON.stringify(a.json)).toBe(200);
+    bodies.push({ name: "json", requestId: a.headers.get("x-request-id")!, body: json });
+
+    const stream = { model: ZP.alias, input: userInput(`Stream please. ${PAYLOAD_MARKER}`) };
+    mock.enqueue("zhipu", { sse: streamed(["Zhi", "pu"], U.zhipuH!) });
+    const b = await postStream(url, stream);
+    expect(b.events.at(-1)?.event).toBe("response.completed");
+    bodies.push({ name: "stream", requestId: b.headers.get("x-request-id")!, body: { ...stream, stream: true } });
+  });
+
+  afterAll(async () => {
+    await pstack?.close();
+  });
+
+  it("logs one payload line per request with the client body and the Chat body sent upstream", () => {
+    const payloads = pstack.logs().filter((l) => l.msg === "payload");
+    expect(payloads.map((l) => l.requestId)).toEqual(bodies.map((b) => b.requestId));
+    // Each request still has its one response line.
+    expect(pstack.responseLines().map((l) => l.requestId)).toEqual(bodies.map((b) => b.requestId));
+    const upstream = pstack.mock.requests.filter((r) => r.method === "POST");
+    expect(upstream.map((r) => r.provider)).toEqual(["deepseek", "zhipu"]);
+    for (const [i, b] of bodies.entries()) {
+      const l = payloads[i]!;
+      expect(l.level, b.name).toBe("info");
+      expect(l.request, b.name).toEqual(b.body);
+      // The upstream body logged is exactly the one the provider received.
+      expect(l.upstream_request, b.name).toEqual(upstream[i]!.body);
+      expect(JSON.stringify(l.upstream_request), b.name).toContain(PAYLOAD_MARKER);
+      expect(Array.isArray(l.upstream_request.messages), b.name).toBe(true);
+    }
+    expect(payloads[0]!.upstream_request.model).toBe(DS.model);
+    expect(payloads[1]!.upstream_request.model).toBe(ZP.model);
+    expect(payloads[1]!.upstream_request.stream).toBe(true);
+  });
+
+  it("never logs a provider key or an Authorization header, though the keys were sent upstream", () => {
+    expect(pstack.mock.requests.some((r) => String(r.headers.authorization).includes(KEYS.deepseek))).toBe(true);
+    expect(pstack.mock.requests.some((r) => String(r.headers.authorization).includes(KEYS.zhipu))).toBe(true);
+    expect(pstack.lines.length).toBeGreaterThanOrEqual(4);
+    for (const line of pstack.lines) {
+      for (const key of Object.values(KEYS)) expect(line).not.toContain(key);
+      expect(line.toLowerCase()).not.toContain("bearer");
+    }
+    // Bodies appear on the payload lines only.
+    for (const l of pstack.logs()) if (l.msg !== "payload") expect(JSON.stringify(l), l.msg).not.toContain(PAYLOAD_MARKER);
+  });
 });

@@ -24,8 +24,10 @@ let gw: RunningGateway;
 let context: BrowserContext;
 let page: Page;
 const pageErrors: string[] = [];
-/** Every HTTP error the page's loads got (`404 /favicon.ico`). */
+/** Every HTTP error the page's loads got (e.g. `404 /favicon.ico`). */
 const failedLoads: string[] = [];
+/** The path of every request the page made. */
+const requestedPaths: string[] = [];
 const ids: Record<string, string> = {};
 
 /** Shipped godex.yaml, every provider pointed at the emulators; DeepSeek and Zhipu keyed, MiniMax and MiMo not. */
@@ -87,6 +89,7 @@ beforeAll(async () => {
   page.on("console", (m) => {
     if (m.type() === "error") pageErrors.push(`console.error: ${m.text()} (${m.location().url})`);
   });
+  page.on("request", (r) => requestedPaths.push(new URL(r.url()).pathname));
   page.on("response", (r) => {
     if (r.status() >= 400) failedLoads.push(`${r.status()} ${new URL(r.url()).pathname}`);
   });
@@ -154,7 +157,7 @@ describe("status page in headless Chromium", () => {
     expect(rateLimited[4]).toBe("");
 
     expect(missingKey[2]).toBe("401 rejected:missing_api_key");
-    // missingKey[1] (the model cell) is empty today: see the todo at the end.
+    expect(missingKey[1]).toBe("minimax/MiniMax-M3 → minimax/MiniMax-M3");
     // Failures are red, successes green.
     expect(await page.$$eval("#recent tbody tr td:nth-child(3)", (tds) => tds.map((td) => td.className))).toEqual(["bad", "bad", "ok", "ok"]);
   });
@@ -212,19 +215,16 @@ describe("status page in headless Chromium", () => {
     for (const key of Object.values(KEYS)) expect(html).not.toContain(key);
     const json = await (await fetch(`${gw.url}/status.json`)).text();
     for (const key of Object.values(KEYS)) expect(json).not.toContain(key);
+    // The page declares its own (empty) icon: no /favicon.ico probe, no 404, no console error.
+    expect(await page.$eval('link[rel="icon"]', (l) => l.getAttribute("href"))).toBe("data:,");
+    expect(requestedPaths.filter((p) => p.endsWith("/favicon.ico"))).toEqual([]);
     expect(failedLoads).toEqual([]);
-    // The browser's own /favicon.ico probe is the one known error: see the todo below.
-    expect(pageErrors.filter((e) => !e.includes("/favicon.ico"))).toEqual([]);
+    expect(pageErrors).toEqual([]);
   });
 
-  // GET / declares no icon, so Chromium requests /favicon.ico, GodeX answers 404 (JSON error) and the
-  // console shows "Failed to load resource: … 404 (Not Found) (…/favicon.ico)" on every open of the page.
-  // Fix in src/server/routes/status.ts (e.g. `<link rel="icon" href="data:,">` in PAGE) or a 204 for
-  // GET /favicon.ico in src/server/app.ts; then fold this into the test above (pageErrors must be []).
-  it.todo("opens without any console error (no 404 for /favicon.ico)");
-
-  // A request rejected because its provider has no key shows an empty model cell: the route records
-  // alias/provider/model only after the key check (src/server/routes/responses.ts), so the page cannot
-  // say which provider needs a key. Expected: "minimax/MiniMax-M3 → minimax/MiniMax-M3" in that row.
-  it.todo("names the model of a request rejected for a missing provider key");
+  it("names the model of a request rejected for a missing provider key", async () => {
+    const missingKey = (await rows("recent")).find((r) => r[2] === "401 rejected:missing_api_key");
+    expect(missingKey, "the 401 row").toBeDefined();
+    expect(missingKey![1]).toBe("minimax/MiniMax-M3 → minimax/MiniMax-M3");
+  });
 });
