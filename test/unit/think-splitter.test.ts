@@ -65,7 +65,8 @@ describe("ThinkSplitter", () => {
     const s = "<think>\nabc\n</think>\n\nAnswer";
     const whole = run([s]);
     expect(whole.reasoning.trim()).toBe("abc");
-    expect(whole.reasoning).toBe("\nabc\n");
+    // Whitespace right after <think> is layout: kept in rawPrefix (verbatim replay), not in the reasoning.
+    expect(whole.reasoning).toBe("abc\n");
     expect(whole.text).toBe("Answer");
     expect(whole.rawPrefix).toBe("<think>\nabc\n</think>\n\n");
     expect(whole.rawPrefix + whole.text).toBe(s);
@@ -117,7 +118,7 @@ describe("ThinkSplitter", () => {
         (lead, reasoning, gap, answer, points) => {
           const s = `${lead}<think>${reasoning}</think>${gap}${answer}`;
           const got = run(cut(s, points));
-          expect(got.reasoning).toBe(reasoning);
+          expect(got.reasoning).toBe(reasoning.trimStart());
           expect(got.text).toBe(answer);
           expect(got.rawPrefix).toBe(`${lead}<think>${reasoning}</think>${gap}`);
           expect(got.rawPrefix + got.text).toBe(s);

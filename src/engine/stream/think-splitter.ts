@@ -15,6 +15,7 @@ export class ThinkSplitter {
   private pending = "";
   /** Raw content up to and including the whitespace after `</think>`. */
   rawPrefix = "";
+  private sawReasoning = false;
 
   /** Feeds one content delta; returns the reasoning and visible-text segments it completes. */
   push(chunk: string): Segment[] {
@@ -43,6 +44,15 @@ export class ThinkSplitter {
         continue;
       }
       if (this.state === "think") {
+        if (!this.sawReasoning) {
+          // Whitespace right after <think> is layout, not reasoning: keep it for the verbatim replay only.
+          const trimmed = s.trimStart();
+          this.rawPrefix += s.slice(0, s.length - trimmed.length);
+          s = trimmed;
+          if (s.length === 0) return out;
+          this.sawReasoning = true;
+          continue;
+        }
         const end = s.indexOf(CLOSE);
         if (end >= 0) {
           if (end > 0) out.push({ kind: "reasoning", text: s.slice(0, end) });
