@@ -1,5 +1,5 @@
 // One Responses request, end to end: translate → call the provider → feed the state machine.
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../util/ids.ts";
 import type { CanonicalDelta, Diagnostic, UpstreamFailure } from "./types.ts";
 import type { ProviderRuntime } from "./provider-runtime.ts";
 import type { ReasoningCarrier } from "./reasoning-carrier.ts";
@@ -50,7 +50,7 @@ export async function prepare(o: RunOptions, stream: boolean): Promise<Prepared>
 }
 
 function newBuilder(o: RunOptions, p: Prepared, sink: EventSink | undefined): ResponseBuilder {
-  const hex = o.responseId ? o.responseId.replace(/^resp_/, "") : randomBytes(12).toString("hex");
+  const hex = o.responseId ? o.responseId.replace(/^resp_/, "") : randomHex(12);
   const now = o.now ?? (() => Math.floor(Date.now() / 1000));
   const doc = o.provider.mapping.doc;
   return new ResponseBuilder({

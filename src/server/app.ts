@@ -1,5 +1,4 @@
 // The HTTP surface: /v1/responses, /v1/models, /health, with OpenAI-shaped errors for everything else.
-import { isUtf8 } from "node:buffer";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { GatewayRuntime } from "./runtime.ts";
 import type { Logger } from "./log.ts";
@@ -7,6 +6,7 @@ import { ClientError } from "../engine/types.ts";
 import { sendError, toClientError } from "./errors.ts";
 import { healthHandler, modelsHandler } from "./routes/info.ts";
 import { requireToken } from "./auth.ts";
+import { jsonBody } from "./body.ts";
 import { responsesHandler, type RequestRecord, type ResponsesRouteOptions } from "./routes/responses.ts";
 import { statusJsonHandler, statusPageHandler } from "./routes/status.ts";
 import { GatewayMetrics } from "./metrics.ts";
@@ -28,16 +28,8 @@ export function createApp(o: AppOptions) {
   app.disable("x-powered-by");
   app.set("etag", false);
   const limit = o.getRuntime().config.server.bodyLimitBytes;
-  // Parse JSON whatever the content type says: some clients send text/plain.
-  const json = express.json({
-    limit,
-    type: () => true,
-    strict: false,
-    // Invalid UTF-8 would otherwise be replaced by U+FFFD and reach the provider silently.
-    verify: (_req, _res, buf) => {
-      if (!isUtf8(buf)) throw new ClientError(400, "invalid_request_error", "invalid_json", "The request body is not valid UTF-8.");
-    },
-  });
+  // JSON whatever the content type says: some clients send text/plain.
+  const json = jsonBody(limit);
 
   const recent = o.recent ?? new RecentRequests();
   const metrics = o.metrics ?? new GatewayMetrics();

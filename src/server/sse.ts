@@ -5,6 +5,11 @@ import type { StreamOut } from "../engine/run.ts";
 import { diagnosticsHeader } from "../engine/diagnostics.ts";
 
 export function sseOut(res: Response, requestId: string): StreamOut {
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    res.uncork();
+  };
   return {
     begin(diagnostics: Diagnostic[]) {
       res.socket?.setNoDelay(true);
@@ -18,7 +23,15 @@ export function sseOut(res: Response, requestId: string): StreamOut {
       });
     },
     event(type: string, json: string) {
-      if (!res.writableEnded) res.write(`event: ${type}\ndata: ${json}\n\n`);
+      if (res.writableEnded) return;
+      // Events produced from one upstream chunk go out in one socket write: each is still one
+      // complete frame, but the kernel sees a single writev instead of one call per event.
+      if (!corked) {
+        corked = true;
+        res.cork();
+        process.nextTick(uncork);
+      }
+      res.write(`event: ${type}\ndata: ${json}\n\n`);
     },
     end() {
       if (!res.writableEnded) res.end();

@@ -1,5 +1,5 @@
 // POST /v1/responses: validate, resolve the model, run the request streamed (SSE) or as JSON.
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../../util/ids.ts";
 import type { Request, Response } from "express";
 import { ClientError, type Diagnostic } from "../../engine/types.ts";
 import { prepare, runJson, runStream, type RunOptions, type RunStats } from "../../engine/run.ts";
@@ -43,7 +43,7 @@ export interface RequestRecord {
 export function responsesHandler(o: ResponsesRouteOptions) {
   return async (req: Request, res: Response) => {
     const started = Date.now();
-    const requestId = `req_${randomBytes(8).toString("hex")}`;
+    const requestId = `req_${randomHex(8)}`;
     res.setHeader("x-request-id", requestId);
     const rt = o.getRuntime();
     let record: Partial<RequestRecord> = { requestId, retries: 0, diagnostics: [], firstTokenMs: null, errorCode: null };
