@@ -5,12 +5,13 @@ import { Ajv } from "ajv";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import type { ConfigProblem } from "./types.ts";
 import type { SourceLocation, ValuePath } from "../util/yaml-source.ts";
+import { projectPath } from "../util/paths.ts";
 
 type Locate = (path: ValuePath, which?: "key" | "value") => SourceLocation;
 type JsonSchema = Record<string, unknown>;
 
 export const configSchema: JsonSchema = JSON.parse(
-  readFileSync(new URL("../../schemas/config.schema.json", import.meta.url), "utf8"),
+  readFileSync(projectPath("schemas", "config.schema.json"), "utf8"),
 );
 
 let compiled: ValidateFunction | undefined;

@@ -6,11 +6,12 @@ import formats from "ajv-formats";
 import { isPlainPath } from "../mapping/path.ts";
 import { locateInChain, type MappingChain } from "./sources.ts";
 import { Findings, getPath, isPlainObject, showPath, type Path } from "./types.ts";
+import { projectPath } from "../util/paths.ts";
 
 type JsonSchema = Record<string, any>;
 
 export const mappingSchema: JsonSchema = JSON.parse(
-  readFileSync(new URL("../../schemas/mapping.schema.json", import.meta.url), "utf8"),
+  readFileSync(projectPath("schemas", "mapping.schema.json"), "utf8"),
 );
 
 const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });

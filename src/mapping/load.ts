@@ -1,11 +1,12 @@
 // Reads a mapping file, resolves its `extends` chain and deep-merges it into one document.
 import { readFileSync, existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { parse } from "yaml";
 import type { MappingDoc } from "./doc.ts";
 import { validateMappingDoc } from "./validate.ts";
+import { projectPath } from "../util/paths.ts";
 
-export const DEFAULT_MAPPINGS_DIR = resolve(import.meta.dirname, "../../mappings");
+export const DEFAULT_MAPPINGS_DIR = projectPath("mappings");
 
 export class MappingError extends Error {}
 

@@ -1,12 +1,12 @@
 // Checks a merged mapping document before it is compiled: JSON Schema shape, then the references
 // and expressions the schema cannot see (effort tables, JSONata, regexes, field paths).
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { Ajv } from "ajv";
 import formats from "ajv-formats";
 import jsonata from "jsonata";
 import type { MappingDoc } from "./doc.ts";
 import { isPlainPath } from "./path.ts";
+import { projectPath } from "../util/paths.ts";
 
 export interface MappingProblem {
   /** JSON path inside the merged document, e.g. ["request", "tool_choice", "auto"]. */
@@ -15,7 +15,7 @@ export interface MappingProblem {
   rule: string;
 }
 
-const schema = JSON.parse(readFileSync(resolve(import.meta.dirname, "../../schemas/mapping.schema.json"), "utf8"));
+const schema = JSON.parse(readFileSync(projectPath("schemas", "mapping.schema.json"), "utf8"));
 const ajv = new Ajv({ allErrors: true, strict: false });
 (formats as unknown as (a: Ajv) => void)(ajv);
 const validateShape = ajv.compile(schema);

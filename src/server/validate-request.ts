@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { Ajv, type ErrorObject } from "ajv";
 import { ClientError } from "../engine/types.ts";
 import type * as G from "../generated/responses-request.ts";
+import { projectPath } from "../util/paths.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Types: generated from schemas/responses-request.schema.json (src/generated/responses-request.ts),
@@ -173,7 +174,7 @@ type JsonSchema = Record<string, any>;
 
 /** The request schema as loaded from schemas/responses-request.schema.json. */
 export const responsesRequestSchema: JsonSchema = JSON.parse(
-  readFileSync(new URL("../../schemas/responses-request.schema.json", import.meta.url), "utf8"),
+  readFileSync(projectPath("schemas", "responses-request.schema.json"), "utf8"),
 );
 
 /** Top-level fields GodeX accepts (the schema's `properties`), in schema order. */
