@@ -1,4 +1,5 @@
 // The HTTP surface: /v1/responses, /v1/models, /health, with OpenAI-shaped errors for everything else.
+import type { IncomingMessage, ServerResponse } from "node:http";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { GatewayRuntime } from "./runtime.ts";
 import type { Logger } from "./log.ts";
@@ -23,13 +24,19 @@ export interface AppOptions {
   shutdown?: AbortSignal;
 }
 
-export function createApp(o: AppOptions) {
+export type GatewayApp = ReturnType<typeof express> & {
+  /** Serves POST /v1/responses straight from Node's server without Express's per-request work; false when not that route. */
+  fastPath(req: IncomingMessage, res: ServerResponse): boolean;
+};
+
+export function createApp(o: AppOptions): GatewayApp {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
   const limit = o.getRuntime().config.server.bodyLimitBytes;
   // JSON whatever the content type says: some clients send text/plain.
   const json = jsonBody(limit);
+  const auth = requireToken(() => o.getRuntime().config.server.auth.tokens);
 
   const recent = o.recent ?? new RecentRequests();
   const metrics = o.metrics ?? new GatewayMetrics();
@@ -46,9 +53,11 @@ export function createApp(o: AppOptions) {
     onStreamEnd: (r) => metrics.activeStreams.dec(streamLabels(r)),
   };
 
+  const responses = responsesHandler(route);
+
   app.get("/health", healthHandler(o.getRuntime));
   // Tokens are read per request, so a hot reload of server.auth.tokens applies at once.
-  app.use(requireToken(() => o.getRuntime().config.server.auth.tokens));
+  app.use(auth);
   app.get("/", statusPageHandler());
   app.get("/status.json", statusJsonHandler(o.getRuntime, recent));
   app.get("/metrics", async (_req: Request, res: Response) => {
@@ -56,7 +65,7 @@ export function createApp(o: AppOptions) {
   });
   for (const prefix of ["/v1", ""]) {
     app.get(`${prefix}/models`, modelsHandler(o.getRuntime));
-    app.post(`${prefix}/responses`, json, responsesHandler(route));
+    app.post(`${prefix}/responses`, json, responses);
     app.all(`${prefix}/responses`, (_req: Request, res: Response) =>
       sendError(res, new ClientError(405, "invalid_request_error", "method_not_allowed", "Use POST /v1/responses (WebSocket mode is not supported: set supports_websockets = false).")),
     );
@@ -69,5 +78,17 @@ export function createApp(o: AppOptions) {
     if (ce.status >= 500) o.log.error({ msg: "unhandled error", error: String((err as Error)?.stack ?? err) });
     sendError(res, ce);
   });
-  return app;
+  const fastPath = (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (req.method !== "POST") return false;
+    const path = (req.url ?? "").split("?", 1)[0];
+    if (path !== "/v1/responses" && path !== "/responses") return false;
+    auth(req, res, () =>
+      json(req, res, (err?: unknown) => {
+        if (err) sendError(res, toClientError(err));
+        else void responses(req, res);
+      }),
+    );
+    return true;
+  };
+  return Object.assign(app, { fastPath });
 }

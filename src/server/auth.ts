@@ -1,7 +1,7 @@
 // Inbound auth: when server.auth.tokens is set, every API request must carry one of them as a
 // Bearer token (compared in constant time). /health stays open for probes.
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { NextFunction, Request, Response } from "express";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { ClientError } from "../engine/types.ts";
 import { sendError } from "./errors.ts";
 
@@ -10,7 +10,7 @@ const digest = (s: string) => createHash("sha256").update(s).digest();
 export function requireToken(currentTokens: () => string[]) {
   let cachedFor: string[] | null = null;
   let expected: Buffer[] = [];
-  return (req: Request, res: Response, next: NextFunction) => {
+  return (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => {
     const tokens = currentTokens();
     if (tokens.length === 0) return next();
     if (tokens !== cachedFor) {

@@ -1,11 +1,11 @@
 // Reads a JSON request body: Buffers collected once, size-limited, UTF-8-checked, parsed once.
 // (Lighter than body-parser on the hot path: no per-chunk string decoding, no content-type sniffing.)
 import { isUtf8 } from "node:buffer";
-import type { NextFunction, Request, Response } from "express";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { ClientError } from "../engine/types.ts";
 
 export function jsonBody(limit: number) {
-  return (req: Request, _res: Response, next: NextFunction) => {
+  return (req: IncomingMessage & { body?: unknown }, _res: ServerResponse, next: (err?: unknown) => void) => {
     const encoding = (req.headers["content-encoding"] ?? "identity").toLowerCase();
     if (encoding !== "identity") return next(new ClientError(415, "invalid_request_error", "unsupported_encoding", `Content-Encoding '${encoding}' is not supported; send the body uncompressed.`));
     const charset = /charset=([^;]+)/i.exec(req.headers["content-type"] ?? "")?.[1]?.trim().toLowerCase().replace(/"/g, "");

@@ -1,10 +1,19 @@
 // Every error GodeX answers itself goes out in the OpenAI error shape.
-import type { Response } from "express";
+import type { ServerResponse } from "node:http";
 import { ClientError } from "../engine/types.ts";
 
-export function sendError(res: Response, err: ClientError) {
+/** A JSON reply on a plain Node response (works under Express and on the raw fast path alike). */
+export function sendJson(res: ServerResponse, status: number, body: unknown) {
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader("content-type", "application/json; charset=utf-8");
+  res.setHeader("content-length", Buffer.byteLength(text));
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, err: ClientError) {
   if (res.headersSent) return;
-  res.status(err.status).json(err.toBody());
+  sendJson(res, err.status, err.toBody());
 }
 
 /** Maps body-parser and unexpected errors to a client error; never leaks a stack trace. */

@@ -1,10 +1,10 @@
 // Writes Responses events as SSE: one `event:` + `data:` frame per write, `\n` line endings.
-import type { Response } from "express";
+import type { ServerResponse } from "node:http";
 import type { Diagnostic } from "../engine/types.ts";
 import type { StreamOut } from "../engine/run.ts";
 import { diagnosticsHeader } from "../engine/diagnostics.ts";
 
-export function sseOut(res: Response, requestId: string): StreamOut {
+export function sseOut(res: ServerResponse, requestId: string): StreamOut {
   let corked = false;
   const uncork = () => {
     corked = false;

@@ -44,7 +44,10 @@ export async function startGateway(config: LoadedConfig, opts: StartOptions = {}
       if (draining) setImmediate(() => server.closeIdleConnections());
     });
   });
-  server.on("request", app);
+  // POST /v1/responses skips Express (same handler, same checks); everything else goes through it.
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    if (!app.fastPath(req, res)) app(req, res);
+  });
   // Codex keeps connections open between turns; long reasoning streams must not be cut by Node's defaults.
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 0;

@@ -1,13 +1,13 @@
 // POST /v1/responses: validate, resolve the model, run the request streamed (SSE) or as JSON.
 import { randomHex } from "../../util/ids.ts";
-import type { Request, Response } from "express";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { ClientError, type Diagnostic } from "../../engine/types.ts";
 import { prepare, runJson, runStream, type RunOptions, type RunStats } from "../../engine/run.ts";
 import { diagnosticsHeader } from "../../engine/diagnostics.ts";
 import { validateResponsesRequest } from "../validate-request.ts";
 import type { GatewayRuntime } from "../runtime.ts";
 import type { Logger } from "../log.ts";
-import { sendError, toClientError } from "../errors.ts";
+import { sendError, sendJson, toClientError } from "../errors.ts";
 import { sseOut } from "../sse.ts";
 
 export interface ResponsesRouteOptions {
@@ -41,7 +41,7 @@ export interface RequestRecord {
 }
 
 export function responsesHandler(o: ResponsesRouteOptions) {
-  return async (req: Request, res: Response) => {
+  return async (req: IncomingMessage & { body?: unknown }, res: ServerResponse) => {
     const started = Date.now();
     const requestId = `req_${randomHex(8)}`;
     res.setHeader("x-request-id", requestId);
@@ -101,7 +101,7 @@ export function responsesHandler(o: ResponsesRouteOptions) {
         record.status = result.status;
         if (!res.writableEnded && !abort.signal.aborted) {
           res.setHeader("x-godex-diagnostics", diagnosticsHeader(diagnostics));
-          res.status(result.status).json(result.body);
+          sendJson(res, result.status, result.body);
         }
       }
       Object.assign(record, {
