@@ -6,7 +6,7 @@ import type { ToolRegistry } from "../request/tools.ts";
 import type { ReasoningCarrier } from "../reasoning-carrier.ts";
 import { JsonStringFieldStream } from "./json-field-stream.ts";
 import { ThinkSplitter } from "./think-splitter.ts";
-import { responseObject, type ResponseEcho, type ResponseState } from "./response-object.ts";
+import { responseObject, ResponseSerializer, type ResponseEcho, type ResponseState } from "./response-object.ts";
 
 /** Receives each event as its type and its JSON text (already serialized, one write each). */
 export type EventSink = (type: string, json: string) => void;
@@ -80,6 +80,9 @@ export class ResponseBuilder {
   private held: HeldCall | null = null;
   private readonly splitter: ThinkSplitter | null;
   private finishReason: string | null = null;
+  /** Serialized output items (stream mode), reused by the terminal event. */
+  private readonly outputJson: string[] = [];
+  private serializer: ResponseSerializer | null = null;
   /** Status given to items closed from now on ("incomplete" when the response ends incomplete). */
   private closingStatus: "completed" | "incomplete" = "completed";
   private ended = false;
@@ -461,14 +464,16 @@ export class ResponseBuilder {
 
   private emitItemDone(index: number, item: Record<string, unknown>) {
     this.state.output.push(item);
-    this.emitIfStreaming(
-      "response.output_item.done",
-      () => `{"type":"response.output_item.done","sequence_number":${this.seq},"output_index":${index},"item":${JSON.stringify(item)}}`,
-    );
+    if (!this.o.sink) return;
+    const json = JSON.stringify(item);
+    this.outputJson.push(json);
+    this.emit("response.output_item.done", `{"type":"response.output_item.done","sequence_number":${this.seq},"output_index":${index},"item":${json}}`);
   }
 
   private emitResponse(type: string) {
-    this.emitIfStreaming(type, () => JSON.stringify({ type, sequence_number: this.seq, response: this.snapshot() }));
+    if (!this.o.sink) return;
+    this.serializer ??= new ResponseSerializer(this.o.echo, this.o.alias);
+    this.emit(type, `{"type":${JSON.stringify(type)},"sequence_number":${this.seq},"response":${this.serializer.json(this.state, this.outputJson)}}`);
   }
 
   private emitIfStreaming(type: string, json: () => string) {

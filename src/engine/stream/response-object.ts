@@ -97,3 +97,41 @@ export function responseObject(s: ResponseState, echo: ResponseEcho) {
     godex: { provider: s.provider, upstream_model: s.upstreamModel, diagnostics: s.diagnostics },
   };
 }
+
+/**
+ * Serializes the Response object for stream events byte-identically to
+ * JSON.stringify(responseObject(…)), but without re-serializing what never changes during a
+ * request (the echoed tools alone are tens of KB for Codex) or the items already serialized for
+ * their output_item.done events.
+ */
+export class ResponseSerializer {
+  private readonly beforeOutput: string;
+  private readonly afterOutput: string;
+  private readonly afterUsage: string;
+
+  constructor(echo: ResponseEcho, model: string) {
+    const J = JSON.stringify;
+    this.beforeOutput = `,"instructions":${J(echo.instructions)},"max_output_tokens":${J(echo.max_output_tokens)},"max_tool_calls":${J(echo.max_tool_calls)},"model":${J(model)}`;
+    this.afterOutput =
+      `,"parallel_tool_calls":${J(echo.parallel_tool_calls)},"previous_response_id":null,"prompt_cache_key":${J(echo.prompt_cache_key)}` +
+      `,"reasoning":${J(echo.reasoning)},"safety_identifier":${J(echo.safety_identifier)},"service_tier":"default","store":${J(echo.store)}` +
+      `,"temperature":${J(echo.temperature)},"text":${J(echo.text)},"tool_choice":${J(echo.tool_choice)},"tools":${J(echo.tools)}` +
+      `,"top_logprobs":${J(echo.top_logprobs)},"top_p":${J(echo.top_p)},"truncation":${J(echo.truncation)}`;
+    this.afterUsage = `,"user":${J(echo.user)},"metadata":${J(echo.metadata)}`;
+  }
+
+  /** `outputJson`: the serialized output items, in order. */
+  json(s: ResponseState, outputJson: readonly string[]): string {
+    const J = JSON.stringify;
+    return (
+      `{"id":${J(s.id)},"object":"response","created_at":${J(s.createdAt)},"status":${J(s.status)},"background":false` +
+      `,"completed_at":${J(s.completedAt)},"error":${J(s.error)},"incomplete_details":${J(s.incompleteDetails)}` +
+      this.beforeOutput +
+      `,"output":[${outputJson.join(",")}]` +
+      this.afterOutput +
+      `,"usage":${J(s.usage)}` +
+      this.afterUsage +
+      `,"godex":${J({ provider: s.provider, upstream_model: s.upstreamModel, diagnostics: s.diagnostics })}}`
+    );
+  }
+}
