@@ -79,6 +79,8 @@ export interface StreamOut {
   /** Sends the status line and headers (called once, right before the first event). */
   begin(diagnostics: Diagnostic[]): void;
   event: EventSink;
+  /** Resolves when the client has taken what was written; null when it is keeping up. */
+  congested?(): Promise<void> | null;
   end(): void;
 }
 
@@ -133,7 +135,7 @@ async function streamWithin(o: RunOptions, p: Prepared, out: StreamOut, deadline
         if (!builder.finished) finishAtEof(o, builder, stats, true);
       }
     } else {
-      await pumpSse(o, builder, call.reply.body, stats, started);
+      await pumpSse(o, builder, call.reply.body, stats, started, out);
     }
   } catch (err) {
     call.reply.body.destroy();
@@ -158,7 +160,7 @@ function midReplyFailure(o: RunOptions, err: unknown, signal: AbortSignal): Upst
   return { httpStatus: 502, type: "server_error", code: "server_error", message: `GodeX could not process ${o.provider.name}'s reply: ${what}`, param: null, retryable: true };
 }
 
-async function pumpSse(o: RunOptions, builder: ResponseBuilder, body: UpstreamBody, stats: RunStats, started: number) {
+async function pumpSse(o: RunOptions, builder: ResponseBuilder, body: UpstreamBody, stats: RunStats, started: number, out: StreamOut) {
   const mapping = o.provider.mapping;
   const deltas: CanonicalDelta[] = [];
   let sawDone = false;
@@ -186,6 +188,9 @@ async function pumpSse(o: RunOptions, builder: ResponseBuilder, body: UpstreamBo
       await feed(o, builder, deltas, stats);
       deltas.length = 0;
       if (builder.finished) return;
+      // A client that stops reading slows the upstream read down instead of growing GodeX's buffers.
+      const congested = out.congested?.();
+      if (congested) await congested;
     }
   }
   if (!builder.finished) finishAtEof(o, builder, stats, sawDone);

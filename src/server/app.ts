@@ -66,9 +66,13 @@ export function createApp(o: AppOptions): GatewayApp {
   for (const prefix of ["/v1", ""]) {
     app.get(`${prefix}/models`, modelsHandler(o.getRuntime));
     app.post(`${prefix}/responses`, json, responses);
-    app.all(`${prefix}/responses`, (_req: Request, res: Response) =>
-      sendError(res, new ClientError(405, "invalid_request_error", "method_not_allowed", "Use POST /v1/responses (WebSocket mode is not supported: set supports_websockets = false).")),
-    );
+    app.all(`${prefix}/responses`, (req: Request, res: Response) => {
+      // Codex falls back to HTTP when its WebSocket upgrade is answered 426.
+      const upgrade = String(req.headers.upgrade ?? "").toLowerCase() === "websocket";
+      sendError(res, upgrade
+        ? new ClientError(426, "invalid_request_error", "websocket_not_supported", "GodeX serves the Responses API over HTTP only; set supports_websockets = false.")
+        : new ClientError(405, "invalid_request_error", "method_not_allowed", "Use POST /v1/responses."));
+    });
   }
   app.use((req: Request, res: Response) => {
     sendError(res, new ClientError(404, "invalid_request_error", "not_found", `GodeX does not serve ${req.method} ${req.path}. Endpoints: POST /v1/responses, GET /v1/models, GET /health.`));

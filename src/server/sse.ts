@@ -33,6 +33,19 @@ export function sseOut(res: ServerResponse, requestId: string): StreamOut {
       }
       res.write(`event: ${type}\ndata: ${json}\n\n`);
     },
+    congested() {
+      // Past the high-water mark (16 KB) wait for 'drain' (or the connection closing).
+      if (res.writableEnded || res.destroyed || !res.writableNeedDrain) return null;
+      return new Promise<void>((resolve) => {
+        const done = () => {
+          res.off("drain", done);
+          res.off("close", done);
+          resolve();
+        };
+        res.on("drain", done);
+        res.on("close", done);
+      });
+    },
     end() {
       if (!res.writableEnded) res.end();
     },

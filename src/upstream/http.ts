@@ -119,6 +119,12 @@ class TimedBody implements UpstreamBody {
   private expire(message: string) {
     this.timer = null;
     if (this.closed) return;
+    if (this.gotFirst && this.rejectPending === null) {
+      // Nobody is waiting for the provider: GodeX itself paused reading (a slow client). That
+      // silence is ours, not the provider's; keep watching from now on.
+      this.armIdle();
+      return;
+    }
     this.failure = new TransportError("timeout", message);
     this.close(this.failure);
     this.rejectPending?.(this.failure);
