@@ -20,12 +20,16 @@ interface Target {
   rootName: string;
   /** Type names for definitions that have no `title` (json-schema-to-typescript would derive one from the key). */
   definitionNames?: Record<string, string>;
+  /** Also emit definitions the root does not reach (schemas that are a set of shapes: events, replies). */
+  allDefinitions?: boolean;
 }
 
 export const TARGETS: Target[] = [
   { schema: "config.schema.json", out: "config.ts", rootName: "GodexConfigFile" },
   { schema: "mapping.schema.json", out: "mapping.ts", rootName: "MappingFile" },
   { schema: "responses-request.schema.json", out: "responses-request.ts", rootName: "ResponsesRequestBody" },
+  { schema: "responses-output.schema.json", out: "responses-output.ts", rootName: "ResponseObject", allDefinitions: true },
+  { schema: "chat.schema.json", out: "chat.ts", rootName: "ChatCompletionRequest", allDefinitions: true },
 ];
 
 const OPTIONS: Partial<Options> = {
@@ -100,7 +104,7 @@ export async function generate(): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   for (const target of TARGETS) {
     const raw = JSON.parse(readFileSync(join(ROOT, "schemas", target.schema), "utf8"));
-    const ts = await compile(prepare(target, raw) as never, target.rootName, { ...OPTIONS, bannerComment: header(target.schema), cwd: join(ROOT, "schemas") });
+    const ts = await compile(prepare(target, raw) as never, target.rootName, { ...OPTIONS, unreachableDefinitions: target.allDefinitions ?? false, bannerComment: header(target.schema), cwd: join(ROOT, "schemas") });
     files.set(join(OUT_DIR, target.out), ts);
   }
   return files;

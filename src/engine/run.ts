@@ -10,12 +10,13 @@ import { WHOLE_BODY_LIMIT, callUpstream, header, readLimited, redactSecrets, tra
 import { readSse } from "../upstream/sse.ts";
 import { TransportError, toTransportError, type UpstreamBody } from "../upstream/http.ts";
 import { RequestDeadline } from "./deadline.ts";
+import type { ResponsesRequest } from "../server/validate-request.ts";
 
 export interface RunOptions {
   provider: ProviderRuntime;
   alias: string;
   model: string;
-  req: any;
+  req: ResponsesRequest;
   carrier: ReasoningCarrier;
   exposeRawReasoning: boolean;
   signal: AbortSignal;

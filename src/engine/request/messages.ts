@@ -6,16 +6,22 @@ import type { ModelView } from "../../mapping/compile.ts";
 import type { ReasoningCarrier } from "../reasoning-carrier.ts";
 import type { PassbackRules } from "../../mapping/doc.ts";
 import { flatToolName } from "./tools.ts";
+import type { ChatContentPart, ChatMessage, ChatToolCall } from "../../generated/chat.ts";
+import type {
+  ContentPart,
+  CustomToolCallItem,
+  FunctionCallItem,
+  FunctionCallOutputItem,
+  MessageItem,
+  ReasoningItem,
+  ResponsesRequest,
+} from "../../server/validate-request.ts";
 
-export interface ChatMessage {
-  role: string;
-  content: string | any[] | null;
-  [extra: string]: unknown;
-}
+export type { ChatMessage } from "../../generated/chat.ts";
 
 interface PendingAssistant {
   texts: string[];
-  toolCalls: any[];
+  toolCalls: ChatToolCall[];
   reasoning: string[];
   rawPrefix?: string;
   /** Set when a reasoning item of this turn had nothing to replay. */
@@ -51,7 +57,7 @@ const DROPPED_ITEMS: Record<string, string> = {
   mcp_approval_response: "Remote MCP approvals cannot be replayed; dropped from history.",
 };
 
-export function buildMessages(instructions: string | null | undefined, input: unknown, ctx: MessageContext): ChatMessage[] {
+export function buildMessages(instructions: string | null | undefined, input: ResponsesRequest["input"], ctx: MessageContext): ChatMessage[] {
   const { view, diags } = ctx;
   const rules = view.request;
   const pattern = new RegExp(rules.tools.name_pattern);
@@ -71,11 +77,12 @@ export function buildMessages(instructions: string | null | undefined, input: un
     pending = null;
   };
 
-  (input as any[]).forEach((item, i) => {
+  input.forEach((raw, i) => {
     const path = `input[${i}]`;
-    const type = item.type ?? (item.role ? "message" : undefined);
+    const type = raw.type ?? (raw.role ? "message" : undefined);
     switch (type) {
       case "message": {
+        const item = raw as MessageItem;
         if (item.role === "assistant") {
           const text = contentText(item.content, `${path}.content`, ctx);
           if (text !== "") open().texts.push(text);
@@ -88,18 +95,20 @@ export function buildMessages(instructions: string | null | undefined, input: un
       }
       case "reasoning": {
         if (pending && (pending as PendingAssistant).toolCalls.length > 0) flush();
-        recoverReasoning(item, path, open(), ctx);
+        recoverReasoning(raw as ReasoningItem, path, open(), ctx);
         return;
       }
       case "function_call":
       case "custom_tool_call": {
+        const item = raw as FunctionCallItem | CustomToolCallItem;
         const name = flatToolName(item.name, item.namespace ?? undefined, pattern);
-        const args = type === "custom_tool_call" ? JSON.stringify({ input: item.input ?? "" }) : safeArguments(item.arguments, `${path}.arguments`, diags);
+        const args = type === "custom_tool_call" ? JSON.stringify({ input: (item as CustomToolCallItem).input ?? "" }) : safeArguments(item.arguments, `${path}.arguments`, diags);
         open().toolCalls.push({ id: item.call_id, type: "function", function: { name, arguments: args } });
         return;
       }
       case "function_call_output":
       case "custom_tool_call_output": {
+        const item = raw as FunctionCallOutputItem;
         flush();
         messages.push({ role: "tool", tool_call_id: item.call_id, content: toolOutputText(item.output, `${path}.output`, ctx) });
         return;
@@ -109,7 +118,7 @@ export function buildMessages(instructions: string | null | undefined, input: un
         diags.rejected("item_reference_unsupported", path, "item_reference needs server-side storage; dropped.");
         return;
       default: {
-        const why = DROPPED_ITEMS[type] ?? `Input item type '${type}' is not supported; dropped.`;
+        const why = DROPPED_ITEMS[String(type)] ?? `Input item type '${type}' is not supported; dropped.`;
         diags.ignored("input_item_dropped", path, why);
       }
     }
@@ -141,7 +150,7 @@ function assistantMessage(p: PendingAssistant, ctx: MessageContext): ChatMessage
 }
 
 /** Finds the provider reasoning of a replayed reasoning item: the sealed copy first, then visible text. */
-function recoverReasoning(item: any, path: string, p: PendingAssistant, ctx: MessageContext) {
+function recoverReasoning(item: ReasoningItem, path: string, p: PendingAssistant, ctx: MessageContext) {
   const { diags } = ctx;
   if (item.encrypted_content != null) {
     const opened = ctx.carrier.open(item.encrypted_content, ctx.provider);
@@ -158,8 +167,8 @@ function recoverReasoning(item: any, path: string, p: PendingAssistant, ctx: Mes
           : "it was not produced by GodeX";
     diags.ignored("reasoning_blob_untrusted", `${path}.encrypted_content`, `Reasoning blob not used: ${why}.`);
   }
-  const raw = Array.isArray(item.content) ? item.content.filter((c: any) => c?.type === "reasoning_text").map((c: any) => c.text ?? "").join("") : "";
-  const summary = Array.isArray(item.summary) ? item.summary.map((s: any) => s?.text ?? "").join("\n\n") : "";
+  const raw = Array.isArray(item.content) ? item.content.filter((c) => c?.type === "reasoning_text").map((c) => c.text ?? "").join("") : "";
+  const summary = Array.isArray(item.summary) ? item.summary.map((s) => s?.text ?? "").join("\n\n") : "";
   const visible = raw || summary;
   if (visible) {
     p.reasoning.push(visible);
@@ -191,11 +200,14 @@ function finishSystem(messages: ChatMessage[], ctx: MessageContext): ChatMessage
   return [{ role: systemRole, content: system.join(rules.part_separator) }, ...rest];
 }
 
-function contentText(content: unknown, path: string, ctx: MessageContext): string {
+/** A content part as the translator reads it (a bare Chat-style `text` part is read too). */
+type ReadablePart = ContentPart | { type: "text"; text?: string };
+
+function contentText(content: string | readonly ReadablePart[] | undefined, path: string, ctx: MessageContext): string {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
   const texts: string[] = [];
-  content.forEach((part: any, j: number) => {
+  content.forEach((part: ReadablePart, j: number) => {
     if (part?.type === "input_text" || part?.type === "output_text" || part?.type === "text") texts.push(part.text ?? "");
     else if (part?.type === "refusal") texts.push(part.refusal ?? "");
     else ctx.diags.ignored("content_part_dropped", `${path}[${j}]`, `Content part '${part?.type}' is not supported here; dropped.`);
@@ -204,23 +216,23 @@ function contentText(content: unknown, path: string, ctx: MessageContext): strin
 }
 
 /** User/system content: a string, or an array of Chat parts when images are present and supported. */
-function userContent(content: unknown, path: string, ctx: MessageContext): string | any[] {
+function userContent(content: MessageItem["content"] | undefined, path: string, ctx: MessageContext): string | ChatContentPart[] {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
-  const hasImage = content.some((p: any) => p?.type === "input_image");
+  const hasImage = content.some((p) => p?.type === "input_image");
   if (!hasImage || !ctx.view.images) {
     if (hasImage) {
-      content.forEach((p: any, j: number) => {
+      content.forEach((p, j) => {
         if (p?.type === "input_image") ctx.diags.ignored("image_dropped", `${path}[${j}]`, "This model does not accept images; the image was dropped.");
       });
     }
-    return contentText(content.filter((p: any) => p?.type !== "input_image"), path, ctx);
+    return contentText(content.filter((p) => p?.type !== "input_image"), path, ctx);
   }
-  const parts: any[] = [];
-  content.forEach((part: any, j: number) => {
+  const parts: ChatContentPart[] = [];
+  content.forEach((part, j) => {
     if (part?.type === "input_text" || part?.type === "output_text") parts.push({ type: "text", text: part.text ?? "" });
     else if (part?.type === "input_image" && typeof part.image_url === "string") {
-      const image_url: Record<string, string> = { url: part.image_url };
+      const image_url: { url: string; detail?: string } = { url: part.image_url };
       if (part.detail && part.detail !== "auto" && part.detail !== "original") image_url.detail = part.detail;
       parts.push({ type: "image_url", image_url });
     } else ctx.diags.ignored("content_part_dropped", `${path}[${j}]`, `Content part '${part?.type}' is not supported; dropped.`);
@@ -229,11 +241,11 @@ function userContent(content: unknown, path: string, ctx: MessageContext): strin
 }
 
 /** Tool results are sent as strings: several providers reject arrays. */
-function toolOutputText(output: unknown, path: string, ctx: MessageContext): string {
+function toolOutputText(output: FunctionCallOutputItem["output"] | undefined, path: string, ctx: MessageContext): string {
   if (typeof output === "string") return output;
   if (!Array.isArray(output)) return output == null ? "" : JSON.stringify(output);
   const texts: string[] = [];
-  output.forEach((part: any, j: number) => {
+  output.forEach((part, j) => {
     if (part?.type === "input_text" || part?.type === "output_text") texts.push(part.text ?? "");
     else {
       texts.push(`[${part?.type ?? "part"} omitted]`);

@@ -3,6 +3,8 @@ import { ClientError } from "../types.ts";
 import type { Diagnostics } from "../diagnostics.ts";
 import type { EffortEntry, EffortTable, FieldRule, RequestRules, ToolChoiceAction } from "../../mapping/doc.ts";
 import { flatToolName } from "./tools.ts";
+import type { ReasoningConfig, ResponsesRequest, TextConfig, ToolChoice } from "../../server/validate-request.ts";
+import type { ChatResponseFormat, ChatToolChoice } from "../../generated/chat.ts";
 
 const EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"] as const;
 
@@ -29,7 +31,7 @@ export interface EffortResult {
   thinking: boolean;
 }
 
-export function applyEffort(reasoning: any, table: EffortTable | null, model: string, diags: Diagnostics): EffortResult {
+export function applyEffort(reasoning: ReasoningConfig | undefined, table: EffortTable | null, model: string, diags: Diagnostics): EffortResult {
   const effort = reasoning?.effort;
   if (effort == null) return { set: {}, thinking: table?.default_thinking ?? false };
   if (!table) {
@@ -42,7 +44,7 @@ export function applyEffort(reasoning: any, table: EffortTable | null, model: st
   return { set: entry.set ?? {}, thinking: entry.thinking };
 }
 
-export function applySummary(reasoning: any, diags: Diagnostics) {
+export function applySummary(reasoning: ReasoningConfig | undefined, diags: Diagnostics) {
   const summary = reasoning?.summary ?? reasoning?.generate_summary;
   if (summary === "concise" || summary === "detailed") {
     diags.degraded("reasoning_summary_full_text", "reasoning.summary", `The provider returns its reasoning as written, not a ${summary} summary; the full reasoning text is shown as the summary.`);
@@ -56,22 +58,22 @@ export const DROP_TOOLS = Symbol("drop_tools");
 
 /** Returns the Chat tool_choice to send, `undefined` to omit it, or DROP_TOOLS. */
 export function translateToolChoice(
-  choice: any,
+  choice: ToolChoice | undefined,
   rules: RequestRules,
   thinking: boolean,
   hasTools: boolean,
   diags: Diagnostics,
-): unknown {
+): ChatToolChoice | undefined | typeof DROP_TOOLS {
   if (choice == null) return undefined;
   let kind: ChoiceKind;
-  let chat: unknown;
+  let chat: ChatToolChoice;
   if (typeof choice === "string") {
-    kind = choice as ChoiceKind;
+    kind = choice;
     chat = choice;
   } else if (choice.type === "function" || choice.type === "custom") {
     kind = "function";
     const pattern = new RegExp(rules.tools.name_pattern);
-    chat = { type: "function", function: { name: flatToolName(choice.name, choice.namespace, pattern) } };
+    chat = { type: "function", function: { name: flatToolName(choice.name, choice.namespace as string | undefined, pattern) } };
   } else if (choice.type === "allowed_tools") {
     kind = choice.mode === "required" ? "required" : "auto";
     chat = kind;
@@ -122,7 +124,7 @@ export function sampling(name: string, value: unknown, rules: RequestRules, thin
 }
 
 /** text.format → response_format, plus an instruction to add to the system prompt when degraded. */
-export function translateTextFormat(text: any, rules: RequestRules, diags: Diagnostics): { responseFormat?: unknown; instruction?: string } {
+export function translateTextFormat(text: TextConfig | undefined, rules: RequestRules, diags: Diagnostics): { responseFormat?: ChatResponseFormat; instruction?: string } {
   if (text?.verbosity != null) {
     diags.ignored("text_verbosity_ignored", "text.verbosity", `Chat Completions has no verbosity control; '${text.verbosity}' was not sent.`);
   }
@@ -141,14 +143,14 @@ export function translateTextFormat(text: any, rules: RequestRules, diags: Diagn
       instruction: `Respond only with a JSON object that conforms to this JSON schema (name: ${format.name ?? "output"}):\n${JSON.stringify(format.schema ?? {})}`,
     };
   }
-  const json_schema: Record<string, unknown> = { name: format.name ?? "output", schema: format.schema ?? {} };
+  const json_schema: NonNullable<ChatResponseFormat["json_schema"]> = { name: format.name ?? "output", schema: format.schema ?? {} };
   if (format.strict != null) json_schema.strict = format.strict;
   if (format.description != null) json_schema.description = format.description;
   return { responseFormat: { type: "json_schema", json_schema } };
 }
 
 /** `user` / `safety_identifier` → the provider's user field when the value fits its pattern. */
-export function translateUser(req: any, rules: RequestRules, diags: Diagnostics): [string, string] | undefined {
+export function translateUser(req: ResponsesRequest, rules: RequestRules, diags: Diagnostics): [string, string] | undefined {
   const value = req.safety_identifier ?? req.user;
   if (typeof value !== "string") return undefined;
   const path = req.safety_identifier != null ? "safety_identifier" : "user";

@@ -3,6 +3,10 @@
 import { createHash } from "node:crypto";
 import type { Diagnostics } from "../diagnostics.ts";
 import type { RequestRules } from "../../mapping/doc.ts";
+import type { ChatTool } from "../../generated/chat.ts";
+import type { CustomTool, FunctionTool, ToolSpec } from "../../server/validate-request.ts";
+
+export type { ChatTool } from "../../generated/chat.ts";
 
 export interface ToolInfo {
   kind: "function" | "custom";
@@ -12,11 +16,6 @@ export interface ToolInfo {
 }
 
 export type ToolRegistry = Map<string, ToolInfo>;
-
-export interface ChatTool {
-  type: "function";
-  function: { name: string; description?: string; parameters: unknown; strict?: boolean };
-}
 
 const MAX_NAME = 64;
 
@@ -32,7 +31,7 @@ export function flatToolName(name: string, namespace: string | undefined, patter
   return flat;
 }
 
-function customToolParameters(tool: any) {
+function customToolParameters(tool: CustomTool) {
   const format = tool.format;
   const grammar =
     format?.type === "grammar" && typeof format.definition === "string"
@@ -58,13 +57,13 @@ const DROPPED_TOOL_TYPES: Record<string, string> = {
   mcp: "Remote MCP servers are not called by GodeX; configure them in the client instead.",
 };
 
-export function translateTools(tools: any[] | undefined | null, rules: RequestRules, diags: Diagnostics) {
+export function translateTools(tools: ToolSpec[] | undefined | null, rules: RequestRules, diags: Diagnostics) {
   const registry: ToolRegistry = new Map();
   const chatTools: ChatTool[] = [];
   if (!tools) return { chatTools, registry };
   const pattern = new RegExp(rules.tools.name_pattern);
 
-  const add = (tool: any, path: string, namespace?: string) => {
+  const add = (tool: FunctionTool | CustomTool, path: string, namespace?: string) => {
     const kind = tool.type === "custom" ? "custom" : "function";
     const flat = flatToolName(tool.name, namespace, pattern);
     if (registry.has(flat)) {
@@ -76,7 +75,7 @@ export function translateTools(tools: any[] | undefined | null, rules: RequestRu
       diags.degraded("tool_renamed", `${path}.name`, `Tool name '${tool.name}' is not valid for the provider; sent as '${flat}' and mapped back on the way out.`);
     }
     let fn: ChatTool["function"];
-    if (kind === "custom") {
+    if (tool.type === "custom") {
       fn = { name: flat, description: tool.description ?? "", parameters: customToolParameters(tool) };
       diags.degraded("custom_tool_as_function", path, `Freeform tool '${tool.name}' is offered as a function with one string argument 'input'; calls come back as custom_tool_call.`);
     } else {
@@ -94,9 +93,9 @@ export function translateTools(tools: any[] | undefined | null, rules: RequestRu
     const path = `tools[${i}]`;
     if (tool.type === "function" || tool.type === "custom") return add(tool, path);
     if (tool.type === "namespace") {
-      (tool.tools ?? []).forEach((child: any, j: number) => {
+      (tool.tools ?? []).forEach((child, j) => {
         if (child.type === "function" || child.type === "custom") add(child, `${path}.tools[${j}]`, tool.name);
-        else diags.ignored("tool_dropped", `${path}.tools[${j}]`, `Tool type '${child.type}' inside a namespace is not supported; dropped.`);
+        else diags.ignored("tool_dropped", `${path}.tools[${j}]`, `Tool type '${(child as { type: unknown }).type}' inside a namespace is not supported; dropped.`);
       });
       return;
     }

@@ -6,6 +6,7 @@ import type { CompiledMapping } from "../../mapping/compile.ts";
 import type { ReasoningCarrier } from "../reasoning-carrier.ts";
 import { buildMessages, type ChatMessage } from "./messages.ts";
 import { translateTools, type ToolRegistry } from "./tools.ts";
+import type { ChatCompletionRequest } from "../../generated/chat.ts";
 import {
   applyEffort,
   applyFieldRules,
@@ -27,7 +28,8 @@ export interface TranslateInput {
 }
 
 export interface TranslatedRequest {
-  body: Record<string, unknown>;
+  /** The Chat Completions body (schemas/chat.schema.json), after the mapping's patch. */
+  body: ChatCompletionRequest;
   diagnostics: Diagnostics;
   tools: ToolRegistry;
   /** Whether the provider will think for this request (as far as the mapping knows). */
@@ -57,7 +59,7 @@ export async function translateRequest(req: ResponsesRequest, t: TranslateInput)
   const format = translateTextFormat(req.text, rules, diags);
   if (format.instruction) addSystemInstruction(messages, format.instruction, rules.roles.system ?? "system");
 
-  const body: Record<string, unknown> = { model: t.model, messages };
+  const body: ChatCompletionRequest = { model: t.model, messages };
   const choice = chatTools.length > 0 ? translateToolChoice(req.tool_choice, rules, effort.thinking, true, diags) : undefined;
   if (chatTools.length > 0 && choice !== DROP_TOOLS) {
     body.tools = chatTools;
@@ -87,7 +89,7 @@ export async function translateRequest(req: ResponsesRequest, t: TranslateInput)
   let finalBody = body;
   if (t.mapping.patch) {
     const patched = await t.mapping.patch.evaluate(body, { request: req, model: t.model, thinking: effort.thinking });
-    if (patched && typeof patched === "object") finalBody = patched as Record<string, unknown>;
+    if (patched && typeof patched === "object") finalBody = patched as ChatCompletionRequest;
   }
   const includeEncrypted = Array.isArray(req.include) && req.include.includes("reasoning.encrypted_content");
   return { body: finalBody, diagnostics: diags, tools: registry, thinking: effort.thinking, includeEncrypted };

@@ -7,6 +7,7 @@ import type { ReasoningCarrier } from "../reasoning-carrier.ts";
 import { JsonStringFieldStream } from "./json-field-stream.ts";
 import { ThinkSplitter } from "./think-splitter.ts";
 import { responseObject, ResponseSerializer, type ResponseEcho, type ResponseState } from "./response-object.ts";
+import type { OutputItem, OutputReasoning, ResponseObject } from "../../generated/responses-output.ts";
 
 /** Receives each event as its type and its JSON text (already serialized, one write each). */
 export type EventSink = (type: string, json: string) => void;
@@ -197,7 +198,7 @@ export class ResponseBuilder {
     this.complete({ status: "failed", code: f.code, message: f.message });
   }
 
-  snapshot() {
+  snapshot(): ResponseObject {
     return responseObject(this.state, this.o.echo);
   }
 
@@ -313,10 +314,10 @@ export class ResponseBuilder {
     };
     this.current = item;
     this.sawContent = true;
-    const added: Record<string, unknown> = custom
-      ? { id: item.id, type: "custom_tool_call", status: "in_progress", call_id: item.callId, name: item.name, input: "" }
-      : { id: item.id, type: "function_call", status: "in_progress", call_id: item.callId, name: item.name, arguments: "" };
-    if (item.namespace) added.namespace = item.namespace;
+    const namespace = item.namespace ? { namespace: item.namespace } : {};
+    const added: OutputItem = custom
+      ? { id: item.id, type: "custom_tool_call", status: "in_progress", call_id: item.callId, name: item.name, input: "", ...namespace }
+      : { id: item.id, type: "function_call", status: "in_progress", call_id: item.callId, name: item.name, arguments: "", ...namespace };
     this.emitItemAdded(item.index, added);
     if (args) this.callArgs(item, args);
   }
@@ -379,14 +380,21 @@ export class ResponseBuilder {
         () => `{"type":"response.reasoning_text.done","sequence_number":${this.seq},"item_id":"${item.id}","output_index":${item.index},"content_index":0,"text":${text}}`,
       );
     }
-    const done: Record<string, unknown> = { id: item.id, type: "reasoning", summary: [{ type: "summary_text", text: item.text }] };
-    if (this.o.exposeRawReasoning) done.content = [{ type: "reasoning_text", text: item.text }];
-    if (this.o.includeEncrypted) {
-      const rawPrefix = this.o.keepRawPrefix && this.splitter ? this.splitter.rawPrefix : undefined;
-      done.encrypted_content = this.o.carrier.seal({ provider: this.o.carrierName, reasoning: item.text, rawPrefix });
-    }
-    done.status = this.closingStatus;
+    // Key order is the wire order: id, type, summary, [content], [encrypted_content], status.
+    const done: OutputReasoning = {
+      id: item.id,
+      type: "reasoning",
+      summary: [{ type: "summary_text", text: item.text }],
+      ...(this.o.exposeRawReasoning ? { content: [{ type: "reasoning_text", text: item.text }] } : {}),
+      ...(this.o.includeEncrypted ? { encrypted_content: this.sealReasoning(item.text) } : {}),
+      status: this.closingStatus,
+    };
     this.emitItemDone(item.index, done);
+  }
+
+  private sealReasoning(reasoning: string): string {
+    const rawPrefix = this.o.keepRawPrefix && this.splitter ? this.splitter.rawPrefix : undefined;
+    return this.o.carrier.seal({ provider: this.o.carrierName, reasoning, rawPrefix });
   }
 
   private closeMessage(item: MessageItem) {
@@ -420,18 +428,16 @@ export class ResponseBuilder {
         "response.custom_tool_call_input.done",
         () => `{"type":"response.custom_tool_call_input.done","sequence_number":${this.seq},"item_id":"${item.id}","output_index":${item.index},"call_id":${JSON.stringify(item.callId)},"input":${JSON.stringify(input)}}`,
       );
-      const done: Record<string, unknown> = { id: item.id, type: "custom_tool_call", status: this.closingStatus, call_id: item.callId, name: item.name, input };
-      if (item.namespace) done.namespace = item.namespace;
-      return this.emitItemDone(item.index, done);
+      const namespace = item.namespace ? { namespace: item.namespace } : {};
+      return this.emitItemDone(item.index, { id: item.id, type: "custom_tool_call", status: this.closingStatus, call_id: item.callId, name: item.name, input, ...namespace });
     }
     const args = item.args === "" ? "{}" : item.args;
     this.emitIfStreaming(
       "response.function_call_arguments.done",
       () => `{"type":"response.function_call_arguments.done","sequence_number":${this.seq},"item_id":"${item.id}","output_index":${item.index},"name":${JSON.stringify(item.name)},"arguments":${JSON.stringify(args)}}`,
     );
-    const done: Record<string, unknown> = { id: item.id, type: "function_call", status: this.closingStatus, call_id: item.callId, name: item.name, arguments: args };
-    if (item.namespace) done.namespace = item.namespace;
-    this.emitItemDone(item.index, done);
+    const namespace = item.namespace ? { namespace: item.namespace } : {};
+    this.emitItemDone(item.index, { id: item.id, type: "function_call", status: this.closingStatus, call_id: item.callId, name: item.name, arguments: args, ...namespace });
   }
 
   private finalizeUsage() {
@@ -455,14 +461,14 @@ export class ResponseBuilder {
     return `${prefix}_${this.o.idBase}${this.itemCount}`;
   }
 
-  private emitItemAdded(index: number, item: Record<string, unknown>) {
+  private emitItemAdded(index: number, item: OutputItem) {
     this.emitIfStreaming(
       "response.output_item.added",
       () => `{"type":"response.output_item.added","sequence_number":${this.seq},"output_index":${index},"item":${JSON.stringify(item)}}`,
     );
   }
 
-  private emitItemDone(index: number, item: Record<string, unknown>) {
+  private emitItemDone(index: number, item: OutputItem) {
     this.state.output.push(item);
     if (!this.o.sink) return;
     const json = JSON.stringify(item);

@@ -1,30 +1,34 @@
 // The Response object GodeX returns (and embeds in created/in_progress/completed events), with
 // every field strict validators of the published schema expect.
 import type { Diagnostic, Usage } from "../types.ts";
+import type { OutputItem, ResponseObject } from "../../generated/responses-output.ts";
+import type { ResponsesRequest } from "../../server/validate-request.ts";
 
-export interface ResponseEcho {
-  instructions: unknown;
-  max_output_tokens: number | null;
-  max_tool_calls: number | null;
-  metadata: Record<string, string>;
-  parallel_tool_calls: boolean;
-  prompt_cache_key: string | null;
-  reasoning: { effort: string | null; summary: string | null };
-  safety_identifier: string | null;
-  store: boolean;
-  temperature: number | null;
-  text: Record<string, unknown>;
-  tool_choice: unknown;
-  tools: unknown[];
-  top_logprobs: number;
-  top_p: number | null;
-  truncation: string;
-  user: string | null;
-}
+/** The Response fields that echo the request (types from schemas/responses-output.schema.json). */
+export type ResponseEcho = Pick<
+  ResponseObject,
+  | "instructions"
+  | "max_output_tokens"
+  | "max_tool_calls"
+  | "metadata"
+  | "parallel_tool_calls"
+  | "prompt_cache_key"
+  | "reasoning"
+  | "safety_identifier"
+  | "store"
+  | "temperature"
+  | "text"
+  | "tool_choice"
+  | "tools"
+  | "top_logprobs"
+  | "top_p"
+  | "truncation"
+  | "user"
+>;
 
 /** What the client asked for, echoed back the way OpenAI does (with OpenAI's defaults). */
-export function echoFromRequest(req: any): ResponseEcho {
-  const text: Record<string, unknown> = { format: req.text?.format ?? { type: "text" }, verbosity: req.text?.verbosity ?? "medium" };
+export function echoFromRequest(req: ResponsesRequest): ResponseEcho {
+  const text: ResponseEcho["text"] = { format: req.text?.format ?? { type: "text" }, verbosity: req.text?.verbosity ?? "medium" };
   return {
     instructions: req.instructions ?? null,
     max_output_tokens: req.max_output_tokens ?? null,
@@ -50,18 +54,18 @@ export interface ResponseState {
   id: string;
   createdAt: number;
   completedAt: number | null;
-  status: "in_progress" | "completed" | "incomplete" | "failed";
+  status: ResponseObject["status"];
   model: string;
-  output: unknown[];
-  error: { code: string; message: string } | null;
-  incompleteDetails: { reason: string } | null;
+  output: OutputItem[];
+  error: ResponseObject["error"];
+  incompleteDetails: ResponseObject["incomplete_details"];
   usage: Usage | null;
   diagnostics: Diagnostic[];
   provider: string;
   upstreamModel: string;
 }
 
-export function responseObject(s: ResponseState, echo: ResponseEcho) {
+export function responseObject(s: ResponseState, echo: ResponseEcho): ResponseObject {
   return {
     id: s.id,
     object: "response",

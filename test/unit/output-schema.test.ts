@@ -1,0 +1,132 @@
+// GodeX's output must match what schemas/responses-output.schema.json declares: every event of every
+// golden expected.sse and every golden expected.json body (a Response object, or an error envelope)
+// is validated with ajv. A field the builder adds, renames or retypes without the schema fails here.
+// The Chat side too: every golden upstream-request.json (what GodeX sends) against
+// schemas/chat.schema.json, and the scripted provider replies/chunks against its reply shapes.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { Ajv, type ValidateFunction } from "ajv";
+import { describe, expect, it } from "vitest";
+import { GOLDEN_ROOT } from "../golden/harness.ts";
+import { projectPath } from "../../src/util/paths.ts";
+
+const schema = JSON.parse(readFileSync(projectPath("schemas", "responses-output.schema.json"), "utf8"));
+const ajv = new Ajv({ allErrors: true, discriminator: true, allowUnionTypes: true, strict: true, strictRequired: false });
+ajv.addSchema(schema);
+const get = (pointer: string): ValidateFunction => {
+  const v = ajv.getSchema(`${schema.$id}${pointer}`);
+  if (!v) throw new Error(`no schema at ${pointer}`);
+  return v;
+};
+const validateResponse = get("");
+const validateEvent = get("#/definitions/StreamEvent");
+const validateError = get("#/definitions/ErrorEnvelope");
+
+const chatSchema = JSON.parse(readFileSync(projectPath("schemas", "chat.schema.json"), "utf8"));
+ajv.addSchema(chatSchema);
+const getChat = (pointer: string): ValidateFunction => ajv.getSchema(`${chatSchema.$id}${pointer}`)!;
+const validateChatRequest = getChat("");
+const validateChatReply = getChat("#/definitions/ChatCompletion");
+const validateChatChunk = getChat("#/definitions/ChatCompletionChunk");
+
+function check(v: ValidateFunction, data: unknown, where: string) {
+  const ok = v(data);
+  expect(ok ? [] : (v.errors ?? []).map((e) => `${where}${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`)).toEqual([]);
+}
+
+/** Golden case folders: test/golden/<provider>/<case>/. */
+function cases(): { name: string; dir: string }[] {
+  const out: { name: string; dir: string }[] = [];
+  for (const provider of readdirSync(GOLDEN_ROOT).sort()) {
+    const pdir = join(GOLDEN_ROOT, provider);
+    if (!statSync(pdir).isDirectory()) continue;
+    for (const c of readdirSync(pdir).sort()) {
+      const dir = join(pdir, c);
+      if (statSync(dir).isDirectory()) out.push({ name: `${provider}/${c}`, dir });
+    }
+  }
+  return out;
+}
+
+/** SSE blocks → [event name, parsed data]; comment lines (keep-alives) are skipped. */
+function parseSse(text: string): { event: string | undefined; data: any }[] {
+  return text
+    .split(/\n\n+/)
+    .map((block) => block.split("\n").filter((l) => l !== "" && !l.startsWith(":")))
+    .filter((lines) => lines.length > 0)
+    .map((lines) => {
+      const event = lines.find((l) => l.startsWith("event: "))?.slice(7);
+      const data = lines.filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
+      return { event, data: JSON.parse(data) };
+    });
+}
+
+const all = cases();
+const sseCases = all.filter((c) => existsSync(join(c.dir, "expected.sse")));
+const jsonCases = all.filter((c) => existsSync(join(c.dir, "expected.json")));
+
+describe("schemas/responses-output.schema.json and schemas/chat.schema.json describe GodeX's traffic", () => {
+  it("finds golden outputs to check", () => {
+    expect(sseCases.length).toBeGreaterThan(10);
+    expect(jsonCases.length).toBeGreaterThan(10);
+    expect(sseCases.some((c) => c.name.startsWith("deepseek/"))).toBe(true);
+  });
+
+  it.each(sseCases.map((c) => [c.name, c.dir] as const))("stream events of %s", (name, dir) => {
+    const events = parseSse(readFileSync(join(dir, "expected.sse"), "utf8"));
+    expect(events.length).toBeGreaterThan(0);
+    events.forEach(({ event, data }, i) => {
+      const where = `${name}/expected.sse event ${i} (${data?.type})`;
+      check(validateEvent, data, where);
+      expect(event, where).toBe(data.type);
+      expect(data.sequence_number, where).toBe(i);
+    });
+    const last = events.at(-1)!.data;
+    expect(["response.completed", "response.incomplete", "response.failed"]).toContain(last.type);
+  });
+
+  it.each(jsonCases.map((c) => [c.name, c.dir] as const))("JSON body of %s", (name, dir) => {
+    const body = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8"));
+    const isResponse = body && typeof body === "object" && body.object === "response";
+    check(isResponse ? validateResponse : validateError, body, `${name}/expected.json`);
+  });
+
+  it.each(all.filter((c) => existsSync(join(c.dir, "upstream-request.json"))).map((c) => [c.name, c.dir] as const))(
+    "Chat request and provider reply of %s",
+    (name, dir) => {
+      check(validateChatRequest, JSON.parse(readFileSync(join(dir, "upstream-request.json"), "utf8")), `${name}/upstream-request.json`);
+      const sse = join(dir, "upstream-reply.sse");
+      if (existsSync(sse)) {
+        readFileSync(sse, "utf8")
+          .split("\n")
+          .filter((l) => l.startsWith("data:") && l.slice(5).trim() !== "[DONE]")
+          .forEach((l, i) => {
+            let chunk: unknown;
+            try {
+              chunk = JSON.parse(l.slice(5));
+            } catch {
+              return; // scripted garbage (fault cases)
+            }
+            check(validateChatChunk, chunk, `${name}/upstream-reply.sse data ${i}`);
+          });
+      }
+      const reply = join(dir, "upstream-reply.json");
+      if (existsSync(reply) && !existsSync(join(dir, "upstream-status"))) {
+        check(validateChatReply, JSON.parse(readFileSync(reply, "utf8")), `${name}/upstream-reply.json`);
+      }
+    },
+  );
+
+  it("rejects output that drifts from the schema", () => {
+    const base = parseSse(readFileSync(join(sseCases[0]!.dir, "expected.sse"), "utf8")).at(-1)!.data;
+    expect(validateEvent(base)).toBe(true);
+    expect(validateEvent({ ...base, sequence_number: "1" })).toBe(false);
+    expect(validateEvent({ ...base, type: "response.unknown" })).toBe(false);
+    expect(validateResponse({ ...base.response, extra_field: 1 })).toBe(false);
+    const { godex: _, ...noGodex } = base.response;
+    expect(validateResponse(noGodex)).toBe(false);
+    const item = { id: "fc_1", type: "function_call", status: "completed", call_id: "c", name: "n", arguments: 1 };
+    expect(validateEvent({ type: "response.output_item.done", sequence_number: 3, output_index: 0, item })).toBe(false);
+    expect(validateEvent({ type: "response.output_item.done", sequence_number: 3, output_index: 0, item: { ...item, arguments: "{}" } })).toBe(true);
+  });
+});
