@@ -5,7 +5,7 @@ import type { GatewayRuntime } from "./runtime.ts";
 import type { Logger } from "./log.ts";
 import { ClientError } from "../engine/types.ts";
 import { sendError, toClientError } from "./errors.ts";
-import { healthHandler, modelsHandler } from "./routes/info.ts";
+import { healthHandler, modelHandler, modelsHandler } from "./routes/info.ts";
 import { requireToken } from "./auth.ts";
 import { jsonBody } from "./body.ts";
 import { responsesHandler, type RequestRecord, type ResponsesRouteOptions } from "./routes/responses.ts";
@@ -65,6 +65,7 @@ export function createApp(o: AppOptions): GatewayApp {
   });
   for (const prefix of ["/v1", ""]) {
     app.get(`${prefix}/models`, modelsHandler(o.getRuntime));
+    app.get(new RegExp(`^${prefix}/models/.+`), modelHandler(o.getRuntime));
     app.post(`${prefix}/responses`, json, responses);
     app.all(`${prefix}/responses`, (req: Request, res: Response) => {
       // Codex falls back to HTTP when its WebSocket upgrade is answered 426.

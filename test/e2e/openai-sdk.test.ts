@@ -81,6 +81,13 @@ describe("openai SDK → GodeX → DeepSeek emulator", () => {
     expect(ids).toContain(ALIAS);
   });
 
+  it("models.retrieve() finds the alias and rejects an unknown model with a 404", async () => {
+    const m = await client.models.retrieve(ALIAS);
+    expect(m.id).toBe(ALIAS);
+    expect(m.object).toBe("model");
+    await expect(client.models.retrieve("no-such-model")).rejects.toMatchObject({ status: 404 });
+  });
+
   it("runs a two-turn function-call loop with reasoning pass-back", async () => {
     const tools: Tool[] = [
       {

@@ -70,6 +70,26 @@ describe("GET /health", () => {
   });
 });
 
+describe("GET /v1/models/{id}", () => {
+  it("returns one model object for an alias, a listed provider/model and any model the config resolves", async () => {
+    const alias = await request(gw.app).get("/v1/models/gpt-5.5");
+    expect(alias.status).toBe(200);
+    expect(alias.body).toEqual({ id: "gpt-5.5", object: "model", created: alias.body.created, owned_by: "godex:deepseek/deepseek-v4-pro" });
+    const listed = await request(gw.app).get("/v1/models/deepseek/deepseek-v4-flash");
+    expect(listed.status).toBe(200);
+    expect(listed.body.id).toBe("deepseek/deepseek-v4-flash");
+    const bare = await request(gw.app).get("/models/deepseek/deepseek-v4-pro");
+    expect(bare.body.id).toBe("deepseek/deepseek-v4-pro");
+  });
+
+  it("answers 404 model_not_found in the OpenAI error shape for anything else", async () => {
+    const res = await request(gw.app).get("/v1/models/no-such-model");
+    expect(res.status).toBe(404);
+    expectErrorShape(res.body);
+    expect(res.body.error.code).toBe("model_not_found");
+  });
+});
+
 describe("GET /v1/models", () => {
   for (const path of ["/v1/models", "/models"]) {
     it(`${path} is an OpenAI list with every alias and provider/model`, async () => {

@@ -2,6 +2,8 @@
 import type { Request, Response } from "express";
 import { providerSummaries, type GatewayRuntime } from "../runtime.ts";
 import { VERSION } from "../../version.ts";
+import { ClientError } from "../../engine/types.ts";
+import { sendError } from "../errors.ts";
 
 export function healthHandler(getRuntime: () => GatewayRuntime) {
   return (_req: Request, res: Response) => {
@@ -16,22 +18,43 @@ export function healthHandler(getRuntime: () => GatewayRuntime) {
   };
 }
 
-/** OpenAI list shape: every alias and every provider/model GodeX can serve. */
+type ModelEntry = { id: string; object: "model"; created: number; owned_by: string };
+
+/** Every alias and every provider/model GodeX can serve, as OpenAI model objects. */
+function modelList(rt: GatewayRuntime): ModelEntry[] {
+  const created = 1_700_000_000;
+  const data: ModelEntry[] = [];
+  const seen = new Set<string>();
+  const add = (id: string, owner: string) => {
+    if (seen.has(id)) return;
+    seen.add(id);
+    data.push({ id, object: "model", created, owned_by: owner });
+  };
+  for (const [alias, target] of Object.entries(rt.config.aliases)) {
+    if (alias !== "*") add(alias, `godex:${target}`);
+  }
+  for (const p of rt.providers.values()) for (const m of p.models) add(`${p.name}/${m}`, p.name);
+  return data;
+}
+
+/** GET /v1/models: the OpenAI list shape. */
 export function modelsHandler(getRuntime: () => GatewayRuntime) {
   return (_req: Request, res: Response) => {
+    res.json({ object: "list", data: modelList(getRuntime()) });
+  };
+}
+
+/** GET /v1/models/{id} (openai SDK `models.retrieve`); ids may contain "/" (provider/model). */
+export function modelHandler(getRuntime: () => GatewayRuntime) {
+  return (req: Request, res: Response) => {
+    const id = decodeURIComponent(req.path.replace(/^(\/v1)?\/models\//, ""));
     const rt = getRuntime();
-    const created = 1_700_000_000;
-    const data: { id: string; object: "model"; created: number; owned_by: string }[] = [];
-    const seen = new Set<string>();
-    const add = (id: string, owner: string) => {
-      if (seen.has(id)) return;
-      seen.add(id);
-      data.push({ id, object: "model", created, owned_by: owner });
-    };
-    for (const [alias, target] of Object.entries(rt.config.aliases)) {
-      if (alias !== "*") add(alias, `godex:${target}`);
+    const listed = modelList(rt).find((m) => m.id === id);
+    const resolved = listed ? null : rt.resolve(id);
+    if (listed) return res.json(listed);
+    if (resolved && rt.providers.has(resolved.provider)) {
+      return res.json({ id, object: "model", created: 1_700_000_000, owned_by: `godex:${resolved.provider}/${resolved.model}` });
     }
-    for (const p of rt.providers.values()) for (const m of p.models) add(`${p.name}/${m}`, p.name);
-    res.json({ object: "list", data });
+    sendError(res, new ClientError(404, "invalid_request_error", "model_not_found", `The model '${id}' is not configured in GodeX.`, "model"));
   };
 }
