@@ -3,7 +3,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { request } from "undici";
 import { ConfigError, loadConfig } from "../config/load.ts";
 import { resolveModel } from "../config/resolve-model.ts";
@@ -12,6 +11,7 @@ import { lintPaths } from "../lint/index.ts";
 import type { MappingDoc } from "../mapping/doc.ts";
 import { loadMappingDoc } from "../mapping/load.ts";
 import { VERSION } from "../version.ts";
+import { parseCommandArgs, portArg } from "./args.ts";
 import { catalogSlugs } from "./codex-catalog.ts";
 import { defaultCodexHome, viewCodexConfig, PROVIDER_ID, type CodexConfigView, type TomlTableValue } from "./codex-config.ts";
 import { CATALOG_FILE, PROFILE_FILE, codexBaseUrl } from "./init.ts";
@@ -379,35 +379,21 @@ export function formatChecks(checks: Check[], io: CliIO): string {
 }
 
 export async function doctor(argv: string[], io: CliIO = defaultIO()): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        config: { type: "string", default: "godex.yaml" },
-        live: { type: "boolean" },
-        "codex-home": { type: "string" },
-        port: { type: "string" },
-        mappings: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    io.stderr.write(`godex doctor: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout.write(HELP);
-    return 0;
-  }
-  let port: number | undefined;
-  if (values.port !== undefined) {
-    port = Number(values.port);
-    if (!/^\d+$/.test(values.port) || port > 65535) {
-      io.stderr.write("godex doctor: --port must be a number from 0 to 65535\n");
-      return 2;
-    }
-  }
+  const parsed = parseCommandArgs("doctor", HELP, io, {
+    args: argv,
+    options: {
+      config: { type: "string", default: "godex.yaml" },
+      live: { type: "boolean" },
+      "codex-home": { type: "string" },
+      port: { type: "string" },
+      mappings: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
+  const port = portArg("doctor", values.port, 0, io);
+  if (port === null) return 2;
   const codexHome = values["codex-home"] ?? defaultCodexHome(io.env);
   io.stdout.write(`GodeX ${VERSION} doctor: config ${values.config}, Codex home ${codexHome}\n\n`);
   const checks = await doctorChecks(

@@ -3,9 +3,9 @@
 // untouched) and writes Codex's model catalog for what GodeX serves.
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config/load.ts";
 import type { LoadedConfig } from "../config/types.ts";
+import { parseCommandArgs, portArg } from "./args.ts";
 import { buildCodexCatalog, renderCatalog } from "./codex-catalog.ts";
 import { backupName, defaultCodexHome, mergeCodexConfig, mergeCodexProfile, renderCodexBlock, type CodexSetup } from "./codex-config.ts";
 import { defaultIO, type CliIO } from "./progress.ts";
@@ -123,36 +123,22 @@ export function writeCodex(config: LoadedConfig, setup: CodexSetup, codexHome: s
 }
 
 export async function init(argv: string[], io: CliIO = defaultIO()): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        config: { type: "string", default: "godex.yaml" },
-        force: { type: "boolean" },
-        "write-codex": { type: "boolean" },
-        "codex-home": { type: "string" },
-        port: { type: "string" },
-        mappings: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    io.stderr.write(`godex init: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout.write(HELP);
-    return 0;
-  }
-  let port: number | undefined;
-  if (values.port !== undefined) {
-    port = Number(values.port);
-    if (!/^\d+$/.test(values.port) || port < 1 || port > 65535) {
-      io.stderr.write(`godex init: --port must be a number from 1 to 65535\n`);
-      return 2;
-    }
-  }
+  const parsed = parseCommandArgs("init", HELP, io, {
+    args: argv,
+    options: {
+      config: { type: "string", default: "godex.yaml" },
+      force: { type: "boolean" },
+      "write-codex": { type: "boolean" },
+      "codex-home": { type: "string" },
+      port: { type: "string" },
+      mappings: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
+  const port = portArg("init", values.port, 1, io);
+  if (port === null) return 2;
   const out = (s = "") => io.stdout.write(s + "\n");
   const configFile = resolve(io.cwd, values.config!);
   const shown = values.config!;

@@ -1,6 +1,6 @@
 // `godex lint`: proves a config and its mapping files before they run (see docs/lint.md).
-import { parseArgs } from "node:util";
 import { formatHuman, formatJson, lintPaths } from "../lint/index.ts";
+import { parseCommandArgs } from "./args.ts";
 
 const HELP = `Usage: godex lint [--format text|json] [--strict] [--config FILE] [--mappings DIR] [FILES…]
 
@@ -18,28 +18,19 @@ Rules: docs/lint.md
 `;
 
 export async function lint(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        format: { type: "string", default: "text" },
-        strict: { type: "boolean", default: false },
-        config: { type: "string" },
-        mappings: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (err) {
-    process.stderr.write(`godex lint: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs("lint", HELP, process, {
+    args: argv,
+    allowPositionals: true,
+    options: {
+      format: { type: "string", default: "text" },
+      strict: { type: "boolean", default: false },
+      config: { type: "string" },
+      mappings: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
   if (values.format !== "text" && values.format !== "json") {
     process.stderr.write(`godex lint: --format must be text or json\n`);
     return 2;

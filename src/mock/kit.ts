@@ -2,8 +2,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { requestedFinish, type BrainInput, type BrainReply } from "./brain.ts";
-import { estimateTokens } from "./tokens.ts";
-import type { DialectResponse } from "./types.ts";
+import { estimateTokens, type PrefixCache } from "./tokens.ts";
+import type { DialectRequest, DialectResponse } from "./types.ts";
 
 /** A brain reply whose finish reason may be any provider string (scripted with GODEX_MOCK_FINISH). */
 export interface Reply {
@@ -96,3 +96,30 @@ export function isNum(v: unknown): v is number {
 }
 
 export const present = (v: unknown): boolean => v !== undefined && v !== null;
+
+/** The two endpoints every chat emulator serves, or undefined for any other method/path. */
+export function chatRoute(req: DialectRequest): "complete" | "models" | undefined {
+  const route = `${req.method} ${req.path}`;
+  return route === "POST /chat/completions" ? "complete" : route === "GET /models" ? "models" : undefined;
+}
+
+/**
+ * The request body as a JSON object that passed `validate`, or the provider's error:
+ * `malformed` when the body is not JSON, else what `validate` reported.
+ */
+export function parseChatBody<E>(rawBody: string, validate: (body: unknown) => E | undefined, malformed: E): { body: Record<string, unknown> } | { error: E } {
+  let body: unknown;
+  try {
+    body = JSON.parse(rawBody);
+  } catch {
+    return { error: malformed };
+  }
+  const invalid = validate(body);
+  if (invalid) return { error: invalid };
+  return { body: body as Record<string, unknown> };
+}
+
+/** Prompt-cache accounting for a validated chat body: keyed by model + tools, one block per message. */
+export function accountPrompt(cache: PrefixCache, b: Record<string, unknown>): ReturnType<PrefixCache["account"]> {
+  return cache.account(JSON.stringify([b.model, b.tools ?? null]), (b.messages as unknown[]).map((m) => JSON.stringify(m)));
+}

@@ -4,7 +4,7 @@
 // trailing usage chunk only with include_usage, and no `data: [DONE]` (the stream just ends).
 import { decide, requestedBizError, requestedErrorStatus, type BrainInput } from "./brain.ts";
 import { chatToBrainInput, isObj } from "./chat.ts";
-import { bearerKey, countUsage, jsonResponse, nowSeconds, pick, randomHex, randomLowerAlnum, withNotes, withScriptedFinish, type Reply, type UsageCounts } from "./kit.ts";
+import { accountPrompt, bearerKey, chatRoute, countUsage, jsonResponse, nowSeconds, parseChatBody, pick, randomHex, randomLowerAlnum, withNotes, withScriptedFinish, type Reply, type UsageCounts } from "./kit.ts";
 import { minimaxFamily, minimaxNotes, minimaxThinking, MINIMAX_MODELS, validateMiniMax, type MiniMaxError, type MiniMaxFamily } from "./minimax-validate.ts";
 import { sseData, splitArgs, splitWords } from "./sse.ts";
 import { PrefixCache } from "./tokens.ts";
@@ -207,12 +207,11 @@ class MiniMax implements Dialect {
   private readonly cache = new PrefixCache(512, 1);
 
   handle(req: DialectRequest): DialectResponse {
-    const route = `${req.method} ${req.path}`;
-    if (route !== "POST /chat/completions" && route !== "GET /models")
-      return errorResponse({ status: 404, type: "not_found_error", message: `not found: ${req.path}` }); // unverified
+    const route = chatRoute(req);
+    if (!route) return errorResponse({ status: 404, type: "not_found_error", message: `not found: ${req.path}` }); // unverified
     const key = bearerKey(req.headers);
     if (req.expectedKey !== "" && key !== req.expectedKey) return errorResponse(authError(key));
-    if (route === "GET /models") {
+    if (route === "models") {
       const data = MINIMAX_MODELS.map((id) => ({ id, object: "model", created: 1_700_000_000, owned_by: "minimax" })); // unverified shape
       return jsonResponse(200, { object: "list", data }, JSON_HEADERS);
     }
@@ -220,16 +219,10 @@ class MiniMax implements Dialect {
   }
 
   private complete(req: DialectRequest): DialectResponse {
-    let body: unknown;
-    try {
-      body = JSON.parse(req.rawBody);
-    } catch {
-      return errorResponse({ status: 400, type: "bad_request_error", message: "invalid params, invalid json body (2013)" }); // unverified
-    }
-    const invalid = validateMiniMax(body);
-    if (invalid) return errorResponse(invalid);
+    const parsed = parseChatBody(req.rawBody, validateMiniMax, { status: 400, type: "bad_request_error", message: "invalid params, invalid json body (2013)" }); // unverified
+    if ("error" in parsed) return errorResponse(parsed.error);
 
-    const b = body as Record<string, unknown>;
+    const b = parsed.body;
     const family = minimaxFamily(b.model as string);
     const thinking = minimaxThinking(b);
     const budget = [b.max_completion_tokens, b.max_tokens].find((v): v is number => typeof v === "number");
@@ -238,7 +231,7 @@ class MiniMax implements Dialect {
     if (forced) return errorResponse(forced);
 
     const reply = withScriptedFinish(input, decide(input));
-    const prompt = this.cache.account(JSON.stringify([b.model, b.tools ?? null]), (b.messages as unknown[]).map((m) => JSON.stringify(m)));
+    const prompt = accountPrompt(this.cache, b);
     const streamOpts = isObj(b.stream_options) ? b.stream_options : {};
     const turn: Turn = {
       id: randomHex(32),

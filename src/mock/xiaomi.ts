@@ -4,7 +4,7 @@
 // usage chunk, then `data: [DONE]`.
 import { decide, requestedErrorStatus, type BrainInput } from "./brain.ts";
 import { chatToBrainInput } from "./chat.ts";
-import { bearerKey, countUsage, jsonResponse, nowSeconds, randomHex, withNotes, withScriptedFinish, type Reply, type UsageCounts } from "./kit.ts";
+import { accountPrompt, bearerKey, chatRoute, countUsage, jsonResponse, nowSeconds, parseChatBody, randomHex, withNotes, withScriptedFinish, type Reply, type UsageCounts } from "./kit.ts";
 import { SSE_DONE, sseData, splitArgs, splitWords } from "./sse.ts";
 import { PrefixCache } from "./tokens.ts";
 import type { Dialect, DialectRequest, DialectResponse, DialectSpec } from "./types.ts";
@@ -119,14 +119,13 @@ class Xiaomi implements Dialect {
   private readonly cache = new PrefixCache();
 
   handle(req: DialectRequest): DialectResponse {
-    const route = `${req.method} ${req.path}`;
-    if (route !== "POST /chat/completions" && route !== "GET /models")
-      return errorResponse({ status: 404, message: "Not Found", param: `Not supported path ${req.path}` }); // unverified
+    const route = chatRoute(req);
+    if (!route) return errorResponse({ status: 404, message: "Not Found", param: `Not supported path ${req.path}` }); // unverified
     // Either header works: `api-key: <key>` (the docs' default) or `Authorization: Bearer <key>`.
     const apiKey = req.headers["api-key"];
     const keys = [typeof apiKey === "string" ? apiKey : undefined, bearerKey(req.headers)];
     if (req.expectedKey !== "" && !keys.includes(req.expectedKey)) return jsonResponse(401, AUTH_BODY, JSON_HEADERS);
-    if (route === "GET /models") {
+    if (route === "models") {
       const data = XIAOMI_MODELS.map((id) => ({ id, object: "model", owned_by: "xiaomi" }));
       return jsonResponse(200, { object: "list", data }, JSON_HEADERS);
     }
@@ -134,16 +133,10 @@ class Xiaomi implements Dialect {
   }
 
   private complete(req: DialectRequest): DialectResponse {
-    let body: unknown;
-    try {
-      body = JSON.parse(req.rawBody);
-    } catch {
-      return errorResponse({ status: 400, message: "Param Incorrect", param: "Request body is not valid JSON" }); // unverified
-    }
-    const invalid = validateXiaomi(body);
-    if (invalid) return errorResponse(invalid);
+    const parsed = parseChatBody(req.rawBody, validateXiaomi, { status: 400, message: "Param Incorrect", param: "Request body is not valid JSON" }); // unverified
+    if ("error" in parsed) return errorResponse(parsed.error);
 
-    const b = body as Record<string, unknown>;
+    const b = parsed.body;
     const thinking = xiaomiThinking(b);
     const budget = [b.max_completion_tokens, b.max_tokens].find((v): v is number => typeof v === "number");
     const input = chatToBrainInput(b, thinking, budget);
@@ -151,7 +144,7 @@ class Xiaomi implements Dialect {
     if (forced) return forced;
 
     const reply = withScriptedFinish(input, decide(input));
-    const prompt = this.cache.account(JSON.stringify([b.model, b.tools ?? null]), (b.messages as unknown[]).map((m) => JSON.stringify(m)));
+    const prompt = accountPrompt(this.cache, b);
     const turn: Turn = { model: b.model as string, thinking, reply, usage: countUsage(prompt, reply), headers: withNotes({}, xiaomiNotes(b)) };
     return b.stream === true ? renderStream(turn) : renderJson(turn);
   }

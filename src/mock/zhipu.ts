@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { decide, lastUserText, requestedErrorStatus, type BrainInput } from "./brain.ts";
 import { chatToBrainInput, isObj } from "./chat.ts";
-import { bearerKey, countUsage, jsonResponse, nowSeconds, randomHex, sortKeysDeep, withNotes, withScriptedFinish, type Reply, type UsageCounts } from "./kit.ts";
+import { accountPrompt, bearerKey, chatRoute, countUsage, jsonResponse, nowSeconds, parseChatBody, randomHex, sortKeysDeep, withNotes, withScriptedFinish, type Reply, type UsageCounts } from "./kit.ts";
 import { SSE_DONE, sseData, splitArgs, splitWords } from "./sse.ts";
 import { PrefixCache } from "./tokens.ts";
 import type { Dialect, DialectRequest, DialectResponse, DialectSpec } from "./types.ts";
@@ -135,12 +135,11 @@ class Zhipu implements Dialect {
   private readonly cache = new PrefixCache();
 
   handle(req: DialectRequest): DialectResponse {
-    const route = `${req.method} ${req.path}`;
-    if (route !== "POST /chat/completions" && route !== "GET /models")
-      return jsonResponse(404, { error: { code: "404", message: `Not Found: ${req.path}` } }, { "content-type": JSON_TYPE }); // unverified
+    const route = chatRoute(req);
+    if (!route) return jsonResponse(404, { error: { code: "404", message: `Not Found: ${req.path}` } }, { "content-type": JSON_TYPE }); // unverified
     const key = bearerKey(req.headers);
     if (req.expectedKey !== "" && key !== req.expectedKey) return errorResponse({ status: 401, code: "401", message: ZHIPU_TEXT.auth });
-    if (route === "GET /models") {
+    if (route === "models") {
       const data = ZHIPU_MODELS.map((id) => ({ id, object: "model", created: 1_700_000_000, owned_by: "system" })); // unverified shape
       return jsonResponse(200, { object: "list", data }, { "content-type": JSON_TYPE });
     }
@@ -148,23 +147,17 @@ class Zhipu implements Dialect {
   }
 
   private complete(req: DialectRequest): DialectResponse {
-    let body: unknown;
-    try {
-      body = JSON.parse(req.rawBody);
-    } catch {
-      return errorResponse({ status: 400, code: "1210", message: ZHIPU_TEXT.params }); // unverified for malformed JSON
-    }
-    const invalid = validateZhipu(body);
-    if (invalid) return errorResponse(invalid);
+    const parsed = parseChatBody(req.rawBody, validateZhipu, { status: 400, code: "1210", message: ZHIPU_TEXT.params }); // unverified for malformed JSON
+    if ("error" in parsed) return errorResponse(parsed.error);
 
-    const b = body as Record<string, unknown>;
+    const b = parsed.body;
     const thinking = zhipuThinking(b);
     const input = chatToBrainInput(b, thinking, typeof b.max_tokens === "number" ? b.max_tokens : undefined);
     const forced = forcedError(input);
     if (forced) return errorResponse(forced);
 
     const reply = withScriptedFinish(input, decide(input));
-    const prompt = this.cache.account(JSON.stringify([b.model, b.tools ?? null]), (b.messages as unknown[]).map((m) => JSON.stringify(m)));
+    const prompt = accountPrompt(this.cache, b);
     const streamOpts = isObj(b.stream_options) ? b.stream_options : {};
     const turn: Turn = {
       // A caller-supplied request_id becomes the response id. // unverified

@@ -1,85 +1,25 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startMockUpstreams, type MockUpstreams } from "../../src/mock/server.ts";
+import { describe, expect, it } from "vitest";
+import { startMockUpstreams } from "../../src/mock/server.ts";
+import { chunksBeforeDone, dataLines, EXEC_TOOL, execRound, mockSuite, user } from "./mock-helpers.ts";
 
 const KEY = "mock-deepseek-key";
-const EXEC_TOOL = {
-  type: "function",
-  function: {
-    name: "exec_command",
-    description: "Runs a command",
-    parameters: { type: "object", properties: { cmd: { type: "string" } }, required: ["cmd"] },
-  },
-};
 const PATCH_TOOL = {
   type: "function",
   function: { name: "apply_patch", parameters: { type: "object", properties: { input: { type: "string" } }, required: ["input"] } },
 };
 
-let mock: MockUpstreams;
+const suite = mockSuite("deepseek", { bearer: KEY });
+const { call } = suite;
 
-interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: any;
-}
-
-async function call(body: unknown, opts: { key?: string | null; path?: string; raw?: string; method?: string } = {}): Promise<Reply> {
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  const key = opts.key === undefined ? KEY : opts.key;
-  if (key !== null) headers.authorization = `Bearer ${key}`;
-  const res = await fetch(`${mock.baseUrl("deepseek")}${opts.path ?? "/chat/completions"}`, {
-    method: opts.method ?? "POST",
-    headers,
-    body: opts.method === "GET" ? undefined : (opts.raw ?? JSON.stringify(body)),
-  });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
-}
-
-const user = (content: string) => ({ role: "user", content });
 const req = (extra: Record<string, unknown> = {}) => ({ model: "deepseek-v4-pro", messages: [user("hi")], ...extra });
 
 function errorBody(message: string, type = "invalid_request_error") {
   return { error: { message, type, param: null, code: "invalid_request_error" } };
 }
 
-/** The `data:` payloads of an SSE text, in order. */
-function dataLines(sse: string): string[] {
-  return sse
-    .split("\n\n")
-    .filter((f) => f.startsWith("data: "))
-    .map((f) => f.slice(6));
-}
-
 /** A finished exec_command round trip, as a gateway would replay it. */
-function toolRound(opts: { reasoning?: string | null } = {}) {
-  const assistant: Record<string, unknown> = {
-    role: "assistant",
-    content: "",
-    tool_calls: [{ id: "call_00_abc", type: "function", function: { name: "exec_command", arguments: '{"cmd":"echo hello"}' } }],
-  };
-  if (opts.reasoning !== null) assistant.reasoning_content = opts.reasoning ?? "I will run it.";
-  return [
-    user("run echo hello"),
-    assistant,
-    { role: "tool", tool_call_id: "call_00_abc", content: "Chunk ID: 1\nProcess exited with code 0\nOutput:\nhello\n" },
-  ];
-}
-
-beforeAll(async () => {
-  mock = await startMockUpstreams();
-});
-afterAll(async () => {
-  await mock.close();
-});
-beforeEach(() => mock.clear());
+const toolRound = (opts: { reasoning?: string | null } = {}) =>
+  execRound("call_00_abc", { ...opts, toolContent: "Chunk ID: 1\nProcess exited with code 0\nOutput:\nhello\n" });
 
 describe("auth", () => {
   it("401 with the masked key on a wrong key", async () => {
@@ -335,10 +275,7 @@ describe("streaming", () => {
     expect(r.status).toBe(200);
     expect(r.headers.get("content-type")).toBe("text/event-stream");
     expect(r.text.startsWith(": keep-alive\n\n")).toBe(true);
-    expect(r.text.endsWith("data: [DONE]\n\n")).toBe(true);
-    const frames = dataLines(r.text);
-    expect(frames.at(-1)).toBe("[DONE]");
-    const chunks = frames.slice(0, -1);
+    const chunks = chunksBeforeDone(r);
     const first = JSON.parse(chunks[0]!);
     const prefix =
       `{"id":"${first.id}","object":"chat.completion.chunk","created":${first.created},"model":"deepseek-v4-pro",` +
@@ -471,21 +408,21 @@ describe("host", () => {
     const models = await call(undefined, { method: "GET", path: "/models" });
     expect(models.json.data.map((m: any) => m.id)).toContain("deepseek-v4-pro");
     expect((await call(req(), { path: "/v1/chat/completions" })).status).toBe(200);
-    expect(mock.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+    expect(suite.mock.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       "POST /deepseek/chat/completions",
       "GET /deepseek/models",
       "POST /deepseek/v1/chat/completions",
     ]);
-    expect(mock.requests[0]!.provider).toBe("deepseek");
-    expect((mock.requests[0]!.body as any).messages[0].content).toBe("recorded");
-    expect(mock.requests[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
-    mock.clear();
-    expect(mock.requests).toHaveLength(0);
+    expect(suite.mock.requests[0]!.provider).toBe("deepseek");
+    expect((suite.mock.requests[0]!.body as any).messages[0].content).toBe("recorded");
+    expect(suite.mock.requests[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
+    suite.mock.clear();
+    expect(suite.mock.requests).toHaveLength(0);
   });
 
   it("plays scripted json and sse replies before falling back to the emulator", async () => {
     const sse = 'data: {"x":1}\n\ndata: {"x":2}\n\ndata: [DONE]\n\n';
-    mock.enqueue("deepseek", { status: 429, json: { error: { message: "slow down" } }, headers: { "retry-after": "1" } }, { sse }, { sse, chunkDelayMs: 5 });
+    suite.mock.enqueue("deepseek", { status: 429, json: { error: { message: "slow down" } }, headers: { "retry-after": "1" } }, { sse }, { sse, chunkDelayMs: 5 });
     const a = await call(req());
     expect(a.status).toBe(429);
     expect(a.headers.get("retry-after")).toBe("1");
@@ -499,9 +436,9 @@ describe("host", () => {
   });
 
   it("hangs after headers on {hangMs}", async () => {
-    mock.enqueue("deepseek", { hangMs: 10_000 });
+    suite.mock.enqueue("deepseek", { hangMs: 10_000 });
     const ac = new AbortController();
-    const res = await fetch(`${mock.baseUrl("deepseek")}/chat/completions`, { method: "POST", body: "{}", signal: ac.signal });
+    const res = await fetch(`${suite.mock.baseUrl("deepseek")}/chat/completions`, { method: "POST", body: "{}", signal: ac.signal });
     expect(res.status).toBe(200);
     const reader = res.body!.getReader();
     const pending = reader.read();
@@ -512,9 +449,9 @@ describe("host", () => {
   });
 
   it("destroys the connection before headers or mid-stream", async () => {
-    mock.enqueue("deepseek", { destroy: "before-headers" }, { destroy: "mid-stream" });
+    suite.mock.enqueue("deepseek", { destroy: "before-headers" }, { destroy: "mid-stream" });
     await expect(call(req())).rejects.toThrow();
-    const res = await fetch(`${mock.baseUrl("deepseek")}/chat/completions`, {
+    const res = await fetch(`${suite.mock.baseUrl("deepseek")}/chat/completions`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
       body: JSON.stringify(req({ stream: true })),

@@ -1,54 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startMockUpstreams, type MockUpstreams } from "../../src/mock/server.ts";
+import { describe, expect, it } from "vitest";
+import { dataLines, EXEC_TOOL, execRound, mockSuite, user } from "./mock-helpers.ts";
 
 const KEY = "mock-minimax-key";
-const EXEC_TOOL = {
-  type: "function",
-  function: {
-    name: "exec_command",
-    description: "Runs a command",
-    parameters: { type: "object", properties: { cmd: { type: "string" } }, required: ["cmd"] },
-  },
-};
 const SENSITIVE_TAIL = '"input_sensitive":false,"output_sensitive":false,"input_sensitive_type":0,"output_sensitive_type":0,"output_sensitive_int":0,"service_tier":"standard"';
 
-let mock: MockUpstreams;
+const { call } = mockSuite("minimax", { bearer: KEY });
 
-interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: any;
-}
-
-async function call(body: unknown, opts: { key?: string | null; path?: string; method?: string } = {}): Promise<Reply> {
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  const key = opts.key === undefined ? KEY : opts.key;
-  if (key !== null) headers.authorization = `Bearer ${key}`;
-  const res = await fetch(`${mock.baseUrl("minimax")}${opts.path ?? "/chat/completions"}`, {
-    method: opts.method ?? "POST",
-    headers,
-    body: opts.method === "GET" ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
-}
-
-const user = (content: string) => ({ role: "user", content });
 const req = (extra: Record<string, unknown> = {}) => ({ model: "MiniMax-M3", messages: [user("hi")], ...extra });
-
-function dataLines(sse: string): string[] {
-  return sse
-    .split("\n\n")
-    .filter((f) => f.startsWith("data: "))
-    .map((f) => f.slice(6));
-}
 
 async function expect2013(body: unknown, message: string): Promise<void> {
   const r = await call(body);
@@ -60,25 +18,7 @@ async function expect2013(body: unknown, message: string): Promise<void> {
 
 const THINK = /^<think>\n?([\s\S]*?)\n?<\/think>(\n+)([\s\S]*)$/;
 
-function toolRound(assistantContent: string) {
-  return [
-    user("run echo hello"),
-    {
-      role: "assistant",
-      content: assistantContent,
-      tool_calls: [{ id: "call_function_abc_1", type: "function", function: { name: "exec_command", arguments: '{"cmd":"echo hello"}' } }],
-    },
-    { role: "tool", tool_call_id: "call_function_abc_1", content: "hello\n" },
-  ];
-}
-
-beforeAll(async () => {
-  mock = await startMockUpstreams();
-});
-afterAll(async () => {
-  await mock.close();
-});
-beforeEach(() => mock.clear());
+const toolRound = (assistantContent: string) => execRound("call_function_abc_1", { content: assistantContent, reasoning: null });
 
 describe("auth", () => {
   it("401 login fail (1004) without a key", async () => {

@@ -1,49 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startMockUpstreams, type MockUpstreams } from "../../src/mock/server.ts";
+import { describe, expect, it } from "vitest";
+import { chunksBeforeDone, dataLines, EXEC_TOOL, execRound, mockSuite, user, type Reply } from "./mock-helpers.ts";
 
 const KEY = "mock-xiaomi-key";
-const EXEC_TOOL = {
-  type: "function",
-  function: {
-    name: "exec_command",
-    description: "Runs a command",
-    parameters: { type: "object", properties: { cmd: { type: "string" } }, required: ["cmd"] },
-  },
-};
 const AUTH_401 = '{"error":{"message":"Invalid API Key","param":"Please provide valid API Key","code":"401","type":"invalid_key"}}';
 
-let mock: MockUpstreams;
+const { call } = mockSuite("xiaomi", { apiKey: KEY });
 
-interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: any;
-}
-
-type Auth = { bearer: string } | { apiKey: string } | null;
-
-async function call(body: unknown, opts: { auth?: Auth; path?: string; method?: string } = {}): Promise<Reply> {
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  const auth = opts.auth === undefined ? { apiKey: KEY } : opts.auth;
-  if (auth && "bearer" in auth) headers.authorization = `Bearer ${auth.bearer}`;
-  if (auth && "apiKey" in auth) headers["api-key"] = auth.apiKey;
-  const res = await fetch(`${mock.baseUrl("xiaomi")}${opts.path ?? "/chat/completions"}`, {
-    method: opts.method ?? "POST",
-    headers,
-    body: opts.method === "GET" ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
-}
-
-const user = (content: string) => ({ role: "user", content });
 const req = (extra: Record<string, unknown> = {}) => ({ model: "mimo-v2.5-pro", messages: [user("hi")], ...extra });
 const paramError = (param: string) => ({ error: { code: "400", message: "Param Incorrect", param, type: "" } });
 
@@ -57,30 +19,7 @@ async function expect400(body: unknown, param?: string): Promise<Reply> {
   return r;
 }
 
-function dataLines(sse: string): string[] {
-  return sse
-    .split("\n\n")
-    .filter((f) => f.startsWith("data: "))
-    .map((f) => f.slice(6));
-}
-
-function toolRound(opts: { reasoning?: string | null; content?: unknown; toolContent?: unknown } = {}) {
-  const assistant: Record<string, unknown> = {
-    role: "assistant",
-    content: opts.content === undefined ? "" : opts.content,
-    tool_calls: [{ id: "call_abc", type: "function", function: { name: "exec_command", arguments: '{"cmd":"echo hello"}' } }],
-  };
-  if (opts.reasoning !== null) assistant.reasoning_content = opts.reasoning ?? "I will run it.";
-  return [user("run echo hello"), assistant, { role: "tool", tool_call_id: "call_abc", content: opts.toolContent ?? "hello\n" }];
-}
-
-beforeAll(async () => {
-  mock = await startMockUpstreams();
-});
-afterAll(async () => {
-  await mock.close();
-});
-beforeEach(() => mock.clear());
+const toolRound = (opts: { reasoning?: string | null; content?: unknown; toolContent?: unknown } = {}) => execRound("call_abc", opts);
 
 describe("auth", () => {
   it("accepts the key in api-key or in Authorization: Bearer", async () => {
@@ -218,10 +157,7 @@ describe("streaming", () => {
     const r = await call(req({ stream: true, messages: [user("run `echo hello`")], tools: [EXEC_TOOL] }));
     expect(r.status).toBe(200);
     expect(r.headers.get("content-type")).toMatch(/^text\/event-stream/);
-    expect(r.text.endsWith("data: [DONE]\n\n")).toBe(true);
-    const frames = dataLines(r.text);
-    expect(frames.at(-1)).toBe("[DONE]");
-    const chunks = frames.slice(0, -1);
+    const chunks = chunksBeforeDone(r);
     const first = JSON.parse(chunks[0]!);
     expect(first.id).toMatch(/^[0-9a-f]{32}$/);
     const head = `{"id":"${first.id}","choices":[`;

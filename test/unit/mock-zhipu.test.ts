@@ -1,64 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startMockUpstreams, type MockUpstreams } from "../../src/mock/server.ts";
+import { describe, expect, it } from "vitest";
+import { chunksBeforeDone, dataLines, EXEC_TOOL, execRound, mockSuite, user } from "./mock-helpers.ts";
 
 const KEY = "mock-zhipu-key";
-const EXEC_TOOL = {
-  type: "function",
-  function: {
-    name: "exec_command",
-    description: "Runs a command",
-    parameters: { type: "object", properties: { cmd: { type: "string" } }, required: ["cmd"] },
-  },
-};
 
-let mock: MockUpstreams;
+const { call } = mockSuite("zhipu", { bearer: KEY });
 
-interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: any;
-}
-
-async function call(body: unknown, opts: { key?: string | null; path?: string; raw?: string; method?: string } = {}): Promise<Reply> {
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  const key = opts.key === undefined ? KEY : opts.key;
-  if (key !== null) headers.authorization = `Bearer ${key}`;
-  const res = await fetch(`${mock.baseUrl("zhipu")}${opts.path ?? "/chat/completions"}`, {
-    method: opts.method ?? "POST",
-    headers,
-    body: opts.method === "GET" ? undefined : (opts.raw ?? JSON.stringify(body)),
-  });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
-}
-
-const user = (content: string) => ({ role: "user", content });
 const req = (extra: Record<string, unknown> = {}) => ({ model: "glm-5.1", messages: [user("hi")], ...extra });
 const zerr = (code: string, message: string) => ({ error: { code, message } });
 
-function dataLines(sse: string): string[] {
-  return sse
-    .split("\n\n")
-    .filter((f) => f.startsWith("data: "))
-    .map((f) => f.slice(6));
-}
-
-function toolRound(opts: { reasoning?: string | null } = {}) {
-  const assistant: Record<string, unknown> = {
-    role: "assistant",
-    content: "",
-    tool_calls: [{ id: "call_-123", type: "function", function: { name: "exec_command", arguments: '{"cmd":"echo hello"}' } }],
-  };
-  if (opts.reasoning !== null) assistant.reasoning_content = opts.reasoning ?? "I will run it.";
-  return [user("run echo hello"), assistant, { role: "tool", tool_call_id: "call_-123", content: "Process exited with code 0\nOutput:\nhello\n" }];
-}
+const toolRound = (opts: { reasoning?: string | null } = {}) =>
+  execRound("call_-123", { ...opts, toolContent: "Process exited with code 0\nOutput:\nhello\n" });
 
 /** Every object in `v` has its keys in sorted order. */
 function sortedEverywhere(v: unknown): boolean {
@@ -69,14 +20,6 @@ function sortedEverywhere(v: unknown): boolean {
   }
   return true;
 }
-
-beforeAll(async () => {
-  mock = await startMockUpstreams();
-});
-afterAll(async () => {
-  await mock.close();
-});
-beforeEach(() => mock.clear());
 
 describe("auth", () => {
   it("401 with the verified body on a wrong or missing key", async () => {
@@ -248,10 +191,7 @@ describe("streaming", () => {
     const r = await call(req({ stream: true, messages: [user("run `echo hello`")], tools: [EXEC_TOOL] }));
     expect(r.status).toBe(200);
     expect(r.headers.get("content-type")).toMatch(/^text\/event-stream/);
-    expect(r.text.endsWith("data: [DONE]\n\n")).toBe(true);
-    const frames = dataLines(r.text);
-    expect(frames.at(-1)).toBe("[DONE]");
-    const chunks = frames.slice(0, -1);
+    const chunks = chunksBeforeDone(r);
     const first = JSON.parse(chunks[0]!);
     expect(first.id).toMatch(/^\d{14}[0-9a-f]{16}$/);
     const prefix = `{"id":"${first.id}","created":${first.created},"object":"chat.completion.chunk","model":"glm-5.1","choices":[{"index":0,`;
