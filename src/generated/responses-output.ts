@@ -5,7 +5,8 @@
  * This interface was referenced by `ResponseObject`'s JSON-Schema
  * via the `definition` "OutputItem".
  */
-export type OutputItem = OutputReasoning | OutputMessage | OutputFunctionCall | OutputCustomToolCall;
+export type OutputItem =
+  OutputReasoning | OutputMessage | OutputFunctionCall | OutputCustomToolCall | OutputToolSearchCall;
 /**
  * One `data:` payload of the SSE stream; the SSE `event:` name equals `type`.
  *
@@ -247,6 +248,25 @@ export interface OutputCustomToolCall {
    */
   input: string;
   namespace?: string;
+}
+/**
+ * Codex's client-executed tool search: the provider called the `tool_search` function GodeX offered in its place.
+ *
+ * This interface was referenced by `ResponseObject`'s JSON-Schema
+ * via the `definition` "OutputToolSearchCall".
+ */
+export interface OutputToolSearchCall {
+  id: string;
+  type: "tool_search_call";
+  status: "in_progress" | "completed" | "incomplete";
+  call_id: string;
+  execution: "client";
+  /**
+   * The search arguments as an object ({} in output_item.added).
+   */
+  arguments: {
+    [k: string]: unknown | undefined;
+  };
 }
 /**
  * This interface was referenced by `ResponseObject`'s JSON-Schema

@@ -183,7 +183,11 @@ const MODEL_ROWS: Row[] = [
     cell: () => degraded("flattened to one function name (`namespace__name`); calls come back with `namespace` and `name`"),
   },
   {
-    feature: "hosted tools (`web_search`, `tool_search`, `local_shell`, …)",
+    feature: "`tool_search` (Codex's deferred-tool discovery)",
+    cell: () => degraded("offered as a function `tool_search`; calls come back as `tool_search_call` (Codex runs the search) and the tools it finds are offered on the next turns"),
+  },
+  {
+    feature: "hosted tools (`web_search`, `local_shell`, `image_generation`, …)",
     cell: () => unsupported("not offered to the model; dropped (diagnostic)"),
   },
   ...CHOICE_KINDS.map(

@@ -127,6 +127,10 @@ function answerToolResult(input: BrainInput, last: BrainMessage): BrainReply {
   const reasoning = "The tool finished. I will report its output to the user.";
   const patched = call?.name === "apply_patch" || /^Success\. Updated the following files:/m.test(last.content);
   if (patched) return { reasoning, content: "Done. The patch was applied.", toolCalls: [], finish: "stop" };
+  if (call?.name === "tool_search") {
+    const found = /^- ([^:]+):/m.exec(last.content)?.[1];
+    return { reasoning, content: found ? `Done. The search found: ${found}` : "Done. The search found nothing.", toolCalls: [], finish: "stop" };
+  }
   const lines = last.content.split("\n").map((l) => l.trim()).filter(Boolean);
   const tail = lines.at(-1);
   const content = tail ? `Done. The command printed: ${tail}` : "Done. The command printed nothing.";
@@ -153,6 +157,19 @@ function decideRaw(input: BrainInput): BrainReply {
       ? ["echo one", "echo two"].map((c) => ({ name: cmdTool.name, arguments: commandArgs(cmdTool.name, c) }))
       : [0, 1].map(() => ({ name: input.tools[0]!.name, arguments: sampleArgs(input.tools[0]!) }));
     return { reasoning: "The user wants two tool calls at once. I will make them in parallel.", content: "", toolCalls: calls, finish: "tool_calls" };
+  }
+
+  // "search tools for X" / "find a tool to X": Codex's deferred-tool search, when it is offered.
+  const search = /(?:search (?:the )?tools? for|find (?:a |the )?tools? (?:to|for)) (.+)/i.exec(text);
+  const searchTool = findTool(input, ["tool_search"]);
+  if (search && searchTool) {
+    const query = stripQuotes(search[1]!);
+    return {
+      reasoning: `The user wants a tool for ${query}. I will search the deferred tools.`,
+      content: "",
+      toolCalls: [{ name: "tool_search", arguments: spacedJson({ query, limit: 3 }) }],
+      finish: "tool_calls",
+    };
   }
 
   // Before the command rule: backticked file content must not be mistaken for a command.

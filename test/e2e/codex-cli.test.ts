@@ -53,6 +53,28 @@ describe("Codex CLI → GodeX → DeepSeek emulator", () => {
   });
 
   it(
+    "tool_search: Codex runs the search GodeX hands it, and the found tools are offered to the provider",
+    async () => {
+      const r = await codex("search tools for spawn agent");
+      const dump = describeRun(r);
+      expect(r.code, dump).toBe(0);
+      expect(items(r, "agent_message").at(-1)?.text, dump).toBe("Done. The search found: multi_agent_v1__spawn_agent");
+      const [first, second] = bodies();
+      expect(first!.tools!.map((t) => t.function.name)).toContain("tool_search");
+      expect(first!.tools!.map((t) => t.function.name)).not.toContain("multi_agent_v1__spawn_agent");
+      // Turn 2: the search call replayed (with its reasoning), its result as a tool message, and the
+      // discovered namespace's tools offered (Codex does not add them to `tools` itself).
+      const call = second!.messages.find((m) => m.tool_calls?.[0]?.function.name === "tool_search")!;
+      expect(JSON.parse(call.tool_calls![0]!.function.arguments)).toMatchObject({ query: "spawn agent" });
+      expect(typeof call.reasoning_content).toBe("string");
+      const result = second!.messages.find((m) => m.role === "tool" && m.tool_call_id === call.tool_calls![0]!.id)!;
+      expect(String(result.content)).toMatch(/^Tools now available:\n- multi_agent_v1__spawn_agent: /);
+      expect(second!.tools!.map((t) => t.function.name)).toContain("multi_agent_v1__spawn_agent");
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
     "shell round trip: exec_command runs, the answer comes back, reasoning is passed back",
     async () => {
       const r = await codex("run echo hello");

@@ -5,7 +5,7 @@ import type { Diagnostics } from "../diagnostics.ts";
 import type { ModelView } from "../../mapping/compile.ts";
 import type { ReasoningCarrier } from "../reasoning-carrier.ts";
 import type { PassbackRules } from "../../mapping/doc.ts";
-import { flatToolName } from "./tools.ts";
+import { flatToolName, TOOL_SEARCH_NAME } from "./tools.ts";
 import type { ChatContentPart, ChatMessage, ChatToolCall } from "../../generated/chat.ts";
 import type {
   ContentPart,
@@ -15,6 +15,7 @@ import type {
   MessageItem,
   ReasoningItem,
   ResponsesRequest,
+  ToolSpec,
 } from "../../server/validate-request.ts";
 
 export type { ChatMessage } from "../../generated/chat.ts";
@@ -36,12 +37,22 @@ export interface MessageContext {
   diags: Diagnostics;
 }
 
+/** Tools that tool_search_output items in the history made available (Codex does not list them in `tools`). */
+export function discoveredTools(input: ResponsesRequest["input"]): { tool: ToolSpec; path: string }[] {
+  if (typeof input === "string") return [];
+  const out: { tool: ToolSpec; path: string }[] = [];
+  input.forEach((item, i) => {
+    const it = item as { type?: string; tools?: unknown };
+    if (it.type !== "tool_search_output" || !Array.isArray(it.tools)) return;
+    (it.tools as ToolSpec[]).forEach((tool, j) => out.push({ tool, path: `input[${i}].tools[${j}]` }));
+  });
+  return out;
+}
+
 const DROPPED_ITEMS: Record<string, string> = {
   local_shell_call: "local_shell calls cannot be replayed to a Chat Completions provider; dropped from history.",
   local_shell_call_output: "local_shell output cannot be replayed to a Chat Completions provider; dropped from history.",
   web_search_call: "Web search calls have no Chat Completions equivalent; dropped from history.",
-  tool_search_call: "Tool search calls have no Chat Completions equivalent; dropped from history.",
-  tool_search_output: "Tool search results have no Chat Completions equivalent; dropped from history.",
   image_generation_call: "Image generation results cannot be replayed; dropped from history.",
   compaction: "An OpenAI compaction blob cannot be read by this provider; dropped from history.",
   ghost_snapshot: "Client-side snapshot items are not model input; dropped.",
@@ -111,6 +122,20 @@ export function buildMessages(instructions: string | null | undefined, input: Re
         const item = raw as FunctionCallOutputItem;
         flush();
         messages.push({ role: "tool", tool_call_id: item.call_id, content: toolOutputText(item.output, `${path}.output`, ctx) });
+        return;
+      }
+      case "tool_search_call": {
+        // Codex's client-side tool search, replayed as a call of the function that stands for it.
+        const item = raw as { call_id?: string; arguments?: unknown };
+        const args = typeof item.arguments === "string" ? item.arguments : JSON.stringify(item.arguments ?? {});
+        open().toolCalls.push({ id: item.call_id ?? "", type: "function", function: { name: TOOL_SEARCH_NAME, arguments: args } });
+        return;
+      }
+      case "tool_search_output": {
+        const item = raw as { call_id?: string; tools?: unknown };
+        flush();
+        const found = Array.isArray(item.tools) ? (item.tools as ToolSpec[]) : [];
+        messages.push({ role: "tool", tool_call_id: item.call_id ?? "", content: toolSearchSummary(found, pattern) });
         return;
       }
       case "item_reference":
@@ -253,6 +278,18 @@ function toolOutputText(output: FunctionCallOutputItem["output"] | undefined, pa
     }
   });
   return texts.join("\n");
+}
+
+/** What a tool search found, as the model will see the tools it can now call. */
+function toolSearchSummary(found: ToolSpec[], pattern: RegExp): string {
+  const lines: string[] = [];
+  for (const tool of found) {
+    const t = tool as { type: string; name?: string; description?: string; tools?: { name: string; description?: string }[] };
+    if (t.type === "namespace") {
+      for (const child of t.tools ?? []) lines.push(`- ${flatToolName(child.name, t.name, pattern)}: ${(child.description ?? "").trim().split("\n")[0]}`);
+    } else if (t.name) lines.push(`- ${flatToolName(t.name, undefined, pattern)}: ${(t.description ?? "").trim().split("\n")[0]}`);
+  }
+  return lines.length > 0 ? `Tools now available:\n${lines.join("\n")}` : "No matching tools were found.";
 }
 
 /** Truncated tool-call JSON in history makes some providers answer 400: salvage it to `{}`. */

@@ -9,7 +9,8 @@ import type { CustomTool, FunctionTool, ToolSpec } from "../../server/validate-r
 export type { ChatTool } from "../../generated/chat.ts";
 
 export interface ToolInfo {
-  kind: "function" | "custom";
+  /** tool_search: Codex's client-executed tool discovery, offered as a function and given back as tool_search_call. */
+  kind: "function" | "custom" | "tool_search";
   /** Name as the client declared it. */
   name: string;
   namespace?: string;
@@ -48,7 +49,6 @@ function customToolParameters(tool: CustomTool) {
 const DROPPED_TOOL_TYPES: Record<string, string> = {
   web_search: "Web search is not available through this provider; the tool was not offered to the model.",
   web_search_preview: "Web search is not available through this provider; the tool was not offered to the model.",
-  tool_search: "Deferred tool search is not available through this provider; deferred tools stay hidden.",
   local_shell: "The local_shell tool has no Chat Completions equivalent; the model uses the function shell tools instead.",
   image_generation: "Image generation is not available through this provider.",
   file_search: "File search needs OpenAI vector stores; not available through this provider.",
@@ -57,10 +57,17 @@ const DROPPED_TOOL_TYPES: Record<string, string> = {
   mcp: "Remote MCP servers are not called by GodeX; configure them in the client instead.",
 };
 
-export function translateTools(tools: ToolSpec[] | undefined | null, rules: RequestRules, diags: Diagnostics) {
+/** Name of the function that stands for Codex's client-executed tool search. */
+export const TOOL_SEARCH_NAME = "tool_search";
+
+/**
+ * `discovered`: tools a tool_search_output in the history made available (Codex does not add them to
+ * `tools`), offered like declared ones so the model can call what it found.
+ */
+export function translateTools(tools: ToolSpec[] | undefined | null, rules: RequestRules, diags: Diagnostics, discovered: { tool: ToolSpec; path: string }[] = []) {
   const registry: ToolRegistry = new Map();
   const chatTools: ChatTool[] = [];
-  if (!tools) return { chatTools, registry };
+  if (!tools && discovered.length === 0) return { chatTools, registry };
   const pattern = new RegExp(rules.tools.name_pattern);
 
   const add = (tool: FunctionTool | CustomTool, path: string, namespace?: string) => {
@@ -89,11 +96,22 @@ export function translateTools(tools: ToolSpec[] | undefined | null, rules: Requ
     chatTools.push({ type: "function", function: fn });
   };
 
-  tools.forEach((tool, i) => {
-    const path = `tools[${i}]`;
-    if (tool.type === "function" || tool.type === "custom") return add(tool, path);
+  const addSearch = (tool: ToolSpec, path: string) => {
+    if (registry.has(TOOL_SEARCH_NAME)) return diags.ignored("tool_duplicate", path, "tool_search was already declared; this one was dropped.");
+    const t = tool as { description?: string; parameters?: unknown };
+    registry.set(TOOL_SEARCH_NAME, { kind: "tool_search", name: TOOL_SEARCH_NAME });
+    chatTools.push({ type: "function", function: { name: TOOL_SEARCH_NAME, description: t.description ?? "Search the deferred tools.", parameters: (t.parameters as Record<string, unknown>) ?? { type: "object", properties: { query: { type: "string" } }, required: ["query"] } } });
+  };
+
+  const visit = (tool: ToolSpec, path: string, fromSearch: boolean) => {
+    if (tool.type === "function" || tool.type === "custom") {
+      if (fromSearch && registry.has(flatToolName(tool.name, undefined, pattern))) return;
+      return add(tool, path);
+    }
+    if (tool.type === "tool_search") return addSearch(tool, path);
     if (tool.type === "namespace") {
       (tool.tools ?? []).forEach((child, j) => {
+        if (fromSearch && registry.has(flatToolName(child.name, tool.name, pattern))) return;
         if (child.type === "function" || child.type === "custom") add(child, `${path}.tools[${j}]`, tool.name);
         else diags.ignored("tool_dropped", `${path}.tools[${j}]`, `Tool type '${(child as { type: unknown }).type}' inside a namespace is not supported; dropped.`);
       });
@@ -101,7 +119,9 @@ export function translateTools(tools: ToolSpec[] | undefined | null, rules: Requ
     }
     const why = DROPPED_TOOL_TYPES[tool.type] ?? `Tool type '${tool.type}' has no Chat Completions equivalent; dropped.`;
     diags.ignored("tool_dropped", path, why);
-  });
+  };
+  (tools ?? []).forEach((tool, i) => visit(tool, `tools[${i}]`, false));
+  for (const d of discovered) visit(d.tool, d.path, true);
 
   if (chatTools.length > rules.tools.max) {
     const dropped = chatTools.splice(rules.tools.max);

@@ -4,7 +4,7 @@ import { Diagnostics } from "../diagnostics.ts";
 import type { ResponsesRequest } from "../../server/validate-request.ts";
 import type { CompiledMapping } from "../../mapping/compile.ts";
 import type { ReasoningCarrier } from "../reasoning-carrier.ts";
-import { buildMessages, type ChatMessage } from "./messages.ts";
+import { buildMessages, discoveredTools, type ChatMessage } from "./messages.ts";
 import { translateTools, type ToolRegistry } from "./tools.ts";
 import type { ChatCompletionRequest } from "../../generated/chat.ts";
 import {
@@ -48,7 +48,7 @@ export async function translateRequest(req: ResponsesRequest, t: TranslateInput)
   applySummary(req.reasoning, diags);
   includeDiagnostics(req.include, diags);
 
-  const { chatTools, registry } = translateTools(req.tools, rules, diags);
+  const { chatTools, registry } = translateTools(req.tools, rules, diags, discoveredTools(req.input));
   const messages: ChatMessage[] = buildMessages(req.instructions, req.input, {
     provider: t.mapping.name,
     view,

@@ -57,6 +57,8 @@ interface CallItem {
   callId: string;
   flatName: string;
   custom: boolean;
+  /** Codex's tool_search, given back as a tool_search_call item. */
+  search: boolean;
   namespace?: string;
   name: string;
   args: string;
@@ -298,14 +300,16 @@ export class ResponseBuilder {
       this.addDiagnostic({ code: "tool_call_unknown", path: "upstream.tool_calls", action: "degraded", message: `The model called '${flatName}', which the client did not declare; passed on as a function call.` });
     }
     const custom = info?.kind === "custom";
+    const search = info?.kind === "tool_search";
     const item: CallItem = {
       kind: "call",
-      id: this.nextId(custom ? "ctc" : "fc"),
+      id: this.nextId(custom ? "ctc" : search ? "tsc" : "fc"),
       index: this.itemCount++,
       upstreamIndex,
       callId: id || `call_${this.o.idBase}${this.itemCount}`,
       flatName,
       custom,
+      search,
       namespace: info?.namespace,
       name: info?.name ?? flatName,
       args: "",
@@ -315,16 +319,19 @@ export class ResponseBuilder {
     this.current = item;
     this.sawContent = true;
     const namespace = item.namespace ? { namespace: item.namespace } : {};
-    const added: OutputItem = custom
-      ? { id: item.id, type: "custom_tool_call", status: "in_progress", call_id: item.callId, name: item.name, input: "", ...namespace }
-      : { id: item.id, type: "function_call", status: "in_progress", call_id: item.callId, name: item.name, arguments: "", ...namespace };
+    const added: OutputItem = search
+      ? { id: item.id, type: "tool_search_call", status: "in_progress", call_id: item.callId, execution: "client", arguments: {} }
+      : custom
+        ? { id: item.id, type: "custom_tool_call", status: "in_progress", call_id: item.callId, name: item.name, input: "", ...namespace }
+        : { id: item.id, type: "function_call", status: "in_progress", call_id: item.callId, name: item.name, arguments: "", ...namespace };
     this.emitItemAdded(item.index, added);
     if (args) this.callArgs(item, args);
   }
 
   private callArgs(item: CallItem, args: string) {
     item.args += args;
-    if (!this.o.sink) return;
+    // The Responses stream has no argument events for a tool search: its arguments arrive whole in done.
+    if (!this.o.sink || item.search) return;
     if (item.custom) {
       const piece = item.input!.push(args);
       if (!piece) return;
@@ -421,6 +428,12 @@ export class ResponseBuilder {
     const argsValid = isJson(item.args);
     if (!argsValid && item.args !== "") {
       this.addDiagnostic({ code: "tool_arguments_invalid", path: `output[${item.index}]`, action: "degraded", message: `The provider's arguments for '${item.name}' are not valid JSON (truncated?); passed on unchanged.` });
+    }
+    if (item.search) {
+      // Codex reads tool_search_call.arguments as an object and runs the search itself.
+      const parsed: unknown = argsValid ? JSON.parse(item.args) : {};
+      const args = parsed && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+      return this.emitItemDone(item.index, { id: item.id, type: "tool_search_call", status: this.closingStatus, call_id: item.callId, execution: "client", arguments: args });
     }
     if (item.custom) {
       const input = customInput(item.args, item.streamedInput);
