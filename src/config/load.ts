@@ -9,6 +9,7 @@ import { hasEnvRef, interpolateEnv } from "./interpolate.ts";
 import type { Env, EnvRef } from "./interpolate.ts";
 import { coerceFromEnv, displayPath, findDeprecated, validateConfigShape } from "./validate.ts";
 import type { ConfigProblem, LoadedConfig, LogLevel, ProviderConfig } from "./types.ts";
+import { isHttpUrl } from "../util/url.ts";
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -271,14 +272,6 @@ function isApiKeyPath(path: (string | number)[]): boolean {
   return path.length === 4 && path[0] === "providers" && path[2] === "credentials" && path[3] === "api_key";
 }
 
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
-  } catch {
-    return false;
-  }
-}
 
 function getAt(data: unknown, path: ValuePath): unknown {
   let value = data;

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { locateInChain, type MappingChain, type SourceFile } from "./sources.ts";
 import { Findings, getPath, isPlainObject, showPath } from "./types.ts";
+import { isHttpUrl } from "../util/url.ts";
 
 export interface SpecRef {
   /** Mapping name (file name without .yaml). */
@@ -116,11 +117,3 @@ export function lintMappingName(file: SourceFile, findings: Findings): void {
   }
 }
 
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
-  } catch {
-    return false;
-  }
-}

@@ -3,6 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { JsonStringFieldStream } from "../../src/engine/stream/json-field-stream.ts";
+import { chunkings, cut } from "./chunking.ts";
 
 function decode(fragments: string[], field = "input"): { text: string; pieces: string[] } {
   const s = new JsonStringFieldStream(field);
@@ -10,25 +11,6 @@ function decode(fragments: string[], field = "input"): { text: string; pieces: s
   return { text: pieces.join(""), pieces };
 }
 
-function cut(s: string, points: number[]): string[] {
-  const sorted = [...new Set(points)].filter((p) => p > 0 && p < s.length).sort((a, b) => a - b);
-  const out: string[] = [];
-  let last = 0;
-  for (const p of sorted) {
-    out.push(s.slice(last, p));
-    last = p;
-  }
-  out.push(s.slice(last));
-  return out;
-}
-
-/** Every chunking with one and with two cut points, plus one character per fragment. */
-function* chunkings(s: string): Generator<string[]> {
-  yield [s];
-  for (let i = 0; i <= s.length; i++) yield [s.slice(0, i), s.slice(i)];
-  for (let i = 1; i < s.length; i++) for (let j = i + 1; j < s.length; j++) yield cut(s, [i, j]);
-  yield [...s];
-}
 
 function expectAllSplits(json: string, field = "input") {
   const want = JSON.parse(json)[field] as string;

@@ -3,6 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ThinkSplitter, type Segment } from "../../src/engine/stream/think-splitter.ts";
+import { chunkings as allChunkings, cut } from "./chunking.ts";
 
 interface Split {
   reasoning: string;
@@ -24,26 +25,10 @@ function run(chunks: string[]): Split {
   return { reasoning: join("reasoning"), text: join("text"), rawPrefix: s.rawPrefix, segments };
 }
 
-/** Cuts `s` at the given positions (sorted, deduplicated). */
-function cut(s: string, points: number[]): string[] {
-  const sorted = [...new Set(points)].filter((p) => p > 0 && p < s.length).sort((a, b) => a - b);
-  const out: string[] = [];
-  let last = 0;
-  for (const p of sorted) {
-    out.push(s.slice(last, p));
-    last = p;
-  }
-  out.push(s.slice(last));
-  return out;
-}
-
-/** Every chunking with one and with two cut points, plus one character per chunk. */
+/** The shared chunkings, plus empty deltas interleaved between every character. */
 function* chunkings(s: string): Generator<string[]> {
-  yield [s];
-  for (let i = 0; i <= s.length; i++) yield [s.slice(0, i), s.slice(i)];
-  for (let i = 1; i < s.length; i++) for (let j = i + 1; j < s.length; j++) yield cut(s, [i, j]);
-  yield [...s];
-  yield ["", ...[...s].flatMap((c) => [c, ""])]; // empty deltas interleaved
+  yield* allChunkings(s);
+  yield ["", ...[...s].flatMap((c) => [c, ""])];
 }
 
 function expectSame(s: string, want: Omit<Split, "segments">) {
