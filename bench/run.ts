@@ -24,7 +24,7 @@ import { loadMappingDoc } from "../src/mapping/load.ts";
 import { compileMapping } from "../src/mapping/compile.ts";
 import { ReasoningCarrier } from "../src/engine/reasoning-carrier.ts";
 import { translateRequest } from "../src/engine/request/translate.ts";
-import { validateResponsesRequest } from "../src/server/validate-request.ts";
+import { validateResponsesRequest } from "../src/protocol/request.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const SECTIONS = ["seq", "load", "cpu", "bigstream", "translate", "rss"] as const;

@@ -1,5 +1,5 @@
 // Collects compatibility diagnostics for one request: what GodeX degraded, ignored or rejected.
-import type { Diagnostic } from "./types.ts";
+import type { Diagnostic } from "../protocol/types.ts";
 
 export class Diagnostics {
   readonly list: Diagnostic[] = [];

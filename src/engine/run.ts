@@ -1,6 +1,6 @@
 // One Responses request, end to end: translate → call the provider → feed the state machine.
 import { randomHex } from "../util/ids.ts";
-import type { CanonicalDelta, Diagnostic, UpstreamFailure } from "./types.ts";
+import type { CanonicalDelta, Diagnostic, UpstreamFailure } from "../protocol/types.ts";
 import type { ProviderRuntime } from "./provider-runtime.ts";
 import type { ReasoningCarrier } from "./reasoning-carrier.ts";
 import { translateRequest, type TranslatedRequest } from "./request/translate.ts";
@@ -10,7 +10,7 @@ import { WHOLE_BODY_LIMIT, callUpstream, header, readLimited, redactSecrets, tra
 import { readSse } from "../upstream/sse.ts";
 import { TransportError, toTransportError, type UpstreamBody } from "../upstream/http.ts";
 import { RequestDeadline } from "./deadline.ts";
-import type { ResponsesRequest } from "../server/validate-request.ts";
+import type { ResponsesRequest } from "../protocol/request.ts";
 
 export interface RunOptions {
   provider: ProviderRuntime;

@@ -6,7 +6,7 @@
 //  - coverage-reply: every place a provider reply / stream chunk carries text, reasoning, tool
 //    calls, a finish reason, usage or an error message/code has a destination path, and every
 //    finish reason the Chat dialect can send maps to an outcome.
-import { RESPONSES_REQUEST_FIELDS } from "../server/validate-request.ts";
+import { RESPONSES_REQUEST_FIELDS } from "../protocol/request.ts";
 import { locateInChain, type MappingChain } from "./sources.ts";
 import { Findings, getPath, isPlainObject, showPath } from "./types.ts";
 

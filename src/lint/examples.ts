@@ -5,7 +5,7 @@ import { compileMapping } from "../mapping/compile.ts";
 import type { MappingDoc } from "../mapping/doc.ts";
 import { translateRequest } from "../engine/request/translate.ts";
 import { ReasoningCarrier } from "../engine/reasoning-carrier.ts";
-import { validateResponsesRequest } from "../server/validate-request.ts";
+import { validateResponsesRequest } from "../protocol/request.ts";
 import { locateInChain, type MappingChain } from "./sources.ts";
 import { Findings, isPlainObject, preview, showPath } from "./types.ts";
 

@@ -1,7 +1,7 @@
 // Turns a merged mapping document into the functions the interpreter calls.
 // Everything is compiled here, once, at load: paths become property reads, JSONata is parsed.
 import jsonata from "jsonata";
-import type { CanonicalDelta, FinishOutcome, UpstreamFailure, Usage } from "../engine/types.ts";
+import type { CanonicalDelta, FinishOutcome, UpstreamFailure, Usage } from "../protocol/types.ts";
 import type { EffortTable, MappingDoc, ModelRule, RequestRules } from "./doc.ts";
 import { compileGetter, type Getter } from "./path.ts";
 import { deepMerge } from "./load.ts";

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { GatewayRuntime } from "./runtime.ts";
 import type { Logger } from "./log.ts";
-import { ClientError } from "../engine/types.ts";
+import { ClientError } from "../protocol/types.ts";
 import { sendError, toClientError } from "./errors.ts";
 import { healthHandler, modelHandler, modelsHandler } from "./routes/info.ts";
 import { requireToken } from "./auth.ts";

@@ -2,7 +2,7 @@
 // Bearer token (compared in constant time). /health stays open for probes.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ClientError } from "../engine/types.ts";
+import { ClientError } from "../protocol/types.ts";
 import { sendError } from "./errors.ts";
 
 const digest = (s: string) => createHash("sha256").update(s).digest();

@@ -2,7 +2,7 @@
 // (Lighter than body-parser on the hot path: no per-chunk string decoding, no content-type sniffing.)
 import { isUtf8 } from "node:buffer";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ClientError } from "../engine/types.ts";
+import { ClientError } from "../protocol/types.ts";
 
 export function jsonBody(limit: number) {
   return (req: IncomingMessage & { body?: unknown }, _res: ServerResponse, next: (err?: unknown) => void) => {

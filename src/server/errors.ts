@@ -1,6 +1,6 @@
 // Every error GodeX answers itself goes out in the OpenAI error shape.
 import type { ServerResponse } from "node:http";
-import { ClientError } from "../engine/types.ts";
+import { ClientError } from "../protocol/types.ts";
 
 /** A JSON reply on a plain Node response (works under Express and on the raw fast path alike). */
 export function sendJson(res: ServerResponse, status: number, body: unknown) {

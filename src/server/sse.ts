@@ -1,6 +1,6 @@
 // Writes Responses events as SSE: one `event:` + `data:` frame per write, `\n` line endings.
 import type { ServerResponse } from "node:http";
-import type { Diagnostic } from "../engine/types.ts";
+import type { Diagnostic } from "../protocol/types.ts";
 import type { StreamOut } from "../engine/run.ts";
 import { diagnosticsHeader } from "../engine/diagnostics.ts";
 

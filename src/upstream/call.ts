@@ -2,7 +2,7 @@
 // any byte to the client; once a reply is accepted it is the caller's to stream. A 2xx JSON reply
 // (a whole completion, or a business error inside HTTP 200) is read here first, so a retryable
 // error in it, or a connection cut while reading it, is retried like an HTTP error.
-import type { CanonicalDelta, UpstreamFailure } from "../engine/types.ts";
+import type { CanonicalDelta, UpstreamFailure } from "../protocol/types.ts";
 import type { ProviderRuntime } from "../engine/provider-runtime.ts";
 import { postJson, TransportError, type UpstreamBody, type UpstreamReply } from "./http.ts";
 

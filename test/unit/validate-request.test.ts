@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ClientError } from "../../src/engine/types.ts";
+import { ClientError } from "../../src/protocol/types.ts";
 import {
   HOSTED_TOOL_CHOICE_TYPES,
   HOSTED_TOOL_TYPES,
@@ -10,7 +10,7 @@ import {
   responsesRequestSchema,
   validateResponsesRequest,
   type InputItem,
-} from "../../src/server/validate-request.ts";
+} from "../../src/protocol/request.ts";
 
 const fixture = (name: string): any =>
   JSON.parse(readFileSync(new URL(`../fixtures/requests/${name}`, import.meta.url), "utf8"));

@@ -16,7 +16,7 @@ import type {
   ReasoningItem,
   ResponsesRequest,
   ToolSpec,
-} from "../../server/validate-request.ts";
+} from "../../protocol/request.ts";
 
 export type { ChatMessage } from "../../generated/chat.ts";
 

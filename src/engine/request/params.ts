@@ -1,9 +1,9 @@
 // Scalar Responses parameters → Chat parameters, each as the mapping's tables say.
-import { ClientError } from "../types.ts";
+import { ClientError } from "../../protocol/types.ts";
 import type { Diagnostics } from "../diagnostics.ts";
 import type { EffortEntry, EffortTable, FieldRule, RequestRules, ToolChoiceAction } from "../../mapping/doc.ts";
 import { flatToolName } from "./tools.ts";
-import type { ReasoningConfig, ResponsesRequest, TextConfig, ToolChoice } from "../../server/validate-request.ts";
+import type { ReasoningConfig, ResponsesRequest, TextConfig, ToolChoice } from "../../protocol/request.ts";
 import type { ChatResponseFormat, ChatToolChoice } from "../../generated/chat.ts";
 
 const EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"] as const;

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import type { Diagnostics } from "../diagnostics.ts";
 import type { RequestRules } from "../../mapping/doc.ts";
 import type { ChatTool } from "../../generated/chat.ts";
-import type { CustomTool, FunctionTool, ToolSpec } from "../../server/validate-request.ts";
+import type { CustomTool, FunctionTool, ToolSpec } from "../../protocol/request.ts";
 
 export type { ChatTool } from "../../generated/chat.ts";
 

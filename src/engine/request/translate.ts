@@ -1,7 +1,7 @@
 // Responses request → Chat Completions request for one provider mapping.
 // The key order of the result is fixed, so the same request always gives the same bytes.
 import { Diagnostics } from "../diagnostics.ts";
-import type { ResponsesRequest } from "../../server/validate-request.ts";
+import type { ResponsesRequest } from "../../protocol/request.ts";
 import type { CompiledMapping } from "../../mapping/compile.ts";
 import type { ReasoningCarrier } from "../reasoning-carrier.ts";
 import { buildMessages, discoveredTools, type ChatMessage } from "./messages.ts";

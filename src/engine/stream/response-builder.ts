@@ -1,7 +1,7 @@
 // The one state machine that turns provider-neutral deltas into the Responses event sequence.
 // It owns item ids, ordering (one item at a time: added → deltas → done), sequence numbers,
 // tool-call assembly, usage and the single terminal event. It knows nothing about providers.
-import type { CanonicalDelta, Diagnostic, FinishOutcome, UpstreamFailure, Usage } from "../types.ts";
+import type { CanonicalDelta, Diagnostic, FinishOutcome, UpstreamFailure, Usage } from "../../protocol/types.ts";
 import type { ToolRegistry } from "../request/tools.ts";
 import type { ReasoningCarrier } from "../reasoning-carrier.ts";
 import { JsonStringFieldStream } from "./json-field-stream.ts";

@@ -1,8 +1,8 @@
 // The Response object GodeX returns (and embeds in created/in_progress/completed events), with
 // every field strict validators of the published schema expect.
-import type { Diagnostic, Usage } from "../types.ts";
+import type { Diagnostic, Usage } from "../../protocol/types.ts";
 import type { OutputItem, ResponseObject } from "../../generated/responses-output.ts";
-import type { ResponsesRequest } from "../../server/validate-request.ts";
+import type { ResponsesRequest } from "../../protocol/request.ts";
 
 /** The Response fields that echo the request (types from schemas/responses-output.schema.json). */
 export type ResponseEcho = Pick<

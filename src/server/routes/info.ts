@@ -2,7 +2,7 @@
 import type { Request, Response } from "express";
 import { providerSummaries, type GatewayRuntime } from "../runtime.ts";
 import { VERSION } from "../../version.ts";
-import { ClientError } from "../../engine/types.ts";
+import { ClientError } from "../../protocol/types.ts";
 import { sendError } from "../errors.ts";
 
 export function healthHandler(getRuntime: () => GatewayRuntime) {

@@ -1,10 +1,10 @@
 // POST /v1/responses: validate, resolve the model, run the request streamed (SSE) or as JSON.
 import { randomHex } from "../../util/ids.ts";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ClientError, type Diagnostic } from "../../engine/types.ts";
+import { ClientError, type Diagnostic } from "../../protocol/types.ts";
 import { prepare, runJson, runStream, type RunOptions, type RunStats } from "../../engine/run.ts";
 import { diagnosticsHeader } from "../../engine/diagnostics.ts";
-import { validateResponsesRequest } from "../validate-request.ts";
+import { validateResponsesRequest } from "../../protocol/request.ts";
 import type { GatewayRuntime } from "../runtime.ts";
 import type { Logger } from "../log.ts";
 import { sendError, sendJson, toClientError } from "../errors.ts";

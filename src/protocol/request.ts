@@ -8,7 +8,7 @@
 
 import { readFileSync } from "node:fs";
 import { Ajv, type ErrorObject } from "ajv";
-import { ClientError } from "../engine/types.ts";
+import { ClientError } from "./types.ts";
 import type * as G from "../generated/responses-request.ts";
 import { projectPath } from "../util/paths.ts";
 
