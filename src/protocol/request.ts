@@ -42,6 +42,8 @@ export type FunctionCallOutputItem = G.FunctionCallOutputItem;
 export type CustomToolCallItem = G.CustomToolCallItem;
 export type CustomToolCallOutputItem = G.CustomToolCallOutputItem;
 export type ItemReferenceItem = G.ItemReferenceItem;
+/** Codex responses-lite (code mode): tools declared inside `input`. */
+export type AdditionalToolsItem = G.AdditionalToolsItem;
 
 /** Item types accepted with a loose shape; GodeX drops them with a diagnostic. Mirrors `definitions.OtherItem` in the schema. */
 export const OTHER_ITEM_TYPES = [
@@ -54,7 +56,6 @@ export const OTHER_ITEM_TYPES = [
   "compaction",
   "compaction_trigger",
   "agent_message",
-  "additional_tools",
   "ghost_snapshot",
   "file_search_call",
   "computer_call",
@@ -83,6 +84,7 @@ export type InputItemType =
   | "function_call_output"
   | "custom_tool_call"
   | "custom_tool_call_output"
+  | "additional_tools"
   | "item_reference"
   | OtherItemType;
 

@@ -57,7 +57,6 @@ const DROPPED_ITEMS: Record<string, string> = {
   compaction: "An OpenAI compaction blob cannot be read by this provider; dropped from history.",
   ghost_snapshot: "Client-side snapshot items are not model input; dropped.",
   agent_message: "Multi-agent messages are not forwarded; dropped from history.",
-  additional_tools: "Additional tool declarations inside input are not supported; dropped.",
   file_search_call: "File search results cannot be replayed; dropped from history.",
   computer_call: "Computer-use calls cannot be replayed; dropped from history.",
   computer_call_output: "Computer-use output cannot be replayed; dropped from history.",
@@ -121,7 +120,7 @@ export function buildMessages(instructions: string | null | undefined, input: Re
       case "custom_tool_call_output": {
         const item = raw as FunctionCallOutputItem;
         flush();
-        messages.push({ role: "tool", tool_call_id: item.call_id, content: toolOutputText(item.output, `${path}.output`, ctx) });
+        addToolOutput(messages, item.call_id, toolOutputText(item.output, `${path}.output`, ctx), path, ctx);
         return;
       }
       case "tool_search_call": {
@@ -138,6 +137,9 @@ export function buildMessages(instructions: string | null | undefined, input: Re
         messages.push({ role: "tool", tool_call_id: item.call_id ?? "", content: toolSearchSummary(found, pattern) });
         return;
       }
+      case "additional_tools":
+        // Code mode's tool declarations: offered as the request's tools (tools.ts), not a message.
+        return;
       case "item_reference":
         // Validation rejects these before translation; kept for safety.
         diags.rejected("item_reference_unsupported", path, "item_reference needs server-side storage; dropped.");
@@ -265,19 +267,48 @@ function userContent(content: MessageItem["content"] | undefined, path: string, 
   return parts;
 }
 
+/**
+ * A tool result as a tool message that strict providers accept: it must answer a call of the assistant
+ * message right before the run of tool messages it joins, once. Several outputs for one call (Codex code
+ * mode's `notify()` adds one while the script runs) become one message; an output whose call is not
+ * there (compacted away, or never made) is kept as a user message instead of making the provider fail.
+ */
+function addToolOutput(messages: ChatMessage[], callId: string, text: string, path: string, ctx: MessageContext) {
+  let start = messages.length;
+  while (start > 0 && messages[start - 1]!.role === "tool") start--;
+  const answered = messages.slice(start).find((m) => m.tool_call_id === callId);
+  if (answered) {
+    answered.content = joinOutput(String(answered.content ?? ""), text);
+    return;
+  }
+  const calls = messages[start - 1]?.tool_calls;
+  if (Array.isArray(calls) && calls.some((c) => c.id === callId)) {
+    messages.push({ role: "tool", tool_call_id: callId, content: text });
+    return;
+  }
+  ctx.diags.degraded("tool_output_unpaired", path, `No tool call '${callId}' precedes this output; it was sent as a user message, because providers refuse a tool message that answers no call.`);
+  messages.push({ role: ctx.view.request.roles.user ?? "user", content: `Output of tool call ${callId}:\n${text}` });
+}
+
+/** Output pieces on their own lines, without doubling a newline the previous piece already ends with. */
+function joinOutput(before: string, next: string): string {
+  if (before === "") return next;
+  return before.endsWith("\n") ? before + next : `${before}\n${next}`;
+}
+
 /** Tool results are sent as strings: several providers reject arrays. */
 function toolOutputText(output: FunctionCallOutputItem["output"] | undefined, path: string, ctx: MessageContext): string {
   if (typeof output === "string") return output;
   if (!Array.isArray(output)) return output == null ? "" : JSON.stringify(output);
-  const texts: string[] = [];
+  let text = "";
   output.forEach((part, j) => {
-    if (part?.type === "input_text" || part?.type === "output_text") texts.push(part.text ?? "");
+    if (part?.type === "input_text" || part?.type === "output_text") text = joinOutput(text, part.text ?? "");
     else {
-      texts.push(`[${part?.type ?? "part"} omitted]`);
+      text = joinOutput(text, `[${part?.type ?? "part"} omitted]`);
       ctx.diags.degraded("tool_output_part_dropped", `${path}[${j}]`, `Tool output part '${part?.type}' cannot be sent in a tool message; replaced by a placeholder.`);
     }
   });
-  return texts.join("\n");
+  return text;
 }
 
 /** What a tool search found, as the model will see the tools it can now call. */

@@ -5,7 +5,7 @@ import type { ResponsesRequest } from "../../protocol/request.ts";
 import type { CompiledMapping } from "../../mapping/compile.ts";
 import type { ReasoningCarrier } from "../reasoning-carrier.ts";
 import { buildMessages, discoveredTools, type ChatMessage } from "./messages.ts";
-import { translateTools, type ToolRegistry } from "./tools.ts";
+import { toolSources, translateTools, type ToolRegistry } from "./tools.ts";
 import type { ChatCompletionRequest } from "../../generated/chat.ts";
 import {
   applyEffort,
@@ -48,7 +48,7 @@ export async function translateRequest(req: ResponsesRequest, t: TranslateInput)
   applySummary(req.reasoning, diags);
   includeDiagnostics(req.include, diags);
 
-  const { chatTools, registry } = translateTools(req.tools, rules, diags, discoveredTools(req.input));
+  const { chatTools, registry } = translateTools(toolSources(req), rules, diags, discoveredTools(req.input));
   const messages: ChatMessage[] = buildMessages(req.instructions, req.input, {
     provider: t.mapping.name,
     view,
