@@ -4,7 +4,7 @@
 import type { Diagnostics } from "../diagnostics.ts";
 import type { ModelView } from "../../mapping/compile.ts";
 import type { ReasoningCarrier } from "../reasoning-carrier.ts";
-import type { PassbackRules } from "../../mapping/doc.ts";
+import type { ActivePassback } from "../../mapping/doc.ts";
 import { flatToolName, TOOL_SEARCH_NAME } from "./tools.ts";
 import type { ChatContentPart, ChatMessage, ChatToolCall } from "../../generated/chat.ts";
 import type {
@@ -27,13 +27,15 @@ interface PendingAssistant {
   rawPrefix?: string;
   /** Set when a reasoning item of this turn had nothing to replay. */
   reasoningMissing: boolean;
+  /** After the last user message: the turn in progress. */
+  current: boolean;
 }
 
 export interface MessageContext {
   provider: string;
   view: ModelView;
   carrier: ReasoningCarrier;
-  passback: PassbackRules;
+  passback: ActivePassback;
   diags: Diagnostics;
 }
 
@@ -79,9 +81,14 @@ export function buildMessages(instructions: string | null | undefined, input: Re
     return finishSystem(messages, ctx);
   }
 
+  let lastUser = -1;
+  input.forEach((item, i) => {
+    if ((item.type ?? "message") === "message" && (item as MessageItem).role === "user") lastUser = i;
+  });
   let pending: PendingAssistant | null = null;
+  let index = 0;
   const open = (): PendingAssistant =>
-    (pending ??= { texts: [], toolCalls: [], reasoning: [], reasoningMissing: false });
+    (pending ??= { texts: [], toolCalls: [], reasoning: [], reasoningMissing: false, current: index > lastUser });
   const flush = () => {
     if (pending) messages.push(assistantMessage(pending, ctx));
     pending = null;
@@ -89,6 +96,7 @@ export function buildMessages(instructions: string | null | undefined, input: Re
 
   input.forEach((raw, i) => {
     const path = `input[${i}]`;
+    index = i;
     const type = raw.type ?? (raw.role ? "message" : undefined);
     switch (type) {
       case "message": {
@@ -162,6 +170,8 @@ function assistantMessage(p: PendingAssistant, ctx: MessageContext): ChatMessage
   if (hasTools && text === "") msg.content = rules.assistant_tool_content;
   if (hasTools) msg.tool_calls = p.toolCalls;
   const pb = ctx.passback;
+  // reasoning.context current_turn (where the mapping honours it that way): earlier turns carry none.
+  if (pb.turns === "current" && !p.current) p = { ...p, reasoning: [], rawPrefix: undefined, reasoningMissing: false };
   if (pb.mode !== "none" && (pb.when === "always" || hasTools)) {
     if (pb.mode === "field" && pb.field) {
       if (p.reasoning.length === 0 && hasTools && p.reasoningMissing) {

@@ -5,6 +5,7 @@ import type { ResponsesRequest } from "../../protocol/request.ts";
 import type { CompiledMapping } from "../../mapping/compile.ts";
 import type { ReasoningCarrier } from "../reasoning-carrier.ts";
 import { buildMessages, discoveredTools, type ChatMessage } from "./messages.ts";
+import { applyReasoningContext, deepMerge } from "./reasoning-context.ts";
 import { toolSources, translateTools, type ToolRegistry } from "./tools.ts";
 import type { ChatCompletionRequest } from "../../generated/chat.ts";
 import {
@@ -46,6 +47,7 @@ export async function translateRequest(req: ResponsesRequest, t: TranslateInput)
   applyFieldRules(req, rules.fields, diags);
   const effort = applyEffort(req.reasoning, view.effortTable, t.model, diags);
   applySummary(req.reasoning, diags);
+  const context = applyReasoningContext(req.reasoning, t.mapping.doc.reasoning.passback, effort.thinking, diags);
   includeDiagnostics(req.include, diags);
 
   const { chatTools, registry } = translateTools(toolSources(req), rules, diags, discoveredTools(req.input));
@@ -53,7 +55,7 @@ export async function translateRequest(req: ResponsesRequest, t: TranslateInput)
     provider: t.mapping.name,
     view,
     carrier: t.carrier,
-    passback: t.mapping.doc.reasoning.passback,
+    passback: context.passback,
     diags,
   });
   const format = translateTextFormat(req.text, rules, diags);
@@ -79,6 +81,7 @@ export async function translateRequest(req: ResponsesRequest, t: TranslateInput)
   const user = translateUser(req, rules, diags);
   if (user) body[user[0]] = user[1];
   Object.assign(body, effort.set);
+  if (context.set) deepMerge(body as Record<string, unknown>, context.set);
   if (rules.set) Object.assign(body, rules.set);
   if (t.stream) {
     body.stream = true;
