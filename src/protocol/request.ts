@@ -218,9 +218,16 @@ export const MAX_NESTING = 64;
 
 /** Tool schemas and text formats are serialized upstream and echoed back: bound their depth. */
 function checkNesting(body: Record<string, unknown>) {
-  for (const key of ["tools", "text", "tool_choice"]) {
-    if (body[key] != null && depthExceeds(body[key], MAX_NESTING)) {
-      throw new ClientError(400, "invalid_request_error", "invalid_value", `'${key}' is nested more than ${MAX_NESTING} levels deep.`, key);
+  const parts: [string, unknown][] = ["tools", "text", "tool_choice"].map((key) => [key, body[key]]);
+  // Code mode declares tools inside input (additional_tools items): they are serialized upstream too.
+  if (Array.isArray(body.input)) {
+    body.input.forEach((item: { type?: unknown; tools?: unknown } | null, i: number) => {
+      if (item?.type === "additional_tools") parts.push([`input[${i}].tools`, item.tools]);
+    });
+  }
+  for (const [param, value] of parts) {
+    if (value != null && depthExceeds(value, MAX_NESTING)) {
+      throw new ClientError(400, "invalid_request_error", "invalid_value", `'${param}' is nested more than ${MAX_NESTING} levels deep.`, param);
     }
   }
 }
