@@ -165,11 +165,11 @@ function execCall(tool: BrainTool, source: string): BrainReply["toolCalls"][numb
 function answerExecResult(source: string, output: string, reasoning: string): BrainReply {
   const lines = output.split("\n").map((l) => l.trim()).filter(Boolean);
   const tail = lines.at(-1);
-  if (!/^Script completed/.test(output)) {
+  if (!/^Script completed/m.test(output)) {
     return { reasoning, content: `The script did not complete: ${tail ?? "no output"}`, toolCalls: [], finish: "stop" };
   }
   if (source.includes("tools.apply_patch(")) return { reasoning, content: "Done. The patch was applied.", toolCalls: [], finish: "stop" };
-  const printed = lines.slice(1).filter((l) => !/^(Wall time|Output:)/.test(l)).at(-1);
+  const printed = lines.filter((l) => !/^(Script completed|Wall time|Output:)/.test(l)).at(-1);
   return { reasoning, content: printed ? `Done. The command printed: ${printed}` : "Done. The command printed nothing.", toolCalls: [], finish: "stop" };
 }
 
