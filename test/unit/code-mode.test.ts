@@ -161,6 +161,19 @@ describe("exec calls and their outputs go back as messages strict providers acce
     const raw = JSON.stringify(t.body);
     expect(validateDeepSeek(raw, JSON.parse(raw), false)).toBeUndefined();
   });
+
+  it("a call with no output before the next message gets a tool message saying so (diagnostic)", async () => {
+    const t = await translate({ reasoning: { effort: "none" }, input: [at([functionsNs(EXEC)]), user("say hi"), call, user("stop, do something else")] });
+    expect(t.body.messages.map((m) => [m.role, m.tool_call_id ?? null, m.content])).toEqual([
+      ["user", null, "say hi"],
+      ["assistant", null, ""],
+      ["tool", "call_1", "No output was recorded for this tool call."],
+      ["user", null, "stop, do something else"],
+    ]);
+    expect(t.diagnostics.list).toContainEqual(expect.objectContaining({ code: "tool_output_missing" }));
+    const raw = JSON.stringify(t.body);
+    expect(validateDeepSeek(raw, JSON.parse(raw), false)).toBeUndefined();
+  });
 });
 
 describe("reasoning.context", () => {

@@ -159,7 +159,31 @@ export function buildMessages(instructions: string | null | undefined, input: Re
     }
   });
   flush();
-  return finishSystem(messages, ctx);
+  return finishSystem(answerEveryCall(messages, ctx), ctx);
+}
+
+/**
+ * Strict providers refuse an assistant tool call that no tool message answers before the next message
+ * (e.g. a turn interrupted mid-call): such a call gets a tool message saying no output was recorded.
+ */
+function answerEveryCall(messages: ChatMessage[], ctx: MessageContext): ChatMessage[] {
+  const out: ChatMessage[] = [];
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    out.push(m);
+    if (!Array.isArray(m.tool_calls) || m.tool_calls.length === 0) continue;
+    const answered = new Set<string>();
+    while (i + 1 < messages.length && messages[i + 1]!.role === "tool") {
+      answered.add(String(messages[i + 1]!.tool_call_id));
+      out.push(messages[++i]!);
+    }
+    for (const call of m.tool_calls) {
+      if (answered.has(call.id)) continue;
+      ctx.diags.degraded("tool_output_missing", "input", `Tool call '${call.id}' has no output in the history; sent a tool message saying so, because providers refuse an unanswered call.`);
+      out.push({ role: "tool", tool_call_id: call.id, content: "No output was recorded for this tool call." });
+    }
+  }
+  return out;
 }
 
 function assistantMessage(p: PendingAssistant, ctx: MessageContext): ChatMessage {
