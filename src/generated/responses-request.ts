@@ -28,7 +28,10 @@ export type ToolChoice =
   | ToolChoiceHosted
   | ("none" | "auto" | "required" | null);
 export type ReasoningConfig = {
-  effort?: "none" | "minimal" | "low" | "medium" | "high" | "xhigh" | null;
+  /**
+   * max and ultra (levels Codex offers for GPT-6 models) are sent as the mapping's xhigh, with a diagnostic.
+   */
+  effort?: "none" | "minimal" | "low" | "medium" | "high" | "xhigh" | "max" | "ultra" | null;
   summary?: "auto" | "concise" | "detailed" | null;
   generate_summary?: "auto" | "concise" | "detailed" | null;
   /**

@@ -225,6 +225,10 @@ const MODEL_ROWS: Row[] = [
   },
   ...EFFORTS.map((effort): Row => ({ feature: `\`reasoning.effort: ${effort}\``, cell: (v) => effortCell(v.effortTable, effort) })),
   {
+    feature: "`reasoning.effort: max / ultra` (Codex's GPT-6 levels)",
+    cell: (v) => (v.effortTable ? degraded("sent as `xhigh` above (diagnostic)") : unsupported("the model has no reasoning control; nothing is sent (diagnostic)")),
+  },
+  {
     feature: "`reasoning.summary: concise / detailed`",
     cell: () => degraded("the full reasoning text is returned as the summary (diagnostic)"),
   },

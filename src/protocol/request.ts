@@ -17,7 +17,7 @@ import { projectPath } from "../util/paths.ts";
 // re-exported here under the names the server and engine use.
 // ---------------------------------------------------------------------------------------------
 
-export type ReasoningEffort = "none" | "minimal" | "low" | "medium" | "high" | "xhigh";
+export type ReasoningEffort = "none" | "minimal" | "low" | "medium" | "high" | "xhigh" | "max" | "ultra";
 export type ReasoningSummaryMode = "auto" | "concise" | "detailed";
 export type MessageRole = "user" | "assistant" | "system" | "developer";
 

@@ -136,7 +136,7 @@ describe("schema violations", () => {
   });
 
   it("invalid reasoning.effort → 400 with param reasoning.effort", async () => {
-    expectRejected(await postJson(simpleRequest({ reasoning: { effort: "ultra" } })), {
+    expectRejected(await postJson(simpleRequest({ reasoning: { effort: "extreme" } })), {
       status: 400,
       code: "invalid_value",
       param: "reasoning.effort",

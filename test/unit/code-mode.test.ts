@@ -198,6 +198,16 @@ describe("reasoning.context", () => {
   });
 });
 
+describe("reasoning.effort levels Codex offers for GPT-6 models", () => {
+  it.each(["max", "ultra"])("%s is sent as the mapping's xhigh, with a diagnostic", async (effort) => {
+    const ds = await translate({ input: [user("hi")], reasoning: { effort } });
+    expect({ thinking: ds.body.thinking, reasoning_effort: ds.body.reasoning_effort }).toEqual({ thinking: { type: "enabled" }, reasoning_effort: "max" });
+    expect(ds.diagnostics.list).toContainEqual(expect.objectContaining({ code: "reasoning_effort_degraded", path: "reasoning.effort" }));
+    const glm = await translate({ input: [user("hi")], reasoning: { effort } }, "zhipu", "glm-5.3");
+    expect(glm.body.reasoning_effort).toBe("max");
+  });
+});
+
 describe("byte-stable upstream prefix from turn to turn (provider prompt caches)", () => {
   it.each(["deepseek", "zhipu", "minimax", "xiaomi"])("%s: code-mode turn 2 resends turn 1's tools and messages byte for byte", (provider) => {
     const read = (c: string) => JSON.parse(readFileSync(join(GOLDEN, provider, c, "upstream-request.json"), "utf8"));

@@ -7,6 +7,8 @@ import type { ReasoningConfig, ResponsesRequest, TextConfig, ToolChoice } from "
 import type { ChatResponseFormat, ChatToolChoice } from "../../generated/chat.ts";
 
 const EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"] as const;
+/** Levels Codex offers for GPT-6 models, above what the effort tables describe: sent as xhigh. */
+const ABOVE_XHIGH: readonly string[] = ["max", "ultra"];
 
 /** Diagnostics (or a 400) for top-level fields the mapping ignores or rejects. */
 export function applyFieldRules(req: Record<string, unknown>, fields: Record<string, FieldRule>, diags: Diagnostics) {
@@ -38,9 +40,11 @@ export function applyEffort(reasoning: ReasoningConfig | undefined, table: Effor
     diags.ignored("reasoning_effort_unsupported", "reasoning.effort", `${model} has no reasoning control; effort '${effort}' was not sent.`);
     return { set: {}, thinking: false };
   }
-  if (!(EFFORTS as readonly string[]).includes(effort)) return { set: {}, thinking: table.default_thinking };
-  const entry: EffortEntry = table[effort as (typeof EFFORTS)[number]];
-  if (entry.note) diags.degraded("reasoning_effort_degraded", "reasoning.effort", `effort '${effort}' for ${model}: ${entry.note}`);
+  const level = ABOVE_XHIGH.includes(effort) ? "xhigh" : effort;
+  if (!(EFFORTS as readonly string[]).includes(level)) return { set: {}, thinking: table.default_thinking };
+  const entry: EffortEntry = table[level as (typeof EFFORTS)[number]];
+  if (level !== effort) diags.degraded("reasoning_effort_degraded", "reasoning.effort", `effort '${effort}' for ${model}: sent as the strongest level GodeX maps, xhigh.`);
+  if (entry.note) diags.degraded("reasoning_effort_degraded", "reasoning.effort", `effort '${level}' for ${model}: ${entry.note}`);
   return { set: entry.set ?? {}, thinking: entry.thinking };
 }
 
