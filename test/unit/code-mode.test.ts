@@ -113,6 +113,13 @@ describe("additional_tools: translated into the provider's tools", () => {
     expect(k.tools.get("functions__exec")).toEqual({ kind: "function", name: "exec", namespace: "functions" });
   });
 
+  it("a named tool_choice finds a tool declared inside a namespace (exec in functions)", async () => {
+    const t = await translate({ reasoning: { effort: "none" }, tool_choice: { type: "custom", name: "exec" }, input: [at([functionsNs(EXEC, fn("wait"))]), user("hi")] });
+    expect(t.body.tool_choice).toEqual({ type: "function", function: { name: "functions__exec" } });
+    const raw = JSON.stringify(t.body);
+    expect(validateDeepSeek(raw, JSON.parse(raw), false)).toBeUndefined();
+  });
+
   it("a name repeated inside one declaration list keeps the first (diagnostic), as for top-level tools", async () => {
     const t = await translate({ input: [at([fn("a", "first"), fn("a", "second")]), user("hi")] });
     expect(t.body.tools!.map((x) => x.function.description)).toEqual(["first"]);

@@ -2,7 +2,7 @@
 import { ClientError } from "../../protocol/types.ts";
 import type { Diagnostics } from "../diagnostics.ts";
 import type { EffortEntry, EffortTable, FieldRule, RequestRules, ToolChoiceAction } from "../../mapping/doc.ts";
-import { flatToolName } from "./tools.ts";
+import { flatToolName, type ToolRegistry } from "./tools.ts";
 import type { ReasoningConfig, ResponsesRequest, TextConfig, ToolChoice } from "../../protocol/request.ts";
 import type { ChatResponseFormat, ChatToolChoice } from "../../generated/chat.ts";
 
@@ -67,6 +67,7 @@ export function translateToolChoice(
   thinking: boolean,
   hasTools: boolean,
   diags: Diagnostics,
+  registry?: ToolRegistry,
 ): ChatToolChoice | undefined | typeof DROP_TOOLS {
   if (choice == null) return undefined;
   let kind: ChoiceKind;
@@ -77,7 +78,7 @@ export function translateToolChoice(
   } else if (choice.type === "function" || choice.type === "custom") {
     kind = "function";
     const pattern = new RegExp(rules.tools.name_pattern);
-    chat = { type: "function", function: { name: flatToolName(choice.name, choice.namespace as string | undefined, pattern) } };
+    chat = { type: "function", function: { name: resolveNamed(choice.name, choice.namespace as string | undefined, pattern, registry) } };
   } else if (choice.type === "allowed_tools") {
     kind = choice.mode === "required" ? "required" : "auto";
     chat = kind;
@@ -106,6 +107,17 @@ export function translateToolChoice(
     case "reject":
       throw new ClientError(400, "invalid_request_error", "unsupported_value", `tool_choice '${kind}' is not supported by this provider${why}.`, "tool_choice");
   }
+}
+
+/**
+ * The flat name of a named tool_choice. Without a namespace, a name declared only inside one namespace
+ * (code mode's `exec` lives in `functions`) still finds its tool.
+ */
+function resolveNamed(name: string, namespace: string | undefined, pattern: RegExp, registry: ToolRegistry | undefined): string {
+  const flat = flatToolName(name, namespace, pattern);
+  if (!registry || registry.has(flat) || namespace) return flat;
+  const matches = [...registry].filter(([, info]) => info.name === name);
+  return matches.length === 1 ? matches[0]![0] : flat;
 }
 
 /** Clamps a sampling value into the provider's range (with a diagnostic), or omits it. */

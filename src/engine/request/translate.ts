@@ -62,7 +62,7 @@ export async function translateRequest(req: ResponsesRequest, t: TranslateInput)
   if (format.instruction) addSystemInstruction(messages, format.instruction, rules.roles.system ?? "system");
 
   const body: ChatCompletionRequest = { model: t.model, messages };
-  const choice = chatTools.length > 0 ? translateToolChoice(req.tool_choice, rules, effort.thinking, true, diags) : undefined;
+  const choice = chatTools.length > 0 ? translateToolChoice(req.tool_choice, rules, effort.thinking, true, diags, registry) : undefined;
   if (chatTools.length > 0 && choice !== DROP_TOOLS) {
     body.tools = chatTools;
     if (choice !== undefined) body.tool_choice = choice;
