@@ -46,7 +46,8 @@ export interface BrainReply {
  * description), the same two prompts call `exec` with JavaScript instead:
  * `const result = await tools.exec_command({ cmd: "<cmd>" });\ntext(result.output);` and
  * `const result = await tools.apply_patch("*** Begin Patch\n*** Add File: X\n+Y\n*** End Patch\n");\ntext(…);`.
- * A tool result gets a final answer ("Done. The command printed: <last line>", "Done. The patch was applied.").
+ * A tool result gets a final answer ("Done. The command printed: <last line>", "Done. The patch was applied.");
+ * an exec output "Script running with cell ID <id>" gets a `wait` call (`functions__wait`) with that cell_id.
  */
 export const MAGIC = {
   /** `GODEX_MOCK_ERROR=429` → the dialect answers that HTTP status with its real error body. */
@@ -157,14 +158,38 @@ function execSource(call: BrainToolCall | undefined): string | undefined {
   }
 }
 
+/** The script a `wait` call waits on: the latest exec call before it. */
+function waitedSource(input: BrainInput, wait: BrainToolCall): string | undefined {
+  const calls = input.messages.flatMap((m) => m.toolCalls);
+  const before = calls.slice(0, calls.findIndex((c) => c.id === wait.id));
+  for (let i = before.length - 1; i >= 0; i--) {
+    const source = execSource(before[i]);
+    if (source !== undefined) return source;
+  }
+  return "";
+}
+
 function execCall(tool: BrainTool, source: string): BrainReply["toolCalls"][number] {
   return { name: tool.name, arguments: spacedJson({ input: source }) };
 }
 
-/** After an exec call: Codex sends "Script completed…" (or why it did not run) and the script's text() output. */
-function answerExecResult(source: string, output: string, reasoning: string): BrainReply {
+/**
+ * After an exec call (or a `wait` on it): Codex sends "Script completed…" (or why it did not run) and the
+ * script's text() output; a script still running ("Script running with cell ID …") is waited on.
+ */
+function answerExecResult(input: BrainInput, source: string, output: string, reasoning: string): BrainReply {
   const lines = output.split("\n").map((l) => l.trim()).filter(Boolean);
   const tail = lines.at(-1);
+  const running = /Script running with cell ID (\S+)/.exec(output);
+  const wait = input.tools.find((t) => t.name === "wait" || t.name.endsWith("__wait"));
+  if (running && wait) {
+    return {
+      reasoning: "The script is still running. I will wait for it.",
+      content: "",
+      toolCalls: [{ name: wait.name, arguments: spacedJson({ cell_id: running[1]!.replace(/[.,;]$/, "") }) }],
+      finish: "tool_calls",
+    };
+  }
   if (!/^Script completed/m.test(output)) {
     return { reasoning, content: `The script did not complete: ${tail ?? "no output"}`, toolCalls: [], finish: "stop" };
   }
@@ -176,8 +201,8 @@ function answerExecResult(source: string, output: string, reasoning: string): Br
 function answerToolResult(input: BrainInput, last: BrainMessage): BrainReply {
   const call = input.messages.flatMap((m) => m.toolCalls).find((c) => c.id === last.toolCallId);
   const reasoning = "The tool finished. I will report its output to the user.";
-  const source = execSource(call);
-  if (source !== undefined) return answerExecResult(source, last.content, reasoning);
+  const source = execSource(call) ?? (call && (call.name === "wait" || call.name.endsWith("__wait")) ? waitedSource(input, call) : undefined);
+  if (source !== undefined) return answerExecResult(input, source, last.content, reasoning);
   const patched = call?.name === "apply_patch" || /^Success\. Updated the following files:/m.test(last.content);
   if (patched) return { reasoning, content: "Done. The patch was applied.", toolCalls: [], finish: "stop" };
   if (call?.name === "tool_search") {

@@ -79,6 +79,19 @@ describe.each(Object.keys(PROVIDERS))("%s", (provider) => {
     expect(second.content).toContain("Done. The patch was applied.");
   });
 
+  it("waits on a script that is still running, then reports its output", async () => {
+    const first = await complete(provider, [{ role: "user", content: "run sleep 5; echo late" }]);
+    const { id } = scriptOf(first);
+    const history = [{ role: "user", content: "run sleep 5; echo late" }, replay(provider, first), { role: "tool", tool_call_id: id, content: "Script running with cell ID 7f3a" }];
+    const second = await complete(provider, history);
+    expect(second.tool_calls).toHaveLength(1);
+    const wait = second.tool_calls![0]!;
+    expect(wait.function.name).toBe("functions__wait");
+    expect(JSON.parse(wait.function.arguments)).toEqual({ cell_id: "7f3a" });
+    const third = await complete(provider, [...history, replay(provider, second), { role: "tool", tool_call_id: wait.id, content: "Script completed\nWall time 5.1 seconds\nOutput:\nlate\n" }]);
+    expect(third.content).toContain("Done. The command printed: late");
+  });
+
   it("says so when Codex did not run the script", async () => {
     const first = await complete(provider, [{ role: "user", content: "run ls" }]);
     const { id } = scriptOf(first);
