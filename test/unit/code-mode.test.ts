@@ -169,6 +169,32 @@ describe("exec calls and their outputs go back as messages strict providers acce
     expect(validateDeepSeek(raw, JSON.parse(raw), false)).toBeUndefined();
   });
 
+  it("a late output of an earlier call (notify after a wait) does not cut the current call off from its output", async () => {
+    const wait = { type: "function_call", id: "fc_2", status: "completed", call_id: "call_2", name: "wait", namespace: "functions", arguments: '{"cell_id":"7"}' };
+    const t = await translate({
+      reasoning: { effort: "none" },
+      input: [
+        at([functionsNs(EXEC, fn("wait"))]),
+        user("say hi"),
+        call,
+        { type: "custom_tool_call_output", call_id: "call_1", output: "Script running with cell ID 7" },
+        wait,
+        { type: "custom_tool_call_output", call_id: "call_1", output: "notified" },
+        { type: "function_call_output", call_id: "call_2", output: "Script completed\nhi" },
+      ],
+    });
+    expect(t.body.messages.map((m) => [m.role, m.tool_call_id ?? null, m.content])).toEqual([
+      ["user", null, "say hi"],
+      ["assistant", null, ""],
+      ["tool", "call_1", "Script running with cell ID 7"],
+      ["assistant", null, ""],
+      ["tool", "call_2", "Script completed\nhi"],
+      ["user", null, "Output of tool call call_1:\nnotified"],
+    ]);
+    const raw = JSON.stringify(t.body);
+    expect(validateDeepSeek(raw, JSON.parse(raw), false)).toBeUndefined();
+  });
+
   it("a call with no output before the next message gets a tool message saying so (diagnostic)", async () => {
     const t = await translate({ reasoning: { effort: "none" }, input: [at([functionsNs(EXEC)]), user("say hi"), call, user("stop, do something else")] });
     expect(t.body.messages.map((m) => [m.role, m.tool_call_id ?? null, m.content])).toEqual([

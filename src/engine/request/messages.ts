@@ -89,8 +89,13 @@ export function buildMessages(instructions: string | null | undefined, input: Re
   let index = 0;
   const open = (): PendingAssistant =>
     (pending ??= { texts: [], toolCalls: [], reasoning: [], reasoningMissing: false, current: index > lastUser });
+  /** Unpaired tool outputs, held until the run of tool messages they arrived in is over. */
+  const deferred: ChatMessage[] = [];
+  const pushNonTool = (m: ChatMessage) => {
+    messages.push(...deferred.splice(0), m);
+  };
   const flush = () => {
-    if (pending) messages.push(assistantMessage(pending, ctx));
+    if (pending) pushNonTool(assistantMessage(pending, ctx));
     pending = null;
   };
 
@@ -108,7 +113,7 @@ export function buildMessages(instructions: string | null | undefined, input: Re
         }
         flush();
         const role = rules.roles[item.role] ?? item.role;
-        messages.push({ role, content: userContent(item.content, `${path}.content`, ctx) });
+        pushNonTool({ role, content: userContent(item.content, `${path}.content`, ctx) });
         return;
       }
       case "reasoning": {
@@ -128,7 +133,7 @@ export function buildMessages(instructions: string | null | undefined, input: Re
       case "custom_tool_call_output": {
         const item = raw as FunctionCallOutputItem;
         flush();
-        addToolOutput(messages, item.call_id, toolOutputText(item.output, `${path}.output`, ctx), path, ctx);
+        addToolOutput(messages, deferred, item.call_id, toolOutputText(item.output, `${path}.output`, ctx), path, ctx);
         return;
       }
       case "tool_search_call": {
@@ -159,6 +164,7 @@ export function buildMessages(instructions: string | null | undefined, input: Re
     }
   });
   flush();
+  messages.push(...deferred);
   return finishSystem(answerEveryCall(messages, ctx), ctx);
 }
 
@@ -305,9 +311,11 @@ function userContent(content: MessageItem["content"] | undefined, path: string, 
  * A tool result as a tool message that strict providers accept: it must answer a call of the assistant
  * message right before the run of tool messages it joins, once. Several outputs for one call (Codex code
  * mode's `notify()` adds one while the script runs) become one message; an output whose call is not
- * there (compacted away, or never made) is kept as a user message instead of making the provider fail.
+ * there (compacted away, answered earlier, never made) is kept as a user message instead of making the
+ * provider fail, placed after the tool messages it arrived among (`deferred`) so it does not cut them off
+ * from their calls.
  */
-function addToolOutput(messages: ChatMessage[], callId: string, text: string, path: string, ctx: MessageContext) {
+function addToolOutput(messages: ChatMessage[], deferred: ChatMessage[], callId: string, text: string, path: string, ctx: MessageContext) {
   let start = messages.length;
   while (start > 0 && messages[start - 1]!.role === "tool") start--;
   const answered = messages.slice(start).find((m) => m.tool_call_id === callId);
@@ -321,7 +329,9 @@ function addToolOutput(messages: ChatMessage[], callId: string, text: string, pa
     return;
   }
   ctx.diags.degraded("tool_output_unpaired", path, `No tool call '${callId}' precedes this output; it was sent as a user message, because providers refuse a tool message that answers no call.`);
-  messages.push({ role: ctx.view.request.roles.user ?? "user", content: `Output of tool call ${callId}:\n${text}` });
+  const message: ChatMessage = { role: ctx.view.request.roles.user ?? "user", content: `Output of tool call ${callId}:\n${text}` };
+  if (Array.isArray(calls) && calls.length > 0) deferred.push(message);
+  else messages.push(message);
 }
 
 /** Output pieces on their own lines, without doubling a newline the previous piece already ends with. */
