@@ -70,7 +70,7 @@ export function hostName(header: string): string {
     return (end > 0 ? header.slice(1, end) : header).toLowerCase();
   }
   const colon = header.indexOf(":");
-  // An unbracketed IPv6 address is not a valid Host: kept whole, it matches nothing.
+  // An unbracketed IPv6 address (not a valid Host, never sent by browsers) is kept whole.
   let name = colon >= 0 && header.indexOf(":", colon + 1) < 0 ? header.slice(0, colon) : header;
   name = name.toLowerCase();
   return name.endsWith(".") ? name.slice(0, -1) : name;
