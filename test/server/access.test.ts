@@ -348,14 +348,16 @@ describe("WebSocket upgrades", () => {
   });
 
   it("an upgrade listener refuses a foreign Host or Origin with the OpenAI error shape, and accepts the rest", async () => {
-    for (const headers of [{ host: `evil.example:${upgradePort}` }, { origin: "https://evil.example" }, { origin: "null" }]) {
+    const refused: Record<string, string>[] = [{ host: `evil.example:${upgradePort}` }, { origin: "https://evil.example" }, { origin: "null" }];
+    for (const headers of refused) {
       const raw = await handshake(headers);
       expect(raw).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n/);
       const body = JSON.parse(raw.slice(raw.indexOf("\r\n\r\n") + 4));
       expectErrorShape(body);
       expect(body.error.code).toMatch(/^(host|origin)_not_allowed$/);
     }
-    for (const headers of [{}, { origin: LISTED_ORIGIN }, { host: `localhost:${upgradePort}` }, { origin: `http://127.0.0.1:${upgradePort}` }]) {
+    const accepted: Record<string, string>[] = [{}, { origin: LISTED_ORIGIN }, { host: `localhost:${upgradePort}` }, { origin: `http://127.0.0.1:${upgradePort}` }];
+    for (const headers of accepted) {
       expect(await handshake(headers)).toMatch(/^HTTP\/1\.1 101 /);
     }
   });
