@@ -59,11 +59,10 @@ export function normalizeHostName(name: string): string {
   return name.toLowerCase().replace(/^\[|\]$/g, "").replace(/(?<=.)\.$/, "");
 }
 
-/** As browsers serialize an Origin header: lowercase, default port dropped. Null when the port is out of range. */
-export function normalizeOrigin(origin: string): string | null {
+/** As browsers serialize an Origin header: lowercase, default port dropped. */
+export function normalizeOrigin(origin: string): string {
   const o = origin.toLowerCase();
   const port = /:(\d+)$/.exec(o);
-  if (port && Number(port[1]) > 65535) return null;
   if ((o.startsWith("http://") && port?.[1] === "80") || (o.startsWith("https://") && port?.[1] === "443")) return o.slice(0, -port[0].length);
   return o;
 }
@@ -204,12 +203,6 @@ function build(input: unknown, env: Env, file: string, locate: Locate, baseDir: 
     warn(["server", "carrier_secret"], "server.carrier_secret is shorter than 16 characters: use a long random value");
   }
 
-  const allowedOrigins = raw.server.cors.allowed_origins.map((origin, i) => {
-    const normalized = normalizeOrigin(origin);
-    if (normalized === null) fail(["server", "cors", "allowed_origins", i], `server.cors.allowed_origins[${i}]: port out of range in ${origin}`);
-    return normalized ?? origin;
-  });
-
   if (problems.length > 0) throw new ConfigError(sortProblems(problems));
 
   const server = {
@@ -219,7 +212,7 @@ function build(input: unknown, env: Env, file: string, locate: Locate, baseDir: 
     exposeRawReasoning: raw.server.expose_raw_reasoning,
     auth,
     allowedHosts: raw.server.allowed_hosts.map(normalizeHostName),
-    cors: { allowedOrigins },
+    cors: { allowedOrigins: raw.server.cors.allowed_origins.map(normalizeOrigin) },
   };
   if (carrierSecret) hide(server, "carrierSecret", carrierSecret);
 
