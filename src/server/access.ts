@@ -160,8 +160,11 @@ export function accessGuard(getServer: () => ServerConfig, onRefused?: (err: Cli
     onRefused?.(err, req);
     sendError(res, err);
   };
+  let server: ServerConfig | undefined;
+  let rules: AccessRules;
   return (req: IncomingMessage, res: ServerResponse, next: Next) => {
-    const rules = accessRules(getServer());
+    const current = getServer();
+    if (current !== server) rules = accessRules((server = current));
     const h = req.headers;
     if (h.host !== rules.lastHost || h.origin !== undefined || h["sec-fetch-site"] !== undefined) {
       const refused = accessRefusal(req, rules);
