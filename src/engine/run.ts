@@ -5,7 +5,7 @@ import type { ProviderRuntime } from "./provider-runtime.ts";
 import type { ReasoningCarrier } from "./reasoning-carrier.ts";
 import { translateRequest, type TranslatedRequest } from "./request/translate.ts";
 import { ResponseBuilder, type EventSink } from "./stream/response-builder.ts";
-import { echoFromRequest } from "./stream/response-object.ts";
+import { appliedSampling, echoFromRequest } from "./stream/response-object.ts";
 import { WHOLE_BODY_LIMIT, callUpstream, header, readLimited, redactSecrets, transportFailure } from "../upstream/call.ts";
 import { readSse } from "../upstream/sse.ts";
 import { TransportError, toTransportError, type UpstreamBody } from "../upstream/http.ts";
@@ -54,6 +54,11 @@ function newBuilder(o: RunOptions, p: Prepared, sink: EventSink | undefined): Re
   const hex = o.responseId ? o.responseId.replace(/^resp_/, "") : randomHex(12);
   const now = o.now ?? (() => Math.floor(Date.now() / 1000));
   const doc = o.provider.mapping.doc;
+  const rules = o.provider.mapping.forModel(o.model).request;
+  const applied = {
+    sampling: appliedSampling(p.translated.body as Record<string, unknown>, rules.sampling_defaults),
+    strictKept: rules.tools.strict === "keep",
+  };
   return new ResponseBuilder({
     responseId: `resp_${hex}`,
     idBase: hex,
@@ -63,7 +68,7 @@ function newBuilder(o: RunOptions, p: Prepared, sink: EventSink | undefined): Re
     provider: o.provider.name,
     carrierName: o.provider.mapping.name,
     upstreamModel: o.model,
-    echo: echoFromRequest(o.req),
+    echo: echoFromRequest(o.req, applied),
     tools: p.translated.tools,
     carrier: o.carrier,
     includeEncrypted: p.translated.includeEncrypted,
