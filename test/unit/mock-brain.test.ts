@@ -1,9 +1,9 @@
 // The emulators' provider-neutral "model": the rules other tests rely on.
 import { describe, expect, it } from "vitest";
-import { decide, type BrainInput } from "../../src/mock/brain.ts";
+import { decide, type BrainInput, type BrainTool } from "../../src/mock/brain.ts";
 
-const weather = { name: "get_weather", parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] } };
-const ask = (text: string, tools = [weather]): BrainInput => ({ messages: [{ role: "user", content: text, toolCalls: [] }], tools, thinking: false });
+const weather: BrainTool = { name: "get_weather", parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] } };
+const ask = (text: string, tools: BrainTool[] = [weather]): BrainInput => ({ messages: [{ role: "user", content: text, toolCalls: [] }], tools, thinking: false });
 
 describe("mock brain", () => {
   it("calls a getter tool whose subject the user asks about, with the place named", () => {
