@@ -59,7 +59,8 @@ describe("Accept-Encoding on non-streamed replies", () => {
   });
 
   it("no Accept-Encoding, identity, gzip;q=0 or only codings GodeX lacks: plain JSON", async () => {
-    for (const headers of [{}, { "accept-encoding": "identity" }, { "accept-encoding": "gzip;q=0, identity" }, { "accept-encoding": "zstd" }, { "accept-encoding": "br" }]) {
+    const variants: Record<string, string>[] = [{}, { "accept-encoding": "identity" }, { "accept-encoding": "gzip;q=0, identity" }, { "accept-encoding": "zstd" }, { "accept-encoding": "br" }];
+    for (const headers of variants) {
       const r = await post("/v1/responses", ask, headers);
       expect(r.headers["content-encoding"], JSON.stringify(headers)).toBeUndefined();
       expect(JSON.parse(r.body.toString("utf8")).object).toBe("response");
