@@ -106,10 +106,16 @@ function finish(res: ServerResponse) {
   }
 }
 
+/** GODEX_OUTPUT_AUDIT=0 turns the audit off (to time a test without it). */
+const enabled = process.env.GODEX_OUTPUT_AUDIT !== "0";
+
 const originalWriteHead = ServerResponse.prototype.writeHead;
 const originalWrite = ServerResponse.prototype.write;
 const originalEnd = ServerResponse.prototype.end;
 
+if (enabled) installAudit();
+
+function installAudit() {
 ServerResponse.prototype.writeHead = function (this: ServerResponse, ...args: unknown[]) {
   const headers = args.find((a, i) => i > 0 && a !== null && typeof a === "object");
   if (headers) {
@@ -139,6 +145,7 @@ ServerResponse.prototype.end = function (this: ServerResponse, chunk?: unknown, 
   }
   return (originalEnd as (...a: unknown[]) => ServerResponse).call(this, chunk, encoding, cb);
 } as typeof ServerResponse.prototype.end;
+}
 
 afterAll(() => {
   expect(violations.slice(0, 20), `${violations.length} GodeX outputs violate schemas/responses-output.schema.json (${audited} audited)`).toEqual([]);
