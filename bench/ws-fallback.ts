@@ -6,10 +6,10 @@
 import { spawn } from "node:child_process";
 import { createServer, request, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CODEX_BIN, startStack, writeCodexHome } from "../test/e2e/helpers.ts";
+import { ALIAS, CODEX_BIN, startStack } from "../test/e2e/helpers.ts";
 
 type Answer = { name: string; play(socket: Socket): void };
 
@@ -42,6 +42,7 @@ async function main() {
   const codex = arg("--codex") ?? CODEX_BIN;
   const runs = Number(arg("--runs") ?? 1);
   const only = arg("--only")?.split(",");
+  const prompt = arg("--prompt") ?? "say hi";
   const stack = await startStack();
   const target = new URL(stack.gatewayUrl);
   let answer: Answer = ANSWERS["godex-426"]!;
@@ -81,19 +82,27 @@ async function main() {
 
   const once = async (ws: boolean) => {
     const home = await mkdtemp(join(tmpdir(), "godex-wsbench-"));
-    await writeCodexHome(home, url, `supports_websockets = ${ws}`.replace("supports_websockets = false", "").trim() ? "" : "");
-    // writeCodexHome writes supports_websockets = false; flip it for the WebSocket runs.
-    if (ws) {
-      const { readFile, writeFile } = await import("node:fs/promises");
-      const f = join(home, "config.toml");
-      await writeFile(f, (await readFile(f, "utf8")).replace("supports_websockets = false", "supports_websockets = true"));
-    }
+    // What `godex init --write-codex` writes (Codex's own retry defaults), WebSocket switched as asked.
+    await writeFile(
+      join(home, "config.toml"),
+      [
+        `model = "${ALIAS}"`,
+        `model_provider = "godex"`,
+        `[model_providers.godex]`,
+        `name = "GodeX"`,
+        `base_url = "${url}/v1"`,
+        `wire_api = "responses"`,
+        `requires_openai_auth = false`,
+        `supports_websockets = ${ws}`,
+        "",
+      ].join("\n"),
+    );
     log = [];
     const started = Date.now();
     const env: NodeJS.ProcessEnv = { ...process.env, CODEX_HOME: home, NO_COLOR: "1" };
     for (const k of ["OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEX_API_KEY", "RUST_LOG"]) delete env[k];
     const code = await new Promise<number | null>((resolve) => {
-      const c = spawn(codex, ["exec", "--skip-git-repo-check", "--ephemeral", "-s", "read-only", "--json", "say hi"], { cwd: home, env, stdio: "ignore" });
+      const c = spawn(codex, ["exec", "--skip-git-repo-check", "--ephemeral", "-s", "read-only", "--json", prompt], { cwd: home, env, stdio: "ignore" });
       const timer = setTimeout(() => c.kill("SIGKILL"), 120_000);
       c.on("close", (code) => {
         clearTimeout(timer);
@@ -103,21 +112,26 @@ async function main() {
     const total = Date.now() - started;
     await rm(home, { recursive: true, force: true });
     const upgrades = log.filter((l) => l.what === "GET upgrade");
-    const post = log.find((l) => l.what.startsWith("POST"));
+    const posts = log.filter((l) => l.what.startsWith("POST"));
+    const post = posts[0];
     const fallbackMs = upgrades.length && post ? post.t - upgrades[0]!.t : 0;
     const gaps = upgrades.slice(1).map((u, i) => u.t - upgrades[i]!.t);
-    return { code, total, attempts: upgrades.length, fallbackMs, gaps, posted: Boolean(post) };
+    return { code, total, attempts: upgrades.length, fallbackMs, gaps, posted: Boolean(post), posts: posts.length, firstPostMs: post ? post.t - started : null };
   };
 
   const base = await once(false);
-  console.log(`baseline (supports_websockets = false): exit ${base.code}, total ${base.total} ms, POST sent: ${base.posted}`);
+  if (runs > 1) for (let i = 1; i < runs; i++) {
+    const b = await once(false);
+    console.log(`baseline again: first POST at ${b.firstPostMs} ms (total ${b.total} ms)`);
+  }
+  console.log(`baseline (supports_websockets = false): exit ${base.code}, total ${base.total} ms, first POST at ${base.firstPostMs} ms, POSTs ${base.posts}`);
   for (const [key, a] of Object.entries(ANSWERS)) {
     if (only && !only.includes(key)) continue;
     answer = a;
     for (let i = 0; i < runs; i++) {
       const r = await once(true);
       console.log(
-        `${key.padEnd(10)} ${a.name.padEnd(38)} exit ${r.code} attempts ${r.attempts} fallback ${r.fallbackMs} ms (total ${r.total} ms) gaps ${JSON.stringify(r.gaps)} POST ${r.posted}`,
+        `${key.padEnd(10)} ${a.name.padEnd(38)} exit ${r.code} attempts ${r.attempts} fallback ${r.fallbackMs} ms, first POST at ${r.firstPostMs} ms (total ${r.total} ms) POSTs ${r.posts} gaps ${JSON.stringify(r.gaps)}`,
       );
     }
   }
