@@ -6,7 +6,30 @@
 import { ServerResponse } from "node:http";
 import { gunzipSync } from "node:zlib";
 import { afterAll, expect } from "vitest";
-import { problems, validateError, validateEvent, validateResponse } from "./output-validators.ts";
+import type * as Validators from "./output-validators.ts";
+
+/** ajv and the schema are loaded on the first audited body: files without a gateway pay nothing. */
+let validators: typeof Validators | null = null;
+let loading: Promise<void> | null = null;
+/** What arrived before the validators were loaded (the first response of a file). */
+const queue: { kind: "event" | "body"; data: unknown; where: string }[] = [];
+
+function validate(kind: "event" | "body", data: unknown, at: string) {
+  if (!validators) {
+    queue.push({ kind, data, where: at });
+    loading ??= import("./output-validators.ts").then((v) => {
+      validators = v;
+      for (const q of queue.splice(0)) validate(q.kind, q.data, q.where);
+    });
+    return;
+  }
+  const { problems, validateEvent, validateResponse, validateError } = validators;
+  if (kind === "event") violations.push(...problems(validateEvent, data, at));
+  else {
+    const isResponse = data !== null && typeof data === "object" && (data as { object?: unknown }).object === "response";
+    violations.push(...problems(isResponse ? validateResponse : validateError, data, at));
+  }
+}
 
 /** Bodies past this are not audited (soak tests); events are checked as they complete. */
 const MAX_CAPTURE = 8 * 1024 * 1024;
@@ -63,7 +86,7 @@ function checkEvents(res: ServerResponse, c: Capture, final: boolean) {
     audited++;
     try {
       const event = JSON.parse(data);
-      violations.push(...problems(validateEvent, event, `${where(res)}event ${event?.type} `));
+      validate("event", event, `${where(res)}event ${event?.type} `);
     } catch {
       violations.push(`${where(res)}SSE data is not JSON: ${data.slice(0, 200)}`);
     }
@@ -99,8 +122,7 @@ function finish(res: ServerResponse) {
   audited++;
   try {
     const body = JSON.parse(raw.toString("utf8"));
-    const isResponse = body && typeof body === "object" && body.object === "response";
-    violations.push(...problems(isResponse ? validateResponse : validateError, body, where(res)));
+    validate("body", body, where(res));
   } catch {
     violations.push(`${where(res)}body is not JSON: ${raw.toString("utf8").slice(0, 200)}`);
   }
@@ -147,9 +169,15 @@ ServerResponse.prototype.end = function (this: ServerResponse, chunk?: unknown, 
 } as typeof ServerResponse.prototype.end;
 }
 
-afterAll(() => {
+afterAll(async () => {
+  await loading;
   expect(violations.slice(0, 20), `${violations.length} GodeX outputs violate schemas/responses-output.schema.json (${audited} audited)`).toEqual([]);
 });
+
+/** Resolves once everything captured so far has been validated. */
+export async function auditSettled(): Promise<void> {
+  await loading;
+}
 
 /** For the audit's own test: how many bodies/events were checked, and what failed. */
 export function auditState() {

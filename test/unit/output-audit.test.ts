@@ -4,7 +4,7 @@ import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditState } from "../setup/output-audit.ts";
+import { auditSettled, auditState } from "../setup/output-audit.ts";
 
 let server: Server;
 let url = "";
@@ -35,6 +35,7 @@ async function violationsOf(send: typeof reply, path?: string): Promise<string[]
   const audited = state.audited;
   reply = send;
   await hit(path);
+  await auditSettled();
   expect(auditState().audited).toBeGreaterThan(audited);
   return state.violations.splice(before);
 }
