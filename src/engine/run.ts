@@ -9,7 +9,7 @@ import type { ProviderRuntime } from "./provider-runtime.ts";
 import type { ReasoningCarrier } from "./reasoning-carrier.ts";
 import { translateRequest, type TranslatedRequest } from "./request/translate.ts";
 import { ResponseBuilder, type EventSink } from "./stream/response-builder.ts";
-import { echoFromRequest } from "./stream/response-object.ts";
+import { appliedSampling, echoFromRequest } from "./stream/response-object.ts";
 import { WHOLE_BODY_LIMIT, callUpstream, header, readLimited, redactSecrets, transportFailure } from "../upstream/call.ts";
 import { readSse } from "../upstream/sse.ts";
 import { TransportError, toTransportError, type UpstreamBody } from "../upstream/http.ts";
@@ -85,6 +85,12 @@ export function responseIdentity(o: RunOptions): ResponseIdentity {
 
 export function newBuilder(o: RunOptions, id: ResponseIdentity, target: Target, p: Prepared, sink: EventSink | undefined): ResponseBuilder {
   const doc = target.provider.mapping.doc;
+  const rules = target.provider.mapping.forModel(target.model).request;
+  // What the provider was asked to do: the sampling in effect and whether it enforces strict tools.
+  const applied = {
+    sampling: appliedSampling(p.translated.body as Record<string, unknown>, rules.sampling_defaults),
+    strictKept: rules.tools.strict === "keep",
+  };
   return new ResponseBuilder({
     responseId: id.responseId,
     idBase: id.idBase,
@@ -94,7 +100,7 @@ export function newBuilder(o: RunOptions, id: ResponseIdentity, target: Target, 
     provider: target.provider.name,
     carrierName: target.provider.mapping.name,
     upstreamModel: target.model,
-    echo: echoFromRequest(o.req),
+    echo: echoFromRequest(o.req, applied),
     tools: p.translated.tools,
     carrier: o.carrier,
     includeEncrypted: p.translated.includeEncrypted,

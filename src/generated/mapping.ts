@@ -151,6 +151,15 @@ export interface RequestRules {
         }
       | undefined;
   };
+  /**
+   * What the provider applies when the request sends no value. The Response object echoes these four as numbers: the value GodeX sent upstream, else this default. Lint requires all four (after extends and per-model overrides) and each inside request.sampling's range.
+   */
+  sampling_defaults?: {
+    temperature?: number;
+    top_p?: number;
+    presence_penalty?: number;
+    frequency_penalty?: number;
+  };
   sampling_ignored_when_thinking?: string[];
   set?: {
     [k: string]: unknown | undefined;

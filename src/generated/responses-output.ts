@@ -8,6 +8,11 @@
 export type OutputItem =
   OutputReasoning | OutputMessage | OutputFunctionCall | OutputCustomToolCall | OutputToolSearchCall;
 /**
+ * This interface was referenced by `ResponseObject`'s JSON-Schema
+ * via the `definition` "EchoedTool".
+ */
+export type EchoedTool = FunctionToolEcho;
+/**
  * One `data:` payload of the SSE stream; the SSE `event:` name equals `type`.
  *
  * This interface was referenced by `ResponseObject`'s JSON-Schema
@@ -37,7 +42,7 @@ export type StreamEvent =
   | CustomToolCallInputDoneEvent;
 
 /**
- * The Responses API output GodeX produces: the Response object (the JSON body of a non-streaming answer, and `response` in the lifecycle stream events), its output items, and the stream events (definitions.StreamEvent). Derived from src/engine/stream/response-builder.ts and response-object.ts; test/unit/output-schema.test.ts checks golden outputs against it. Objects GodeX builds are closed; fields echoed from the request (instructions, text, tool_choice, tools, metadata) are as open as the request allows.
+ * The Responses API output GodeX produces: the Response object (the JSON body of a non-streaming answer, and `response` in the lifecycle stream events), its output items, and the stream events (definitions.StreamEvent). Derived from src/engine/stream/response-builder.ts and response-object.ts; test/unit/output-schema.test.ts checks golden outputs against it and test/compliance/ checks every Response GodeX produces in the test suite. At least as strict as the Open Responses ResponseResource (test/compliance/openresponses/): numbers where it wants numbers, every field it requires. Objects GodeX builds are closed; fields echoed from the request (instructions, text, tool_choice, tools, metadata) are as open as the request allows, except that an echoed function tool always has description, parameters and a boolean strict. Beyond Open Responses (OpenAI vocabulary Codex uses): custom/namespace/hosted tools in `tools`, custom_tool_call and tool_search_call items, effort `minimal`, array `instructions`.
  */
 export interface ResponseObject {
   id: string;
@@ -53,6 +58,10 @@ export interface ResponseObject {
    */
   completed_at: number | null;
   error: ResponseError | null;
+  /**
+   * Frequency penalty in effect: the value GodeX sent upstream, else the provider's default (mapping request.sampling_defaults).
+   */
+  frequency_penalty: number;
   incomplete_details: IncompleteDetails | null;
   /**
    * Echo of the request's instructions (null when absent).
@@ -69,36 +78,40 @@ export interface ResponseObject {
    */
   output: OutputItem[];
   parallel_tool_calls: boolean;
+  /**
+   * Presence penalty in effect: the value GodeX sent upstream, else the provider's default (mapping request.sampling_defaults).
+   */
+  presence_penalty: number;
   previous_response_id: null;
   prompt_cache_key: string | null;
   reasoning: ReasoningEcho;
   safety_identifier: string | null;
   service_tier: "default";
   store: boolean;
-  temperature: number | null;
   /**
-   * Echo of text (format defaults to {type: text}, verbosity to medium).
+   * Temperature in effect: the value GodeX sent upstream (after clamping to the provider's range), else the provider's default (mapping request.sampling_defaults).
    */
-  text: {
-    [k: string]: unknown | undefined;
-  };
+  temperature: number;
+  text: TextEcho;
   /**
    * Echo of tool_choice (default auto).
    */
   tool_choice:
-    | string
+    | ("none" | "auto" | "required")
     | {
+        type: string;
         [k: string]: unknown | undefined;
       };
   /**
-   * Echo of the request's tools.
+   * Echo of the request's tools; function tools completed as Open Responses FunctionTool.
    */
-  tools: {
-    [k: string]: unknown | undefined;
-  }[];
+  tools: EchoedTool[];
   top_logprobs: number;
-  top_p: number | null;
-  truncation: string;
+  /**
+   * top_p in effect: the value GodeX sent upstream (after clamping), else the provider's default (mapping request.sampling_defaults).
+   */
+  top_p: number;
+  truncation: "auto" | "disabled";
   /**
    * null until the terminal event.
    */
@@ -273,8 +286,53 @@ export interface OutputToolSearchCall {
  * via the `definition` "ReasoningEcho".
  */
 export interface ReasoningEcho {
-  effort: string | null;
-  summary: string | null;
+  effort: "none" | "minimal" | "low" | "medium" | "high" | "xhigh" | null;
+  summary: "auto" | "concise" | "detailed" | null;
+}
+/**
+ * Echo of text (format defaults to {type: text}, verbosity to medium).
+ *
+ * This interface was referenced by `ResponseObject`'s JSON-Schema
+ * via the `definition` "TextEcho".
+ */
+export interface TextEcho {
+  format:
+    | {
+        type: "text";
+        [k: string]: unknown | undefined;
+      }
+    | {
+        type: "json_object";
+        [k: string]: unknown | undefined;
+      }
+    | {
+        type: "json_schema";
+        name: string;
+        schema: {
+          [k: string]: unknown | undefined;
+        };
+        strict?: boolean | null;
+        description?: string | null;
+        [k: string]: unknown | undefined;
+      };
+  verbosity: "low" | "medium" | "high";
+  [k: string]: unknown | undefined;
+}
+/**
+ * Open Responses FunctionTool. strict is true only when the client asked for it and the provider enforces it.
+ *
+ * This interface was referenced by `ResponseObject`'s JSON-Schema
+ * via the `definition` "FunctionToolEcho".
+ */
+export interface FunctionToolEcho {
+  type: "function";
+  name: string;
+  description: string | null;
+  parameters: {
+    [k: string]: unknown | undefined;
+  } | null;
+  strict: boolean;
+  [k: string]: unknown | undefined;
 }
 /**
  * Token usage (zeros, with a usage_unavailable diagnostic, when the provider reported none).

@@ -2,11 +2,15 @@
 // dropped without the mapping saying so.
 //  - coverage-request: every top-level field of schemas/responses-request.schema.json has an entry
 //    in request.fields (mapped, ignored with a diagnostic, or rejected), and `mapped` is only used
-//    for fields the interpreter actually translates.
+//    for fields the interpreter actually translates. Also: the sampling values the Response object
+//    echoes (temperature, top_p, presence_penalty, frequency_penalty) each have a provider default
+//    in request.sampling_defaults, inside request.sampling's range.
 //  - coverage-reply: every place a provider reply / stream chunk carries text, reasoning, tool
 //    calls, a finish reason, usage or an error message/code has a destination path, and every
 //    finish reason the Chat dialect can send maps to an outcome.
 import { RESPONSES_REQUEST_FIELDS } from "../protocol/request.ts";
+import type { MappingDoc } from "../mapping/doc.ts";
+import { samplingDefaultProblems } from "../mapping/validate.ts";
 import { locateInChain, type MappingChain } from "./sources.ts";
 import { Findings, getPath, isPlainObject, showPath } from "./types.ts";
 
@@ -69,6 +73,9 @@ export function lintRequestCoverage(chain: MappingChain, findings: Findings): vo
     }
   };
   check(["request", "fields"], table);
+  for (const p of samplingDefaultProblems(chain.merged as unknown as MappingDoc)) {
+    findings.error(locateInChain(chain, p.path), "coverage-request", `${showPath(p.path)}: ${p.message}`, { doc: chain.id, path: p.path });
+  }
   const models = chain.merged.models;
   if (isPlainObject(models)) {
     for (const [model, rule] of Object.entries(models)) {

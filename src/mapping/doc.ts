@@ -18,7 +18,13 @@ export type ToolChoiceAction = NonNullable<ToolChoiceRules["auto"]>;
 /** Rules a file may leave out even after merging. */
 type OptionalRules = "tool_choice_when_thinking" | "sampling_ignored_when_thinking" | "set" | "set_when_streaming" | "patch";
 
-export type RequestRules = Required<Omit<G.RequestRules, OptionalRules | "fields" | "roles" | "tools" | "tool_choice" | "response_format" | "sampling">> &
+/** The sampling parameters the Response object echoes as numbers (Open Responses ResponseResource). */
+export const ECHOED_SAMPLING = ["temperature", "top_p", "presence_penalty", "frequency_penalty"] as const;
+export type EchoedSampling = (typeof ECHOED_SAMPLING)[number];
+
+export type RequestRules = Required<
+  Omit<G.RequestRules, OptionalRules | "fields" | "roles" | "tools" | "tool_choice" | "response_format" | "sampling" | "sampling_defaults">
+> &
   Pick<G.RequestRules, OptionalRules> & {
     fields: Record<string, FieldRule>;
     roles: Record<string, string>;
@@ -26,6 +32,8 @@ export type RequestRules = Required<Omit<G.RequestRules, OptionalRules | "fields
     tool_choice: Required<ToolChoiceRules>;
     response_format: Required<NonNullable<G.RequestRules["response_format"]>>;
     sampling: Record<string, "omit" | { min: number; max: number }>;
+    /** What the provider applies when nothing is sent (lint/validate guarantee all four). */
+    sampling_defaults: Record<EchoedSampling, number>;
   };
 
 export type PassbackRules = G.MappingFile["reasoning"]["passback"];

@@ -4,7 +4,8 @@ import { readFileSync } from "node:fs";
 import { Ajv } from "ajv";
 import formats from "ajv-formats";
 import jsonata from "jsonata";
-import type { MappingDoc } from "./doc.ts";
+import { ECHOED_SAMPLING, type MappingDoc } from "./doc.ts";
+import { deepMerge } from "./load.ts";
 import { isPlainPath } from "./path.ts";
 import { projectPath } from "../util/paths.ts";
 
@@ -71,8 +72,41 @@ export function validateMappingDoc(doc: unknown): MappingProblem[] {
       }
     }
   }
+  problems.push(...samplingDefaultProblems(d));
   if (d.reasoning.passback.mode === "field" && !d.reasoning.passback.field) {
     problems.push({ path: ["reasoning", "passback", "field"], message: "passback mode 'field' needs the field name", rule: "reference" });
+  }
+  return problems;
+}
+
+/**
+ * The Response object echoes temperature, top_p and the penalties as numbers: what GodeX sent, else
+ * what the provider applies. Every model's request rules (the file's, merged with a model entry's
+ * own `request`) must say that default, inside the provider's `request.sampling` range.
+ */
+export function samplingDefaultProblems(d: MappingDoc): MappingProblem[] {
+  const problems: MappingProblem[] = [];
+  const views: [(string | number)[], unknown][] = [[["request"], d.request]];
+  for (const [model, rule] of Object.entries(d.models ?? {})) {
+    if (rule?.request?.sampling_defaults !== undefined || rule?.request?.sampling !== undefined) {
+      views.push([["models", model, "request"], deepMerge(d.request, rule.request)]);
+    }
+  }
+  for (const [at, request] of views) {
+    const r = request as { sampling_defaults?: Record<string, unknown>; sampling?: Record<string, unknown> } | undefined;
+    for (const name of ECHOED_SAMPLING) {
+      const value = r?.sampling_defaults?.[name];
+      const path = [...at, "sampling_defaults", name];
+      if (typeof value !== "number") {
+        problems.push({ path, message: `no default for '${name}': the Response object echoes the value the provider applies when none is sent`, rule: "coverage-request" });
+        continue;
+      }
+      const range = r?.sampling?.[name];
+      if (range && typeof range === "object") {
+        const { min, max } = range as { min: number; max: number };
+        if (value < min || value > max) problems.push({ path, message: `default ${name} ${value} is outside request.sampling.${name} [${min}, ${max}]`, rule: "coverage-request" });
+      }
+    }
   }
   return problems;
 }

@@ -117,14 +117,27 @@ function commandArgs(tool: string, cmd: string): string {
   return spacedJson({ command: ["bash", "-lc", cmd] });
 }
 
-/** Placeholder arguments that satisfy the tool's required properties. */
-function sampleArgs(tool: BrainTool): string {
+/** Placeholder arguments that satisfy the tool's required properties (a place named in `text` for a location). */
+function sampleArgs(tool: BrainTool, text = ""): string {
   const props = (tool.parameters?.properties ?? {}) as Record<string, { type?: string }>;
   const required = Array.isArray(tool.parameters?.required) ? (tool.parameters!.required as string[]) : [];
   const sample: Record<string, unknown> = {};
   const byType: Record<string, unknown> = { string: "mock", number: 1, integer: 1, boolean: false, array: [], object: {} };
-  for (const key of required) sample[key] = byType[props[key]?.type ?? "string"] ?? "mock";
+  const place = /\b(?:in|at|for) ((?:[A-Z][\w.]*)(?:,? [A-Z][\w.]*)*)/.exec(text)?.[1];
+  for (const key of required) {
+    const type = props[key]?.type ?? "string";
+    sample[key] = type === "string" && place && /location|city|place|address/i.test(key) ? place : (byType[type] ?? "mock");
+  }
   return spacedJson(sample);
+}
+
+/** A getter function (`get_weather`, `fetch_stock_price` …) whose subject the user asks about. */
+function askedGetter(input: BrainInput, text: string): BrainTool | undefined {
+  const lower = text.toLowerCase();
+  return input.tools.find((t) => {
+    const m = /^(?:get|fetch|lookup|find|query)_(\w+)$/.exec(t.name);
+    return m !== null && m[1]!.split("_").some((w) => w.length >= 4 && new RegExp(`\\b${w}\\b`).test(lower));
+  });
 }
 
 function extractCommand(text: string): string | undefined {
@@ -293,6 +306,16 @@ function decideRaw(input: BrainInput): BrainReply {
       reasoning: `The user wants me to run ${cmd}. I will call ${cmdTool.name}.`,
       content: "",
       toolCalls: [{ name: cmdTool.name, arguments: commandArgs(cmdTool.name, cmd) }],
+      finish: "tool_calls",
+    };
+  }
+
+  const getter = askedGetter(input, text);
+  if (getter) {
+    return {
+      reasoning: `The user asks something ${getter.name} can tell. I will call it.`,
+      content: "",
+      toolCalls: [{ name: getter.name, arguments: sampleArgs(getter, text) }],
       finish: "tool_calls",
     };
   }

@@ -5,6 +5,7 @@ import type { GatewayRuntime } from "../engine/runtime.ts";
 import type { Logger } from "./log.ts";
 import { ClientError } from "../protocol/types.ts";
 import { sendError, toClientError } from "./errors.ts";
+import { isWebSocketUpgrade, noWebSocketError } from "./no-websocket.ts";
 import { healthHandler, modelHandler, modelsHandler } from "./routes/info.ts";
 import { requireToken } from "./auth.ts";
 import { accessGuard, refusalLogger } from "./access.ts";
@@ -79,10 +80,8 @@ export function createApp(o: AppOptions): GatewayApp {
     app.get(new RegExp(`^${prefix}/models/.+`), modelHandler(o.getRuntime));
     app.post(`${prefix}/responses`, json, responses);
     app.all(`${prefix}/responses`, (req: Request, res: Response) => {
-      // Codex falls back to HTTP when its WebSocket upgrade is answered 426.
-      const upgrade = String(req.headers.upgrade ?? "").toLowerCase() === "websocket";
-      sendError(res, upgrade
-        ? new ClientError(426, "invalid_request_error", "websocket_not_supported", "GodeX serves the Responses API over HTTP only; set supports_websockets = false.")
+      sendError(res, isWebSocketUpgrade(req.headers)
+        ? noWebSocketError()
         : new ClientError(405, "invalid_request_error", "method_not_allowed", "Use POST /v1/responses."));
     });
   }

@@ -1,14 +1,21 @@
 // Every error GodeX answers itself goes out in the OpenAI error shape.
 import type { ServerResponse } from "node:http";
 import { ClientError } from "../protocol/types.ts";
+import { encodeBody, replyCoding } from "./compress.ts";
 
-/** A JSON reply on a plain Node response (works under Express and on the raw fast path alike). */
+/**
+ * A JSON reply on a plain Node response (works under Express and on the raw fast path alike),
+ * gzip-coded when the client's Accept-Encoding asks for it.
+ */
 export function sendJson(res: ServerResponse, status: number, body: unknown) {
-  const text = JSON.stringify(body);
+  const coding = replyCoding(res.req);
+  const bytes = encodeBody(JSON.stringify(body), coding);
   res.statusCode = status;
   res.setHeader("content-type", "application/json; charset=utf-8");
-  res.setHeader("content-length", Buffer.byteLength(text));
-  res.end(text);
+  res.setHeader("vary", "accept-encoding");
+  if (coding) res.setHeader("content-encoding", coding);
+  res.setHeader("content-length", bytes.length);
+  res.end(bytes);
 }
 
 export function sendError(res: ServerResponse, err: ClientError) {

@@ -1,5 +1,7 @@
-// The official `openai` SDK as a client of GodeX, with the DeepSeek emulator behind it.
+// The official `openai` SDK (7.x) as a client of GodeX, with the DeepSeek emulator behind it.
+// openai 7 declares Node >= 22 in its engines; it runs on GodeX's Node 20 as a test client.
 import OpenAI, { APIError } from "openai";
+import { VERSION } from "openai/version";
 import type { ResponseInputItem, ResponseStreamEvent, Tool } from "openai/resources/responses/responses";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ALIAS, startStack, type Stack } from "./helpers.ts";
@@ -14,10 +16,17 @@ type ChatBody = { model: string; messages: Msg[]; stream?: boolean; tools?: unkn
 
 let stack: Stack;
 let client: OpenAI;
+/** content-encoding of every reply the SDK received (its fetch asks for gzip by itself). */
+const codings: (string | null)[] = [];
 
 beforeAll(async () => {
   stack = await startStack();
-  client = new OpenAI({ apiKey: "sk-local-test", baseURL: `${stack.gatewayUrl}/v1`, maxRetries: 0, timeout: 20_000 });
+  const watch: typeof fetch = async (url, init) => {
+    const r = await fetch(url, init);
+    codings.push(r.headers.get("content-encoding"));
+    return r;
+  };
+  client = new OpenAI({ apiKey: "sk-local-test", baseURL: `${stack.gatewayUrl}/v1`, maxRetries: 0, timeout: 20_000, fetch: watch });
 });
 
 afterAll(async () => {
@@ -29,6 +38,30 @@ beforeEach(() => {
 });
 
 describe("openai SDK → GodeX → DeepSeek emulator", () => {
+  it("is the 7.x SDK", () => {
+    expect(VERSION).toMatch(/^7\./);
+  });
+
+  it("gets non-streamed replies gzip-coded (its fetch asks) and streams uncoded", async () => {
+    codings.length = 0;
+    await client.responses.create({ model: ALIAS, input: "say hi" });
+    const stream = await client.responses.create({ model: ALIAS, input: "say hi", stream: true });
+    for await (const _ of stream);
+    expect(codings).toEqual(["gzip", null]);
+  });
+
+  it("sees the sampling in effect and complete function tools in the Response", async () => {
+    const tools: Tool[] = [{ type: "function", name: "get_weather", strict: null, parameters: { type: "object", properties: { location: { type: "string" } } } }];
+    const r = await client.responses.create({ model: ALIAS, input: "say hi", temperature: 0.3, tools, reasoning: { effort: "none" } });
+    // temperature as sent; top_p was not sent: DeepSeek's default (mappings/deepseek.yaml).
+    expect(r.temperature).toBe(0.3);
+    expect(r.top_p).toBe(1);
+    expect(r).toMatchObject({ presence_penalty: 0, frequency_penalty: 0 });
+    expect(r.tools[0]).toMatchObject({ type: "function", name: "get_weather", description: null, strict: false });
+    expect((stack.mock.requests[0]!.body as { temperature?: number; top_p?: number })).toMatchObject({ temperature: 0.3 });
+    expect((stack.mock.requests[0]!.body as { top_p?: number }).top_p).toBeUndefined();
+  });
+
   it("responses.create (non-streaming) returns output_text", async () => {
     const r = await client.responses.create({ model: ALIAS, input: "say hi" });
     expect(r.object).toBe("response");

@@ -115,6 +115,16 @@ describe("lint rules: one broken fixture each", () => {
     expect(r.findings[1]!.message).toContain("no translation step for 'store'");
   });
 
+  it("coverage-request: a sampling default the Response echoes is missing, another outside the provider's range", async () => {
+    const r = await lint("mappings/sampling-defaults.yaml");
+    expect(where(r.findings)).toEqual([
+      `${F}/mappings/sampling-defaults.yaml:7:37 coverage-request error`,
+      `${F}/mappings/sampling-defaults.yaml:7:49 coverage-request error`,
+    ]);
+    expect(r.findings[0]!.message).toContain("default temperature 1.5 is outside request.sampling.temperature [0, 1]");
+    expect(r.findings[1]!.message).toContain("no default for 'top_p'");
+  });
+
   it("coverage-reply: a reply field and a base finish reason without destination", async () => {
     const r = await lint("mappings/coverage-reply.yaml");
     expect(where(r.findings)).toEqual([

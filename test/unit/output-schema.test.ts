@@ -5,22 +5,12 @@
 // schemas/chat.schema.json, and the scripted provider replies/chunks against its reply shapes.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { Ajv, type ValidateFunction } from "ajv";
+import type { ValidateFunction } from "ajv";
 import { describe, expect, it } from "vitest";
 import { GOLDEN_ROOT } from "../golden/harness.ts";
 import { projectPath } from "../../src/util/paths.ts";
-
-const schema = JSON.parse(readFileSync(projectPath("schemas", "responses-output.schema.json"), "utf8"));
-const ajv = new Ajv({ allErrors: true, discriminator: true, allowUnionTypes: true, strict: true, strictRequired: false });
-ajv.addSchema(schema);
-const get = (pointer: string): ValidateFunction => {
-  const v = ajv.getSchema(`${schema.$id}${pointer}`);
-  if (!v) throw new Error(`no schema at ${pointer}`);
-  return v;
-};
-const validateResponse = get("");
-const validateEvent = get("#/definitions/StreamEvent");
-const validateError = get("#/definitions/ErrorEnvelope");
+import { ajv, validateError, validateEvent, validateResponse } from "../setup/output-validators.ts";
+import { responseResourceSchema } from "../compliance/openresponses/src/generated/kubb/zod/responseResourceSchema.ts";
 
 const chatSchema = JSON.parse(readFileSync(projectPath("schemas", "chat.schema.json"), "utf8"));
 ajv.addSchema(chatSchema);
@@ -116,6 +106,34 @@ describe("schemas/responses-output.schema.json and schemas/chat.schema.json desc
       }
     },
   );
+
+  it("every golden Response in Open Responses vocabulary also passes the Open Responses ResponseResource schema", () => {
+    // Open Responses knows function tools and message/function_call/reasoning items only; Codex's
+    // custom/namespace tools and custom_tool_call/tool_search_call items are OpenAI vocabulary beyond it.
+    const OPEN_ITEMS = new Set(["message", "function_call", "function_call_output", "reasoning"]);
+    const inVocabulary = (r: any) =>
+      (r.tools ?? []).every((t: any) => t.type === "function") &&
+      (r.output ?? []).every((i: any) => OPEN_ITEMS.has(i.type)) &&
+      (typeof r.instructions === "string" || r.instructions === null) &&
+      r.reasoning?.effort !== "minimal" &&
+      typeof r.tool_choice === "string";
+    const responses: [string, unknown][] = [
+      ...sseCases.flatMap((c) =>
+        parseSse(readFileSync(join(c.dir, "expected.sse"), "utf8"))
+          .filter((e) => e.data?.response)
+          .map((e): [string, unknown] => [`${c.name} ${e.data.type}`, e.data.response]),
+      ),
+      ...jsonCases
+        .map((c): [string, any] => [c.name, JSON.parse(readFileSync(join(c.dir, "expected.json"), "utf8"))])
+        .filter(([, b]) => b?.object === "response"),
+    ].filter(([, r]) => inVocabulary(r));
+    expect(responses.length).toBeGreaterThan(100);
+    const failures = responses.flatMap(([name, r]) => {
+      const parsed = responseResourceSchema.safeParse(r);
+      return parsed.success ? [] : parsed.error.issues.map((i) => `${name}: ${i.path.join(".")} ${i.message}`);
+    });
+    expect(failures).toEqual([]);
+  });
 
   it("rejects output that drifts from the schema", () => {
     const base = parseSse(readFileSync(join(sseCases[0]!.dir, "expected.sse"), "utf8")).at(-1)!.data;

@@ -3,12 +3,12 @@ import type { Request, Response } from "express";
 import { providerSummaries, type GatewayRuntime } from "../../engine/runtime.ts";
 import { VERSION } from "../../version.ts";
 import { ClientError } from "../../protocol/types.ts";
-import { sendError } from "../errors.ts";
+import { sendError, sendJson } from "../errors.ts";
 
 export function healthHandler(getRuntime: () => GatewayRuntime) {
   return (_req: Request, res: Response) => {
     const rt = getRuntime();
-    res.json({
+    sendJson(res, 200, {
       status: "ok",
       version: VERSION,
       mock: rt.mock,
@@ -40,7 +40,7 @@ function modelList(rt: GatewayRuntime): ModelEntry[] {
 /** GET /v1/models: the OpenAI list shape. */
 export function modelsHandler(getRuntime: () => GatewayRuntime) {
   return (_req: Request, res: Response) => {
-    res.json({ object: "list", data: modelList(getRuntime()) });
+    sendJson(res, 200, { object: "list", data: modelList(getRuntime()) });
   };
 }
 
@@ -51,9 +51,9 @@ export function modelHandler(getRuntime: () => GatewayRuntime) {
     const rt = getRuntime();
     const listed = modelList(rt).find((m) => m.id === id);
     const resolved = listed ? null : rt.resolve(id);
-    if (listed) return res.json(listed);
+    if (listed) return sendJson(res, 200, listed);
     if (resolved && rt.providers.has(resolved.provider)) {
-      return res.json({ id, object: "model", created: 1_700_000_000, owned_by: `godex:${resolved.provider}/${resolved.model}` });
+      return sendJson(res, 200, { id, object: "model", created: 1_700_000_000, owned_by: `godex:${resolved.provider}/${resolved.model}` });
     }
     sendError(res, new ClientError(404, "invalid_request_error", "model_not_found", `The model '${id}' is not configured in GodeX.`, "model"));
   };

@@ -3,11 +3,12 @@ import type { Request, Response } from "express";
 import { providerSummaries, type GatewayRuntime } from "../../engine/runtime.ts";
 import type { RecentRequests } from "../recent.ts";
 import { VERSION } from "../../version.ts";
+import { sendJson } from "../errors.ts";
 
 export function statusJsonHandler(getRuntime: () => GatewayRuntime, recent: RecentRequests) {
   return (_req: Request, res: Response) => {
     const rt = getRuntime();
-    res.json({
+    sendJson(res, 200, {
       version: VERSION,
       mock: rt.mock,
       providers: providerSummaries(rt),
