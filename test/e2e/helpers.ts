@@ -1,7 +1,8 @@
 // Shared plumbing for the end-to-end tests: the provider emulators + GodeX on free ports, a CODEX_HOME
-// pointing Codex at GodeX, and a bounded `codex exec --json` runner.
+// pointing Codex at GodeX, a bounded `codex exec --json` runner, the Codex builds under test, and a small
+// pool so concurrent tests share a few started stacks.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -12,8 +13,35 @@ import { startMockUpstreams, type MockUpstreams } from "../../src/mock/server.ts
 import { startGateway, type RunningGateway } from "../../src/server/start.ts";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-/** The Codex CLI launcher installed as a devDependency. */
-export const CODEX_BIN = join(REPO_ROOT, "node_modules", ".bin", "codex");
+
+/** One Codex build under test: its pinned version and the npm launcher (bin/codex.js) that finds its binary. */
+export interface CodexBuild {
+  version: string;
+  /** The devDependency it is installed as. */
+  pkg: string;
+  bin: string;
+}
+
+function codexBuild(pkg: string, version: string): CodexBuild {
+  return { version, pkg, bin: join(REPO_ROOT, "node_modules", pkg, "bin", "codex.js") };
+}
+
+/**
+ * The Codex builds every Codex e2e test runs against, newest first. Each is a devDependency pinned
+ * exactly; older ones are installed under an npm alias, whose own platform binary npm nests beside it.
+ */
+export const CODEX_BUILDS: readonly CodexBuild[] = [codexBuild("@openai/codex", "0.171.0"), codexBuild("codex-0169", "0.169.0")];
+/** The newest build: the default for runCodex. */
+export const CODEX_LATEST: CodexBuild = CODEX_BUILDS[0]!;
+/** Kept for older callers: the newest build's launcher. */
+export const CODEX_BIN = CODEX_LATEST.bin;
+
+/** The version the package really installed says it is, or an error naming the fix. */
+export function installedCodexVersion(b: CodexBuild): string {
+  const pkgJson = join(REPO_ROOT, "node_modules", b.pkg, "package.json");
+  if (!existsSync(b.bin) || !existsSync(pkgJson)) throw new Error(`${b.pkg} (Codex ${b.version}) is not installed: run npm ci (it is a devDependency)`);
+  return (JSON.parse(readFileSync(pkgJson, "utf8")) as { version: string }).version;
+}
 
 export const ALIAS = "gpt-5.5";
 export const UPSTREAM_MODEL = "deepseek/deepseek-v4-pro";
@@ -170,10 +198,13 @@ export interface RunCodexOptions {
   /** Sandbox arguments (default `-s workspace-write`). */
   sandboxArgs?: string[];
   timeoutMs: number;
+  /** The Codex build to run (default: the newest). */
+  build?: CodexBuild;
 }
 
 export function runCodex(o: RunCodexOptions): Promise<CodexRun> {
-  if (!existsSync(CODEX_BIN)) throw new Error(`Codex CLI not installed at ${CODEX_BIN}: run npm install (it is a devDependency)`);
+  const build = o.build ?? CODEX_LATEST;
+  if (!existsSync(build.bin)) throw new Error(`Codex ${build.version} not installed at ${build.bin}: run npm ci (it is a devDependency)`);
   const env: NodeJS.ProcessEnv = { ...process.env, CODEX_HOME: o.codexHome, NO_COLOR: "1" };
   for (const k of ["OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEX_API_KEY", "RUST_LOG"]) delete env[k];
   const args = [
@@ -188,7 +219,7 @@ export function runCodex(o: RunCodexOptions): Promise<CodexRun> {
   const started = Date.now();
   return new Promise((resolvePromise, reject) => {
     // detached: the launcher spawns the native binary, so the whole process group is killed on timeout.
-    const child = spawn(CODEX_BIN, args, { cwd: o.cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn(process.execPath, [build.bin, ...args], { cwd: o.cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     let stdout = "";
     let stderr = "";
     let timedOut = false;
@@ -248,4 +279,64 @@ export async function makeCodexDirs(
   await mkdir(work, { recursive: true });
   await writeCodexHome(home, gatewayUrl, extra, topLevel);
   return { root, home, work, cleanup: () => rm(root, { recursive: true, force: true }) };
+}
+
+/**
+ * A bounded set of started resources (stacks) shared by the concurrent tests of one file: a test takes
+ * one with use(), has it to itself until its callback settles, and the next waiting test gets it. Each
+ * resource is started on first need, so a file never starts more than `size`.
+ */
+export interface Pool<T> {
+  use<R>(fn: (item: T) => Promise<R>): Promise<R>;
+  close(): Promise<void>;
+}
+
+export function createPool<T>(size: number, start: () => Promise<T>, stop: (item: T) => Promise<void>, reset: (item: T) => void = () => {}): Pool<T> {
+  const all: Promise<T>[] = [];
+  const idle: T[] = [];
+  const waiting: ((item: T) => void)[] = [];
+  const acquire = (): Promise<T> => {
+    const free = idle.pop();
+    if (free !== undefined) return Promise.resolve(free);
+    if (all.length < size) {
+      const started = start();
+      all.push(started);
+      return started;
+    }
+    return new Promise((resolvePromise) => waiting.push(resolvePromise));
+  };
+  const release = (item: T): void => {
+    const next = waiting.shift();
+    if (next) next(item);
+    else idle.push(item);
+  };
+  return {
+    async use(fn) {
+      const item = await acquire();
+      reset(item);
+      try {
+        return await fn(item);
+      } finally {
+        release(item);
+      }
+    },
+    async close() {
+      const started = await Promise.allSettled(all);
+      await Promise.all(started.flatMap((r) => (r.status === "fulfilled" ? [stop(r.value)] : [])));
+    },
+  };
+}
+
+/** A pool of stacks started with the same options; each test gets a stack with an empty request log. */
+export function stackPool(size: number, opts: StackOptions = {}, setup: (s: Stack) => Promise<void> = async () => {}): Pool<Stack> {
+  return createPool(
+    size,
+    async () => {
+      const s = await startStack(opts);
+      await setup(s);
+      return s;
+    },
+    (s) => s.close(),
+    (s) => s.mock.clear(),
+  );
 }
