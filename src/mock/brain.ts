@@ -137,10 +137,31 @@ function answerToolResult(input: BrainInput, last: BrainMessage): BrainReply {
   return { reasoning, content, toolCalls: [], finish: "stop" };
 }
 
+/** A user message can chain steps: "run X; then create file Y with Z" is done one step per model turn. */
+const STEP_SEPARATOR = /;\s*then\s+/i;
+
+/** Assistant turns with tool calls since the last user message: the steps already taken. */
+function stepsTaken(input: BrainInput): number {
+  let n = 0;
+  for (let i = input.messages.length - 1; i >= 0 && input.messages[i]!.role !== "user"; i--) {
+    const m = input.messages[i]!;
+    if (m.role === "assistant" && m.toolCalls.length > 0) n++;
+  }
+  return n;
+}
+
 function decideRaw(input: BrainInput): BrainReply {
   const last = input.messages.at(-1);
-  if (last?.role === "tool") return answerToolResult(input, last);
-  const text = lastUserText(input);
+  const steps = lastUserText(input).split(STEP_SEPARATOR);
+  if (last?.role === "tool") {
+    const taken = stepsTaken(input);
+    if (taken >= steps.length) return answerToolResult(input, last);
+    return decideStep(input, steps[taken]!);
+  }
+  return decideStep(input, steps[0]!);
+}
+
+function decideStep(input: BrainInput, text: string): BrainReply {
 
   if (text.includes(MAGIC.length)) {
     return {
