@@ -2,53 +2,18 @@
 // devDependencies): `codex exec --strict-config` accepts config.toml + the model catalog, knows GodeX's
 // models (no "metadata not found" fallback), and sends the apply_patch tool and a reasoning effort —
 // seen in the request the DeepSeek emulator receives. Everything runs on 127.0.0.1.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { init } from "../../src/cli/init.ts";
-import { withMockProviders } from "../../src/cli/mock-config.ts";
-import { loadConfig } from "../../src/config/load.ts";
-import { startMockUpstreams, type MockUpstreams } from "../../src/mock/server.ts";
-import { startGateway, type RunningGateway } from "../../src/server/start.ts";
-import { CODEX_BUILDS, createPool, describeRun, runCodex, type CodexBuild, type CodexRun } from "../e2e/helpers.ts";
-import { freePort, memoryIO } from "../fixtures/cli/io.ts";
+import { CODEX_BUILDS, describeRun, initCodexHome, initedStackPool, runCodex, type CodexBuild, type CodexRun } from "../e2e/helpers.ts";
 
 const FIXTURES = join(import.meta.dirname, "../fixtures/cli");
 const TIMEOUT = 90_000;
 
 type ChatBody = { model: string; thinking?: { type: string }; reasoning_effort?: string; tools?: { function?: { name: string } }[] };
 
-/** A GodeX as `godex serve --mock` runs it, on the port `godex init --port` wrote into its own godex.yaml. */
-interface InitStack {
-  root: string;
-  port: number;
-  mock: MockUpstreams;
-  gateway: RunningGateway;
-}
-
-async function startInitStack(): Promise<InitStack> {
-  const root = mkdtempSync(join(tmpdir(), "godex-codex-real-"));
-  const port = await freePort();
-  const m = memoryIO({ cwd: root, env: {} });
-  expect(await init(["--port", String(port), "--codex-home", join(root, "unused")], m.io)).toBe(0);
-  const mock = await startMockUpstreams();
-  const config = withMockProviders(loadConfig(join(root, "godex.yaml"), {}), mock).config;
-  const gateway = await startGateway({ ...config, logging: { ...config.logging, level: "silent" } }, { carrierKeyFile: join(root, "carrier.key"), mock: true });
-  return { root, port, mock, gateway };
-}
-
 // The tests run concurrently (both Codex builds); each takes one of two stacks for its run.
-const pool = createPool(
-  2,
-  startInitStack,
-  async (s) => {
-    await s.gateway.close();
-    await s.mock.close();
-    rmSync(s.root, { recursive: true, force: true });
-  },
-  (s) => s.mock.clear(),
-);
+const pool = initedStackPool(2);
 afterAll(() => pool.close());
 
 interface Session {
@@ -65,14 +30,7 @@ function session<R>(build: CodexBuild, fn: (s: Session) => Promise<R>): Promise<
       return await fn({
         async initInto(name, seed) {
           const home = join(dir, name);
-          if (seed) {
-            mkdirSync(home);
-            copyFileSync(seed, join(home, "config.toml"));
-          }
-          const m = memoryIO({ cwd: stack.root, env: {} });
-          const code = await init(["--write-codex", "--port", String(stack.port), "--codex-home", home], m.io);
-          expect(code, m.stdout() + m.stderr()).toBe(0);
-          return { home, out: m.stdout() };
+          return { home, out: await initCodexHome(stack, home, seed) };
         },
         codex(home, args) {
           const work = join(dir, "work");

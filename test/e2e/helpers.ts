@@ -3,14 +3,17 @@
 // pool so concurrent tests share a few started stacks.
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadConfigFromObject } from "../../src/config/load.ts";
+import { init } from "../../src/cli/init.ts";
+import { withMockProviders } from "../../src/cli/mock-config.ts";
+import { loadConfig, loadConfigFromObject } from "../../src/config/load.ts";
 import type { LoadedConfig } from "../../src/config/types.ts";
 import { startMockUpstreams, type MockUpstreams } from "../../src/mock/server.ts";
 import { startGateway, type RunningGateway } from "../../src/server/start.ts";
+import { freePort, memoryIO } from "../fixtures/cli/io.ts";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -339,4 +342,53 @@ export function stackPool(size: number, opts: StackOptions = {}, setup: (s: Stac
     (s) => s.close(),
     (s) => s.mock.clear(),
   );
+}
+
+/**
+ * A GodeX as a new user runs it: `godex init --port N` writes godex.yaml (the shipped aliases), and it is
+ * served as `godex serve --mock` serves it (every provider on its emulator), on that port.
+ */
+export interface InitedStack {
+  root: string;
+  port: number;
+  config: LoadedConfig;
+  mock: MockUpstreams;
+  gateway: RunningGateway;
+}
+
+export async function startInitedStack(): Promise<InitedStack> {
+  const root = await mkdtemp(join(tmpdir(), "godex-inited-"));
+  const port = await freePort();
+  const m = memoryIO({ cwd: root, env: {} });
+  const code = await init(["--port", String(port), "--codex-home", join(root, "unused")], m.io);
+  if (code !== 0) throw new Error(`godex init failed: ${m.stdout()}${m.stderr()}`);
+  const mock = await startMockUpstreams();
+  const config = withMockProviders(loadConfig(join(root, "godex.yaml"), {}), mock).config;
+  const gateway = await startGateway({ ...config, logging: { ...config.logging, level: "silent" } }, { carrierKeyFile: join(root, "carrier.key"), mock: true });
+  return { root, port, config, mock, gateway };
+}
+
+export function initedStackPool(size: number): Pool<InitedStack> {
+  return createPool(
+    size,
+    startInitedStack,
+    async (s) => {
+      await s.gateway.close();
+      await s.mock.close();
+      await rm(s.root, { recursive: true, force: true });
+    },
+    (s) => s.mock.clear(),
+  );
+}
+
+/** `godex init --write-codex` into `home` (seeded with an existing config.toml when given); returns its stdout. */
+export async function initCodexHome(stack: InitedStack, home: string, seed?: string): Promise<string> {
+  if (seed) {
+    await mkdir(home, { recursive: true });
+    await copyFile(seed, join(home, "config.toml"));
+  }
+  const m = memoryIO({ cwd: stack.root, env: {} });
+  const code = await init(["--write-codex", "--port", String(stack.port), "--codex-home", home], m.io);
+  if (code !== 0) throw new Error(`godex init --write-codex failed (${code}): ${m.stdout()}${m.stderr()}`);
+  return m.stdout();
 }
