@@ -14,13 +14,11 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildCodexCatalog, renderCatalog } from "../../src/cli/codex-catalog.ts";
 import { DIALECTS } from "../../src/mock/dialects.ts";
-import { minimaxNotes } from "../../src/mock/minimax-validate.ts";
 import type { RecordedRequest } from "../../src/mock/types.ts";
-import { xiaomiNotes } from "../../src/mock/xiaomi-validate.ts";
-import { zhipuNotes } from "../../src/mock/zhipu-validate.ts";
 import {
   CODEX_BUILDS,
   describeRun,
+  emulatorNotes,
   makeCodexDirs,
   PROVIDER_ALIASES,
   PROVIDER_MODELS,
@@ -113,15 +111,6 @@ function items(r: CodexRun, type: string): NonNullable<CodexEvent["item"]>[] {
   return r.events.flatMap((e) => (e.type === "item.completed" && e.item?.type === type ? [e.item] : []));
 }
 
-/** The emulator's silent-acceptance notes for a request (what the real provider would take without a 400). */
-function notes(req: RecordedRequest): string[] {
-  const body = req.body as Record<string, unknown>;
-  if (req.provider === "zhipu") return zhipuNotes(body);
-  if (req.provider === "minimax") return minimaxNotes(body);
-  if (req.provider === "xiaomi") return xiaomiNotes(body);
-  return []; // the DeepSeek emulator rejects a missing pass-back with its real 400 instead
-}
-
 function reasoningFields(body: ChatBody): Record<string, unknown> {
   return Object.fromEntries(REASONING_KEYS.filter((k) => k in body).map((k) => [k, body[k]]));
 }
@@ -204,7 +193,7 @@ function expectPassBack(p: ProviderName, first: RecordedRequest, second: Recorde
   expect(tool.tool_call_id).toBe(call.id);
   expect(typeof tool.content, "tool results go upstream as strings").toBe("string");
   // Nothing the real provider would silently drop or mis-read: above all no missing pass-back.
-  for (const req of [first, second]) expect(notes(req), dump).toEqual([]);
+  for (const req of [first, second]) expect(emulatorNotes(req), dump).toEqual([]);
   return { call, result: tool.content as string };
 }
 
@@ -290,7 +279,7 @@ describe.concurrent.each(CASES)("Codex $version CLI → GodeX → $p emulator", 
       const b = all[0]!.body as ChatBody;
       expect(b.model).toBe(PROVIDER_MODELS[p]);
       expect(reasoningFields(b), dump).toStrictEqual(EFFORT_FIELDS[p].xhigh);
-      expect(notes(all[0]!), dump).toEqual([]);
+      expect(emulatorNotes(all[0]!), dump).toEqual([]);
     }),
     TEST_TIMEOUT,
   );
@@ -308,7 +297,7 @@ describe.concurrent.each(CASES)("Codex $version CLI → GodeX → $p emulator", 
       const b = all[0]!.body as ChatBody;
       expect(b.model).toBe(PROVIDER_MODELS[p]);
       expect(reasoningFields(b), dump).toStrictEqual(EFFORT_FIELDS[p].none);
-      expect(notes(all[0]!), dump).toEqual([]);
+      expect(emulatorNotes(all[0]!), dump).toEqual([]);
     }),
     TEST_TIMEOUT,
   );

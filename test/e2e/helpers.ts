@@ -11,7 +11,10 @@ import { init } from "../../src/cli/init.ts";
 import { withMockProviders } from "../../src/cli/mock-config.ts";
 import { loadConfig, loadConfigFromObject } from "../../src/config/load.ts";
 import type { LoadedConfig } from "../../src/config/types.ts";
-import { startMockUpstreams, type MockUpstreams } from "../../src/mock/server.ts";
+import { minimaxNotes } from "../../src/mock/minimax-validate.ts";
+import { startMockUpstreams, type MockUpstreams, type RecordedRequest } from "../../src/mock/server.ts";
+import { xiaomiNotes } from "../../src/mock/xiaomi-validate.ts";
+import { zhipuNotes } from "../../src/mock/zhipu-validate.ts";
 import { startGateway, type RunningGateway } from "../../src/server/start.ts";
 import { freePort, memoryIO } from "../fixtures/cli/io.ts";
 
@@ -82,6 +85,8 @@ export interface StackOptions {
    * and that model in `providers.<name>.models`; `gpt-5.5` → DeepSeek stays whenever DeepSeek is listed.
    */
   providers?: readonly ProviderName[];
+  /** More aliases (alias → provider/model), added after the ones above; "*" is the catch-all. */
+  aliases?: Record<string, string>;
 }
 
 export interface Stack {
@@ -121,7 +126,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     config = loadConfigFromObject(
       {
         server: { host: "127.0.0.1", port: 0 },
-        models: { aliases },
+        models: { aliases: { ...aliases, ...opts.aliases } },
         providers,
         logging: { level: logLevel },
       },
@@ -150,11 +155,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 /**
  * Writes `<dir>/config.toml` as in shared/research/codex-client.md §2, with retries off so failures are fast.
  * `extra` lands inside `[model_providers.godex]`; `topLevel` before it (e.g. `model_catalog_json = "…"`).
+ * `model` null leaves the model out, so Codex uses its own default model name.
  */
-export async function writeCodexHome(dir: string, gatewayUrl: string, extra = "", topLevel = ""): Promise<string> {
+export async function writeCodexHome(dir: string, gatewayUrl: string, extra = "", topLevel = "", model: string | null = ALIAS): Promise<string> {
   await mkdir(dir, { recursive: true });
   const toml = [
-    `model = "${ALIAS}"`,
+    ...(model !== null ? [`model = "${model}"`] : []),
     `model_provider = "godex"`,
     ...(topLevel ? [topLevel] : []),
     `[model_providers.godex]`,
@@ -275,12 +281,13 @@ export async function makeCodexDirs(
   gatewayUrl: string,
   extra?: string,
   topLevel?: string,
+  model: string | null = ALIAS,
 ): Promise<{ root: string; home: string; work: string; cleanup(): Promise<void> }> {
   const root = await mkdtemp(join(tmpdir(), "godex-codex-"));
   const home = join(root, "home");
   const work = join(root, "work");
   await mkdir(work, { recursive: true });
-  await writeCodexHome(home, gatewayUrl, extra, topLevel);
+  await writeCodexHome(home, gatewayUrl, extra, topLevel, model);
   return { root, home, work, cleanup: () => rm(root, { recursive: true, force: true }) };
 }
 
@@ -391,4 +398,16 @@ export async function initCodexHome(stack: InitedStack, home: string, seed?: str
   const code = await init(["--write-codex", "--port", String(stack.port), "--codex-home", home], m.io);
   if (code !== 0) throw new Error(`godex init --write-codex failed (${code}): ${m.stdout()}${m.stderr()}`);
   return m.stdout();
+}
+
+/**
+ * The emulator's silent-acceptance notes for a request: what the real provider would take without a 400 but
+ * drop or misread. The DeepSeek emulator has none: it rejects a missing pass-back with its real 400 instead.
+ */
+export function emulatorNotes(req: RecordedRequest): string[] {
+  const body = req.body as Record<string, unknown>;
+  if (req.provider === "zhipu") return zhipuNotes(body);
+  if (req.provider === "minimax") return minimaxNotes(body);
+  if (req.provider === "xiaomi") return xiaomiNotes(body);
+  return [];
 }
