@@ -23,6 +23,7 @@ import {
   stackPool,
   type CodexEvent,
   type CodexRun,
+  type GatewayRecord,
   type Pool,
   type ProviderName,
   type Stack,
@@ -62,6 +63,8 @@ interface Session {
   files: Record<string, string>;
   /** The chat requests the emulator received during the run. */
   posts: RecordedRequest[];
+  /** GodeX's records of the run's /v1/responses requests. */
+  records: GatewayRecord[];
 }
 
 /** One Codex run on a pooled stack of provider `p`, in a fresh CODEX_HOME and cwd. */
@@ -73,7 +76,7 @@ async function session(p: ProviderName, mode: Mode, prompt: string): Promise<Ses
       const run = await runCodex({ cwd: dirs.work, codexHome: dirs.home, prompt, timeoutMs: RUN_TIMEOUT, build: CODEX_LATEST });
       const files: Record<string, string> = {};
       for (const e of await readdir(dirs.work, { withFileTypes: true })) if (e.isFile()) files[e.name] = await readFile(join(dirs.work, e.name), "utf8");
-      return { run, files, posts: stack.mock.requests.filter((r) => r.method === "POST") };
+      return { run, files, posts: stack.mock.requests.filter((r) => r.method === "POST"), records: [...stack.records] };
     } finally {
       await dirs.cleanup();
     }
@@ -98,6 +101,13 @@ function expectAccepted(p: ProviderName, s: Session, count: number, dump: string
   for (const req of s.posts.slice(1)) expect((req.body as ChatBody).messages.at(-1)?.role, "a follow-up carries the tool result").toBe("tool");
 }
 
+/** GodeX answered every request for the name Codex asked, and dropped nothing from the conversation. */
+function expectRecords(s: Session, model: string, count: number): void {
+  expect(s.records.map((r) => `${r.alias} ${r.status}`)).toEqual(Array.from({ length: count }, () => `${model} 200`));
+  const dropped = s.records.flatMap((r) => r.diagnostics.filter((d) => d.code === "input_item_dropped"));
+  expect(dropped, "no input item dropped").toEqual([]);
+}
+
 describe.concurrent.each(PROVIDERS.map((p) => ({ p })))(`Codex ${CODEX_LATEST.version} modes → GodeX → $p emulator`, ({ p }) => {
   it(
     "(a) catalog shape (gpt-5.5 from godex's catalog): exec_command runs a command, apply_patch creates a file",
@@ -113,6 +123,7 @@ describe.concurrent.each(PROVIDERS.map((p) => ({ p })))(`Codex ${CODEX_LATEST.ve
       expect(items(s.run, "agent_message").map((m) => m.text), dump).toEqual(["Done. The patch was applied."]);
       expect(toolNames(s.posts[0]!)).toEqual(expect.arrayContaining(["exec_command", "apply_patch"]));
       expectAccepted(p, s, 3, dump);
+      expectRecords(s, "gpt-5.5", 3);
     },
     TEST_TIMEOUT,
   );
@@ -129,6 +140,7 @@ describe.concurrent.each(PROVIDERS.map((p) => ({ p })))(`Codex ${CODEX_LATEST.ve
       expect(items(s.run, "agent_message"), dump).toHaveLength(1);
       expect(toolNames(s.posts[0]!)).toContain("exec_command");
       expectAccepted(p, s, 2, dump);
+      expectRecords(s, GENERIC, 2);
     },
     TEST_TIMEOUT,
   );

@@ -15,7 +15,7 @@ import { minimaxNotes } from "../../src/mock/minimax-validate.ts";
 import { startMockUpstreams, type MockUpstreams, type RecordedRequest } from "../../src/mock/server.ts";
 import { xiaomiNotes } from "../../src/mock/xiaomi-validate.ts";
 import { zhipuNotes } from "../../src/mock/zhipu-validate.ts";
-import { startGateway, type RunningGateway } from "../../src/server/start.ts";
+import { startGateway, type RunningGateway, type StartOptions } from "../../src/server/start.ts";
 import { freePort, memoryIO } from "../fixtures/cli/io.ts";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -89,10 +89,15 @@ export interface StackOptions {
   aliases?: Record<string, string>;
 }
 
+/** GodeX's record of one finished request (requested model name as `alias`, route, status, diagnostics). */
+export type GatewayRecord = Parameters<NonNullable<StartOptions["onFinished"]>>[0];
+
 export interface Stack {
   /** e.g. http://127.0.0.1:PORT (no /v1). */
   gatewayUrl: string;
   mock: MockUpstreams;
+  /** What GodeX recorded for each finished /v1/responses request; emptied with the pool's reset. */
+  records: GatewayRecord[];
   gateway: RunningGateway;
   /** The configuration GodeX runs with (e.g. for building Codex's model catalog). */
   config: LoadedConfig;
@@ -104,6 +109,7 @@ export interface Stack {
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const tmp = await mkdtemp(join(tmpdir(), "godex-e2e-"));
   const mock = await startMockUpstreams();
+  const records: GatewayRecord[] = [];
   let gateway: RunningGateway;
   let config: LoadedConfig;
   try {
@@ -132,7 +138,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       },
       {},
     );
-    gateway = await startGateway(config, { carrierKeyFile: join(tmp, "carrier.key") });
+    gateway = await startGateway(config, { carrierKeyFile: join(tmp, "carrier.key"), onFinished: (r) => records.push(r) });
   } catch (err) {
     await mock.close();
     await rm(tmp, { recursive: true, force: true });
@@ -141,6 +147,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   return {
     gatewayUrl: gateway.url,
     mock,
+    records,
     gateway,
     config,
     tmp,
@@ -347,7 +354,10 @@ export function stackPool(size: number, opts: StackOptions = {}, setup: (s: Stac
       return s;
     },
     (s) => s.close(),
-    (s) => s.mock.clear(),
+    (s) => {
+      s.mock.clear();
+      s.records.length = 0;
+    },
   );
 }
 
