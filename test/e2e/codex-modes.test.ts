@@ -4,7 +4,8 @@
 //   (b) generic metadata: an alias Codex does not know and no catalog, so Codex falls back to its default
 //       metadata ("Model metadata for `…` not found");
 //   (c) code mode: no model set, so Codex asks for its default GPT-6 model name (gpt-6.2-sol), routed by
-//       the "*" alias; see the code-mode block below.
+//       the "*" alias: the tools arrive in an `additional_tools` input item, the provider is offered the
+//       freeform `exec` tool, and the command and the patch run inside exec's JavaScript.
 // Each run checks on disk that the command ran (and the file exists), and that every follow-up request
 // (the one carrying a tool result) was accepted by the emulator (HTTP 200, no silent-acceptance notes).
 import { readdir, readFile, writeFile } from "node:fs/promises";
@@ -34,7 +35,8 @@ const RUN_TIMEOUT = 60_000;
 /** An alias no Codex build has metadata for. */
 const GENERIC = "team-coder";
 
-type ChatBody = { model: string; messages: { role: string; content?: unknown; tool_call_id?: string }[]; tools?: { function?: { name: string } }[] };
+type ToolCall = { id: string; function: { name: string; arguments: string } };
+type ChatBody = { model: string; messages: { role: string; content?: unknown; tool_call_id?: string; tool_calls?: ToolCall[] }[]; tools?: { function?: { name: string } }[] };
 
 const catalogOf = (s: Stack): string => join(s.tmp, "godex-models.json");
 
@@ -141,6 +143,45 @@ describe.concurrent.each(PROVIDERS.map((p) => ({ p })))(`Codex ${CODEX_LATEST.ve
       expect(toolNames(s.posts[0]!)).toContain("exec_command");
       expectAccepted(p, s, 2, dump);
       expectRecords(s, GENERIC, 2);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    '(c) code mode (no model set: Codex\'s default gpt-6.2-sol through "*"): a command through exec, then apply_patch inside exec',
+    async () => {
+      const s = await session(p, { model: null, catalog: false }, "run echo ran-c > ran.txt; then create file made.txt with made by apply_patch in exec");
+      const dump = describeRun(s.run);
+      expect(s.run.code, dump).toBe(0);
+      expect(s.files["ran.txt"], `the command ran inside exec\n${dump}`).toBe("ran-c\n");
+      expect(s.files["made.txt"], `apply_patch inside exec created the file\n${dump}`).toBe("made by apply_patch in exec\n");
+      expect(items(s.run, "command_execution").map((c) => c.exit_code), dump).toEqual([0]);
+      expect(items(s.run, "file_change").map((c) => c.status), dump).toEqual(["completed"]);
+      expect(items(s.run, "agent_message").map((m) => m.text), dump).toEqual(["Done. The patch was applied."]);
+      // Code mode: the tools came in an additional_tools item; the provider is offered exec, not the nested tools.
+      const offered = toolNames(s.posts[0]!);
+      const exec = offered.find((n) => n === "exec" || n.endsWith("__exec"));
+      expect(exec, `exec offered upstream: ${offered.join(", ")}`).toBeDefined();
+      expect(offered).not.toContain("exec_command");
+      expect(offered).not.toContain("apply_patch");
+      // The last request replays the turn: the two exec calls (JavaScript calling the nested tools), each
+      // followed by its output as a string; a `wait` on a script that was still running may sit in between.
+      const history = (s.posts.at(-1)!.body as ChatBody).messages;
+      const calls = history.flatMap((m) => m.tool_calls ?? []);
+      const execs = calls.filter((c) => c.function.name === exec);
+      expect(calls.filter((c) => !c.function.name.endsWith("wait")).map((c) => c.function.name), dump).toEqual([exec, exec]);
+      expect(execs.map((c) => (JSON.parse(c.function.arguments) as { input: string }).input)).toEqual([
+        expect.stringContaining("tools.exec_command("),
+        expect.stringContaining("tools.apply_patch("),
+      ]);
+      for (const c of calls) {
+        const output = history.find((m) => m.role === "tool" && m.tool_call_id === c.id);
+        expect(typeof output?.content, `the output of ${c.function.name} goes upstream as a string`).toBe("string");
+      }
+      expect(history.at(-1)!.content).toEqual(expect.stringMatching(/^Script completed/));
+      expect(s.posts.length, dump).toBeGreaterThanOrEqual(3);
+      expectAccepted(p, s, s.posts.length, dump);
+      expectRecords(s, "gpt-6.2-sol", s.posts.length);
     },
     TEST_TIMEOUT,
   );
