@@ -2,7 +2,7 @@
 //
 // Without metadata for a model name Codex falls back to weak defaults: no `reasoning` in the request,
 // no apply_patch tool, a 272k window ("Model metadata for `x` not found"). A catalog entry fixes that.
-// Checked against the real Codex 0.169 binary:
+// Checked against the real Codex 0.169 and 0.171 binaries (test/e2e, test/cli/codex-real.test.ts):
 // - the catalog REPLACES Codex's built-in list (a catalog without gpt-5.5 makes gpt-5.5 "not found"),
 //   so every alias gets an entry, gpt-5.5 included;
 // - missing slug, display_name, supported_reasoning_levels, shell_type, visibility, supported_in_api,
@@ -12,7 +12,11 @@
 // - any shell_type gives the exec_command/write_stdin tools (unified exec is on by default in 0.169);
 //   "unified_exec" names that explicitly;
 // - with such an entry Codex sends reasoning {effort, summary:"auto"}, include
-//   ["reasoning.encrypted_content"] and the freeform apply_patch custom tool.
+//   ["reasoning.encrypted_content"] and the freeform apply_patch custom tool;
+// - `codex app-server` (the desktop app's engine) serves the catalog as its model picker (`model/list`):
+//   slug → id/model, display_name → displayName, description, supported_reasoning_levels →
+//   supportedReasoningEfforts {reasoningEffort, description}, default_reasoning_level, input_modalities
+//   (the image button), visibility "list" → hidden false, priority → order; config.toml's model is isDefault.
 import type { LoadedConfig } from "../config/types.ts";
 import { EFFORTS, buildModelTable, describeSends, type ServedModel } from "./models.ts";
 

@@ -171,6 +171,9 @@ function execSource(call: BrainToolCall | undefined): string | undefined {
   }
 }
 
+/** Code mode's `wait` (flattened `functions__wait`): waits on a script still running. */
+const isWait = (name: string): boolean => name === "wait" || name.endsWith("__wait");
+
 /** The script a `wait` call waits on: the latest exec call before it. */
 function waitedSource(input: BrainInput, wait: BrainToolCall): string | undefined {
   const calls = input.messages.flatMap((m) => m.toolCalls);
@@ -194,7 +197,7 @@ function answerExecResult(input: BrainInput, source: string, output: string, rea
   const lines = output.split("\n").map((l) => l.trim()).filter(Boolean);
   const tail = lines.at(-1);
   const running = /Script running with cell ID (\S+)/.exec(output);
-  const wait = input.tools.find((t) => t.name === "wait" || t.name.endsWith("__wait"));
+  const wait = input.tools.find((t) => isWait(t.name));
   if (running && wait) {
     return {
       reasoning: "The script is still running. I will wait for it.",
@@ -214,7 +217,7 @@ function answerExecResult(input: BrainInput, source: string, output: string, rea
 function answerToolResult(input: BrainInput, last: BrainMessage): BrainReply {
   const call = input.messages.flatMap((m) => m.toolCalls).find((c) => c.id === last.toolCallId);
   const reasoning = "The tool finished. I will report its output to the user.";
-  const source = execSource(call) ?? (call && (call.name === "wait" || call.name.endsWith("__wait")) ? waitedSource(input, call) : undefined);
+  const source = execSource(call) ?? (call && isWait(call.name) ? waitedSource(input, call) : undefined);
   if (source !== undefined) return answerExecResult(input, source, last.content, reasoning);
   const patched = call?.name === "apply_patch" || /^Success\. Updated the following files:/m.test(last.content);
   if (patched) return { reasoning, content: "Done. The patch was applied.", toolCalls: [], finish: "stop" };
@@ -228,10 +231,33 @@ function answerToolResult(input: BrainInput, last: BrainMessage): BrainReply {
   return { reasoning, content, toolCalls: [], finish: "stop" };
 }
 
+/** A user message can chain steps: "run X; then create file Y with Z" is done one step per model turn. */
+const STEP_SEPARATOR = /;\s*then\s+/i;
+
+/** Steps already taken: assistant tool-call turns since the last user message (waiting on a script is not a step). */
+function stepsTaken(input: BrainInput): number {
+  let n = 0;
+  for (let i = input.messages.length - 1; i >= 0 && input.messages[i]!.role !== "user"; i--) {
+    const m = input.messages[i]!;
+    if (m.role === "assistant" && m.toolCalls.some((c) => !isWait(c.name))) n++;
+  }
+  return n;
+}
+
 function decideRaw(input: BrainInput): BrainReply {
   const last = input.messages.at(-1);
-  if (last?.role === "tool") return answerToolResult(input, last);
-  const text = lastUserText(input);
+  const steps = lastUserText(input).split(STEP_SEPARATOR);
+  if (last?.role === "tool") {
+    const answer = answerToolResult(input, last);
+    // A step still going on (a script still running is waited on) is finished before the next one starts.
+    if (answer.toolCalls.length > 0) return answer;
+    const taken = stepsTaken(input);
+    return taken < steps.length ? decideStep(input, steps[taken]!) : answer;
+  }
+  return decideStep(input, steps[0]!);
+}
+
+function decideStep(input: BrainInput, text: string): BrainReply {
 
   if (text.includes(MAGIC.length)) {
     return {

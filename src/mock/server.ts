@@ -131,11 +131,21 @@ export async function startMockUpstreams(opts: MockUpstreamsOptions = {}): Promi
       res.end(JSON.stringify({ error: { message: `No mock provider at /${provider}; known: ${[...dialects.keys()].join(", ")}` } }));
       return;
     }
-    requests.push({ provider, method, path: req.url ?? "/", headers: req.headers, body: parseJson(rawBody), rawBody });
-    const emulate = (): DialectResponse =>
-      dialect.handle({ method, path: `/${rest.join("/")}`, headers: req.headers, rawBody, expectedKey: expectedKey(provider) });
+    const record: RecordedRequest = { provider, method, path: req.url ?? "/", headers: req.headers, body: parseJson(rawBody), rawBody };
+    requests.push(record);
+    const emulate = (): DialectResponse => {
+      const reply = dialect.handle({ method, path: `/${rest.join("/")}`, headers: req.headers, rawBody, expectedKey: expectedKey(provider) });
+      record.status = reply.status;
+      return reply;
+    };
     const scripted = method === "POST" ? queues.get(provider)?.shift() : undefined;
-    if (scripted) await playScripted(req, res, scripted, emulate);
+    if (scripted) {
+      record.scripted = true;
+      if ("json" in scripted) record.status = scripted.status;
+      else if ("sse" in scripted) record.status = scripted.status ?? 200;
+      else if ("hangMs" in scripted) record.status = 200;
+      await playScripted(req, res, scripted, emulate);
+    }
     else await writeDialect(res, emulate(), delayMs);
   }
 

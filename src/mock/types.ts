@@ -49,4 +49,8 @@ export interface RecordedRequest {
   /** Parsed JSON body, or undefined when absent or not JSON. */
   body: unknown;
   rawBody: string;
+  /** The HTTP status the emulator answered with (set once it answers; absent when the socket was cut first). */
+  status?: number;
+  /** A scripted reply (MockUpstreams.enqueue) answered instead of the dialect. */
+  scripted?: boolean;
 }

@@ -1,44 +1,48 @@
-// What `godex init --write-codex` writes, checked with the real Codex CLI (@openai/codex 0.169, a
-// devDependency): `codex exec --strict-config` accepts config.toml + the model catalog, knows GodeX's
+// What `godex init --write-codex` writes, checked with the real Codex CLI (@openai/codex 0.171 and 0.169,
+// devDependencies): `codex exec --strict-config` accepts config.toml + the model catalog, knows GodeX's
 // models (no "metadata not found" fallback), and sends the apply_patch tool and a reasoning effort —
 // seen in the request the DeepSeek emulator receives. Everything runs on 127.0.0.1.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { init } from "../../src/cli/init.ts";
-import { withMockProviders } from "../../src/cli/mock-config.ts";
-import { loadConfig } from "../../src/config/load.ts";
-import { startMockUpstreams, type MockUpstreams } from "../../src/mock/server.ts";
-import { startGateway, type RunningGateway } from "../../src/server/start.ts";
-import { describeRun, runCodex, type CodexRun } from "../e2e/helpers.ts";
-import { freePort, memoryIO } from "../fixtures/cli/io.ts";
+import { afterAll, describe, expect, it } from "vitest";
+import { CODEX_BUILDS, describeRun, initCodexHome, initedStackPool, runCodex, type CodexBuild, type CodexRun } from "../e2e/helpers.ts";
 
 const FIXTURES = join(import.meta.dirname, "../fixtures/cli");
-const TIMEOUT = 60_000;
+const TIMEOUT = 90_000;
 
 type ChatBody = { model: string; thinking?: { type: string }; reasoning_effort?: string; tools?: { function?: { name: string } }[] };
 
-let root: string;
-let port: number;
-let mock: MockUpstreams;
-let gateway: RunningGateway;
+// The tests run concurrently (both Codex builds); each takes one of two stacks for its run.
+const pool = initedStackPool(2);
+afterAll(() => pool.close());
 
-async function initInto(home: string): Promise<string> {
-  const m = memoryIO({ cwd: root, env: {} });
-  const code = await init(["--write-codex", "--port", String(port), "--codex-home", home], m.io);
-  expect(code, m.stdout() + m.stderr()).toBe(0);
-  return m.stdout();
+interface Session {
+  /** Runs `godex init --write-codex` into a new CODEX_HOME named `name`; returns its stdout. */
+  initInto(name: string, seed?: string): Promise<{ home: string; out: string }>;
+  codex(home: string, args: string[]): Promise<CodexRun>;
+  upstream(): ChatBody[];
 }
 
-function codex(home: string, args: string[]): Promise<CodexRun> {
-  const work = join(root, "work");
-  mkdirSync(work, { recursive: true });
-  return runCodex({ cwd: work, codexHome: home, prompt: "hi", args: ["--strict-config", ...args], timeoutMs: 45_000 });
-}
-
-function upstream(): ChatBody[] {
-  return mock.requests.filter((r) => r.method === "POST" && r.provider === "deepseek").map((r) => r.body as ChatBody);
+function session<R>(build: CodexBuild, fn: (s: Session) => Promise<R>): Promise<R> {
+  return pool.use(async (stack) => {
+    const dir = mkdtempSync(join(stack.root, "t-"));
+    try {
+      return await fn({
+        async initInto(name, seed) {
+          const home = join(dir, name);
+          return { home, out: await initCodexHome(stack, home, seed) };
+        },
+        codex(home, args) {
+          const work = join(dir, "work");
+          mkdirSync(work, { recursive: true });
+          return runCodex({ cwd: work, codexHome: home, prompt: "hi", args: ["--strict-config", ...args], timeoutMs: 45_000, build });
+        },
+        upstream: () => stack.mock.requests.filter((r) => r.method === "POST" && r.provider === "deepseek").map((r) => r.body as ChatBody),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 }
 
 function expectKnownModel(r: CodexRun): void {
@@ -49,31 +53,11 @@ function expectKnownModel(r: CodexRun): void {
   expect(r.events.some((e) => e.type === "item.completed" && e.item?.type === "agent_message"), dump).toBe(true);
 }
 
-beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), "godex-codex-real-"));
-  port = await freePort();
-  // A GodeX as `godex serve --mock` runs it, on the port `godex init --port` wrote.
-  const m = memoryIO({ cwd: root, env: {} });
-  expect(await init(["--port", String(port), "--codex-home", join(root, "unused")], m.io)).toBe(0);
-  mock = await startMockUpstreams();
-  const config = withMockProviders(loadConfig(join(root, "godex.yaml"), {}), mock).config;
-  gateway = await startGateway({ ...config, logging: { ...config.logging, level: "silent" } }, { carrierKeyFile: join(root, "carrier.key"), mock: true });
-});
-
-afterAll(async () => {
-  await gateway?.close();
-  await mock?.close();
-  rmSync(root, { recursive: true, force: true });
-});
-
-beforeEach(() => mock.clear());
-
-describe("real Codex CLI with the config godex init --write-codex writes", () => {
+describe.concurrent.each(CODEX_BUILDS)("real Codex $version CLI with the config godex init --write-codex writes", (build) => {
   it(
     "fresh CODEX_HOME: strict config accepted; the catalog gives gpt-5.5 apply_patch and a reasoning effort",
-    async () => {
-      const home = join(root, "fresh");
-      await initInto(home);
+    () => session(build, async ({ initInto, codex, upstream }) => {
+      const { home } = await initInto("fresh");
       const r = await codex(home, []);
       expectKnownModel(r);
       const [body] = upstream();
@@ -85,53 +69,46 @@ describe("real Codex CLI with the config godex init --write-codex writes", () =>
       // Codex sent reasoning.effort "medium" (the catalog's default), bridged to DeepSeek thinking + high.
       expect(body!.thinking).toEqual({ type: "enabled" });
       expect(body!.reasoning_effort).toBe("high");
-    },
+    }),
     TIMEOUT,
   );
 
   it(
     "a provider/model slug from the catalog, with an explicit effort",
-    async () => {
-      const home = join(root, "slug");
-      await initInto(home);
+    () => session(build, async ({ initInto, codex, upstream }) => {
+      const { home } = await initInto("slug");
       const r = await codex(home, ["-m", "deepseek/deepseek-v4-flash", "-c", "model_reasoning_effort=xhigh"]);
       expectKnownModel(r);
       const [body] = upstream();
       expect(body!.model).toBe("deepseek-v4-flash");
       expect(body!.reasoning_effort).toBe("max");
       expect((body!.tools ?? []).map((t) => t.function?.name)).toContain("apply_patch");
-    },
+    }),
     TIMEOUT,
   );
 
   it(
     "a home with other providers and another default: the merged config.toml passes --strict-config, codex -p godex uses GodeX",
-    async () => {
-      const home = join(root, "other");
-      mkdirSync(home);
-      copyFileSync(join(FIXTURES, "codex-home-other/config.toml"), join(home, "config.toml"));
-      const out = await initInto(home);
+    () => session(build, async ({ initInto, codex, upstream }) => {
+      const { home, out } = await initInto("other", join(FIXTURES, "codex-home-other/config.toml"));
       expect(out).toContain("codex -p godex");
       const r = await codex(home, ["-p", "godex"]);
       expectKnownModel(r);
       const [body] = upstream();
       expect(body!.model).toBe("deepseek-v4-pro");
       expect((body!.tools ?? []).map((t) => t.function?.name)).toContain("apply_patch");
-    },
+    }),
     TIMEOUT,
   );
 
   it(
     "an older GodeX block updated in place passes --strict-config",
-    async () => {
-      const home = join(root, "old");
-      mkdirSync(home);
-      copyFileSync(join(FIXTURES, "codex-home-godex-old/config.toml"), join(home, "config.toml"));
-      await initInto(home);
+    () => session(build, async ({ initInto, codex, upstream }) => {
+      const { home } = await initInto("old", join(FIXTURES, "codex-home-godex-old/config.toml"));
       const r = await codex(home, ["-m", "gpt-5.5"]);
       expectKnownModel(r);
       expect(upstream()[0]!.model).toBe("deepseek-v4-pro");
-    },
+    }),
     TIMEOUT,
   );
 });

@@ -1,11 +1,24 @@
-// The real Codex CLI (`codex exec --json`, workspace-write sandbox) through GodeX to the DeepSeek emulator.
-// Thinking stays on: Codex's default effort (medium) maps to DeepSeek thinking enabled + reasoning_effort high.
+// The real Codex CLI (`codex exec --json`, workspace-write sandbox) through GodeX to the DeepSeek emulator,
+// once per Codex build under test (0.171 and 0.169). Thinking stays on: Codex's default effort (medium) maps
+// to DeepSeek thinking enabled + reasoning_effort high.
+// The tests run concurrently; each takes one of a few shared stacks (GodeX + emulators) for its run.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { CODEX_BIN, describeRun, makeCodexDirs, runCodex, startStack, type CodexEvent, type CodexRun, type Stack } from "./helpers.ts";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  CODEX_BUILDS,
+  describeRun,
+  installedCodexVersion,
+  makeCodexDirs,
+  runCodex,
+  stackPool,
+  type CodexBuild,
+  type CodexEvent,
+  type CodexRun,
+  type Stack,
+} from "./helpers.ts";
 
-const TEST_TIMEOUT = 60_000;
+const TEST_TIMEOUT = 90_000;
 const RUN_TIMEOUT = 45_000;
 /** GodeX gives up on a silent upstream after this long (the "never completes" case). */
 const IDLE_MS = 2_000;
@@ -14,47 +27,48 @@ type ToolCall = { id: string; type: string; function: { name: string; arguments:
 type Msg = { role: string; content?: unknown; tool_calls?: ToolCall[]; reasoning_content?: string; tool_call_id?: string };
 type ChatBody = { model: string; messages: Msg[]; stream?: boolean; thinking?: { type: string }; reasoning_effort?: string; tools?: { function: { name: string } }[] };
 
-let stack: Stack;
-let dirs: Awaited<ReturnType<typeof makeCodexDirs>>;
+const pool = stackPool(3, { idleMs: IDLE_MS });
+afterAll(() => pool.close());
 
-beforeAll(async () => {
-  stack = await startStack({ idleMs: IDLE_MS });
-});
-
-afterAll(async () => {
-  await stack?.close();
-});
-
-beforeEach(async () => {
-  stack.mock.clear();
-  dirs = await makeCodexDirs(stack.gatewayUrl);
-});
-
-afterEach(async () => {
-  await dirs?.cleanup();
-});
-
-function codex(prompt: string, args: string[] = []): Promise<CodexRun> {
-  return runCodex({ cwd: dirs.work, codexHome: dirs.home, prompt, args, timeoutMs: RUN_TIMEOUT });
+interface Session {
+  stack: Stack;
+  work: string;
+  codex(prompt: string, args?: string[]): Promise<CodexRun>;
+  /** The chat requests the emulator received during this test. */
+  bodies(): ChatBody[];
 }
 
-function bodies(): ChatBody[] {
-  return stack.mock.requests.filter((r) => r.method === "POST").map((r) => r.body as ChatBody);
+/** One test's run: a stack of its own for the duration, a fresh CODEX_HOME and cwd, the given Codex build. */
+function session<R>(build: CodexBuild, fn: (s: Session) => Promise<R>): Promise<R> {
+  return pool.use(async (stack) => {
+    const dirs = await makeCodexDirs(stack.gatewayUrl);
+    try {
+      return await fn({
+        stack,
+        work: dirs.work,
+        codex: (prompt, args = []) => runCodex({ cwd: dirs.work, codexHome: dirs.home, prompt, args, timeoutMs: RUN_TIMEOUT, build }),
+        bodies: () => stack.mock.requests.filter((r) => r.method === "POST").map((r) => r.body as ChatBody),
+      });
+    } finally {
+      await dirs.cleanup();
+    }
+  });
 }
 
 function items(r: CodexRun, type: string): NonNullable<CodexEvent["item"]>[] {
   return r.events.flatMap((e) => (e.type === "item.completed" && e.item?.type === type ? [e.item] : []));
 }
 
-describe("Codex CLI → GodeX → DeepSeek emulator", () => {
-  it("the Codex CLI devDependency is installed", () => {
-    // Not a skip: the project installs @openai/codex, so a missing binary is a broken checkout.
-    expect(existsSync(CODEX_BIN), `${CODEX_BIN} missing; run npm install`).toBe(true);
+describe.concurrent.each(CODEX_BUILDS)("Codex $version CLI → GodeX → DeepSeek emulator", (build) => {
+  it("this Codex build is installed at its pinned version", () => {
+    // Not a skip: the project installs both builds, so a missing binary is a broken checkout.
+    expect(existsSync(build.bin), `${build.bin} missing; run npm ci`).toBe(true);
+    expect(installedCodexVersion(build)).toBe(build.version);
   });
 
   it(
     "tool_search: Codex runs the search GodeX hands it, and the found tools are offered to the provider",
-    async () => {
+    () => session(build, async ({ codex, bodies }) => {
       const r = await codex("search tools for spawn agent");
       const dump = describeRun(r);
       expect(r.code, dump).toBe(0);
@@ -70,13 +84,13 @@ describe("Codex CLI → GodeX → DeepSeek emulator", () => {
       const result = second!.messages.find((m) => m.role === "tool" && m.tool_call_id === call.tool_calls![0]!.id)!;
       expect(String(result.content)).toMatch(/^Tools now available:\n- multi_agent_v1__spawn_agent: /);
       expect(second!.tools!.map((t) => t.function.name)).toContain("multi_agent_v1__spawn_agent");
-    },
+    }),
     TEST_TIMEOUT,
   );
 
   it(
     "shell round trip: exec_command runs, the answer comes back, reasoning is passed back",
-    async () => {
+    () => session(build, async ({ codex, bodies }) => {
       const r = await codex("run echo hello");
       const dump = describeRun(r);
       expect(r.timedOut, dump).toBe(false);
@@ -120,18 +134,18 @@ describe("Codex CLI → GodeX → DeepSeek emulator", () => {
       expect(tool.role).toBe("tool");
       expect(tool.tool_call_id).toBe(call.id);
       expect(String(tool.content)).toMatch(/Process exited with code 0[\s\S]*\nhello\n/);
-    },
+    }),
     TEST_TIMEOUT,
   );
 
   it(
     "apply_patch: the freeform tool call creates the file in cwd",
-    async () => {
+    () => session(build, async ({ codex, bodies, work }) => {
       const r = await codex("create file hello.txt with hello from godex");
       const dump = describeRun(r);
       expect(r.timedOut, dump).toBe(false);
       expect(r.code, dump).toBe(0);
-      const file = join(dirs.work, "hello.txt");
+      const file = join(work, "hello.txt");
       expect(existsSync(file), dump).toBe(true);
       expect(readFileSync(file, "utf8")).toBe("hello from godex\n");
       const changes = items(r, "file_change");
@@ -146,13 +160,13 @@ describe("Codex CLI → GodeX → DeepSeek emulator", () => {
       expect(assistant.reasoning_content).toMatch(/apply_patch/);
       expect(all[1]!.messages.at(-1)).toMatchObject({ role: "tool", tool_call_id: assistant.tool_calls![0]!.id });
       expect(String(all[1]!.messages.at(-1)!.content)).toContain("Success. Updated the following files:");
-    },
+    }),
     TEST_TIMEOUT,
   );
 
   it(
     "parallel tool calls: both commands run and come back in one assistant message",
-    async () => {
+    () => session(build, async ({ codex, bodies }) => {
       const r = await codex("GODEX_MOCK_PARALLEL please");
       const dump = describeRun(r);
       expect(r.code, dump).toBe(0);
@@ -167,26 +181,26 @@ describe("Codex CLI → GodeX → DeepSeek emulator", () => {
       expect(assistant.tool_calls?.map((c) => JSON.parse(c.function.arguments) as unknown)).toEqual([{ cmd: "echo one" }, { cmd: "echo two" }]);
       expect(assistant.reasoning_content).toMatch(/two tool calls/);
       expect(msgs.slice(-2).map((m) => [m.role, m.tool_call_id])).toEqual(assistant.tool_calls!.map((c) => ["tool", c.id]));
-    },
+    }),
     TEST_TIMEOUT,
   );
 
   it(
     "finish_reason length surfaces as an incomplete response (rc≠0, no retry)",
-    async () => {
+    () => session(build, async ({ codex, bodies }) => {
       const r = await codex("GODEX_MOCK_LENGTH please");
       const dump = describeRun(r);
       expect(r.code, dump).not.toBe(0);
       expect(r.events.at(-1)?.type, dump).toBe("turn.failed");
       expect(JSON.stringify(r.events.at(-1)), dump).toContain("Incomplete response returned, reason: max_output_tokens");
       expect(bodies(), dump).toHaveLength(1);
-    },
+    }),
     TEST_TIMEOUT,
   );
 
   it(
     "model_reasoning_effort=xhigh → thinking enabled, reasoning_effort max",
-    async () => {
+    () => session(build, async ({ codex, bodies }) => {
       const r = await codex("say hi", ["-c", "model_reasoning_effort=xhigh"]);
       const dump = describeRun(r);
       expect(r.code, dump).toBe(0);
@@ -196,13 +210,13 @@ describe("Codex CLI → GodeX → DeepSeek emulator", () => {
       expect(all, dump).toHaveLength(1);
       expect(all[0]!.thinking).toEqual({ type: "enabled" });
       expect(all[0]!.reasoning_effort).toBe("max");
-    },
+    }),
     TEST_TIMEOUT,
   );
 
   it(
     "model_reasoning_effort=none → thinking disabled",
-    async () => {
+    () => session(build, async ({ codex, bodies }) => {
       const r = await codex("say hi", ["-c", "model_reasoning_effort=none"]);
       const dump = describeRun(r);
       expect(r.code, dump).toBe(0);
@@ -212,13 +226,13 @@ describe("Codex CLI → GodeX → DeepSeek emulator", () => {
       expect(all, dump).toHaveLength(1);
       expect(all[0]!.thinking).toEqual({ type: "disabled" });
       expect(all[0]).not.toHaveProperty("reasoning_effort");
-    },
+    }),
     TEST_TIMEOUT,
   );
 
   it(
     "an upstream 500 fails the turn fast with the provider's message",
-    async () => {
+    () => session(build, async ({ codex, bodies, stack }) => {
       stack.mock.enqueue("deepseek", {
         status: 500,
         json: { error: { message: "Internal upstream explosion", type: "server_error", param: null, code: "internal_error" } },
@@ -233,13 +247,13 @@ describe("Codex CLI → GodeX → DeepSeek emulator", () => {
       expect(r.events.some((e) => e.type === "error" && String(e.message).includes("Internal upstream explosion")), dump).toBe(true);
       expect(items(r, "agent_message"), dump).toHaveLength(0);
       expect(bodies(), dump).toHaveLength(1);
-    },
+    }),
     TEST_TIMEOUT,
   );
 
   it(
     "an upstream stream that never completes fails the turn after GodeX's idle timeout, no hang",
-    async () => {
+    () => session(build, async ({ codex, bodies, stack }) => {
       stack.mock.enqueue("deepseek", { hangMs: 30_000 });
       const r = await codex("say hi");
       const dump = describeRun(r);
@@ -250,13 +264,13 @@ describe("Codex CLI → GodeX → DeepSeek emulator", () => {
       expect(r.events.at(-1)?.type, dump).toBe("turn.failed");
       expect(JSON.stringify(r.events.at(-1)), dump).toMatch(/deepseek: .*silent/);
       expect(bodies(), dump).toHaveLength(1);
-    },
+    }),
     TEST_TIMEOUT,
   );
 
   it(
     "an upstream stream cut before its finish chunk fails the turn (no silent success)",
-    async () => {
+    () => session(build, async ({ codex, stack }) => {
       const chunk = { id: "cut", object: "chat.completion.chunk", created: 1, model: "deepseek-v4-pro", choices: [{ index: 0, delta: { role: "assistant", content: "partial" }, finish_reason: null }] };
       stack.mock.enqueue("deepseek", { sse: `data: ${JSON.stringify(chunk)}\n\n` });
       const r = await codex("say hi");
@@ -265,7 +279,7 @@ describe("Codex CLI → GodeX → DeepSeek emulator", () => {
       expect(r.code, dump).not.toBe(0);
       expect(r.events.at(-1)?.type, dump).toBe("turn.failed");
       expect(JSON.stringify(r.events.at(-1)), dump).toMatch(/deepseek closed the stream before finishing/);
-    },
+    }),
     TEST_TIMEOUT,
   );
 });

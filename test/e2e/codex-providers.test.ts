@@ -1,5 +1,6 @@
 // The real Codex CLI (`codex exec --json`, workspace-write sandbox) through GodeX to every provider's emulator:
-// DeepSeek, Zhipu GLM, MiniMax and Xiaomi MiMo. Per provider, with thinking on (Codex's default effort):
+// DeepSeek, Zhipu GLM, MiniMax and Xiaomi MiMo, once per Codex build under test (0.171 and 0.169); the tests
+// run concurrently, each on one of a few pooled stacks. Per provider, with thinking on (Codex's default effort):
 //   - a shell round trip, checking the provider's reasoning pass-back byte for byte in the second request;
 //   - apply_patch creating a file (the freeform tool is offered upstream);
 // and one run each with `-c model_reasoning_effort=xhigh` and `=none`, checking the exact thinking / effort
@@ -10,28 +11,28 @@
 import { existsSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { buildCodexCatalog, renderCatalog } from "../../src/cli/codex-catalog.ts";
 import { DIALECTS } from "../../src/mock/dialects.ts";
-import { minimaxNotes } from "../../src/mock/minimax-validate.ts";
 import type { RecordedRequest } from "../../src/mock/types.ts";
-import { xiaomiNotes } from "../../src/mock/xiaomi-validate.ts";
-import { zhipuNotes } from "../../src/mock/zhipu-validate.ts";
 import {
+  CODEX_BUILDS,
   describeRun,
+  emulatorNotes,
   makeCodexDirs,
   PROVIDER_ALIASES,
   PROVIDER_MODELS,
   PROVIDERS,
   runCodex,
-  startStack,
+  stackPool,
+  type CodexBuild,
   type CodexEvent,
   type CodexRun,
   type ProviderName,
   type Stack,
 } from "./helpers.ts";
 
-const TEST_TIMEOUT = 60_000;
+const TEST_TIMEOUT = 90_000;
 const RUN_TIMEOUT = 45_000;
 
 type ToolCall = { id: string; type: string; function: { name: string; arguments: string } };
@@ -77,48 +78,37 @@ const EFFORT_FIELDS: Record<ProviderName, Record<"medium" | "xhigh" | "none", Re
   },
 };
 
-let stack: Stack;
-let catalogFile: string;
-let dirs: Awaited<ReturnType<typeof makeCodexDirs>>;
+/** Where each pooled stack's catalog lives (`godex init --write-codex` writes the same file). */
+const catalogOf = (s: Stack): string => join(s.tmp, "godex-models.json");
+const pool = stackPool(4, { providers: PROVIDERS }, (s) => writeFile(catalogOf(s), renderCatalog(buildCodexCatalog(s.config))));
+afterAll(() => pool.close());
 
-beforeAll(async () => {
-  stack = await startStack({ providers: PROVIDERS });
-  catalogFile = join(stack.tmp, "godex-models.json");
-  await writeFile(catalogFile, renderCatalog(buildCodexCatalog(stack.config)));
-});
-
-afterAll(async () => {
-  await stack?.close();
-});
-
-beforeEach(async () => {
-  stack.mock.clear();
-  dirs = await makeCodexDirs(stack.gatewayUrl, "", `model_catalog_json = ${JSON.stringify(catalogFile)}`);
-});
-
-afterEach(async () => {
-  await dirs?.cleanup();
-});
-
-function codex(model: string, prompt: string, args: string[] = []): Promise<CodexRun> {
-  return runCodex({ cwd: dirs.work, codexHome: dirs.home, prompt, args: ["-m", model, ...args], timeoutMs: RUN_TIMEOUT });
+interface Session {
+  work: string;
+  codex(model: string, prompt: string, args?: string[]): Promise<CodexRun>;
+  /** The chat requests the emulators received during this test. */
+  posts(): RecordedRequest[];
 }
 
-function posts(): RecordedRequest[] {
-  return stack.mock.requests.filter((r) => r.method === "POST");
+/** One test's run: a pooled stack to itself, a fresh CODEX_HOME (with the catalog) and cwd, the given build. */
+function session<R>(build: CodexBuild, fn: (s: Session) => Promise<R>): Promise<R> {
+  return pool.use(async (stack) => {
+    const dirs = await makeCodexDirs(stack.gatewayUrl, "", `model_catalog_json = ${JSON.stringify(catalogOf(stack))}`);
+    try {
+      return await fn({
+        work: dirs.work,
+        codex: (model, prompt, args = []) =>
+          runCodex({ cwd: dirs.work, codexHome: dirs.home, prompt, args: ["-m", model, ...args], timeoutMs: RUN_TIMEOUT, build }),
+        posts: () => stack.mock.requests.filter((r) => r.method === "POST"),
+      });
+    } finally {
+      await dirs.cleanup();
+    }
+  });
 }
 
 function items(r: CodexRun, type: string): NonNullable<CodexEvent["item"]>[] {
   return r.events.flatMap((e) => (e.type === "item.completed" && e.item?.type === type ? [e.item] : []));
-}
-
-/** The emulator's silent-acceptance notes for a request (what the real provider would take without a 400). */
-function notes(req: RecordedRequest): string[] {
-  const body = req.body as Record<string, unknown>;
-  if (req.provider === "zhipu") return zhipuNotes(body);
-  if (req.provider === "minimax") return minimaxNotes(body);
-  if (req.provider === "xiaomi") return xiaomiNotes(body);
-  return []; // the DeepSeek emulator rejects a missing pass-back with its real 400 instead
 }
 
 function reasoningFields(body: ChatBody): Record<string, unknown> {
@@ -203,17 +193,19 @@ function expectPassBack(p: ProviderName, first: RecordedRequest, second: Recorde
   expect(tool.tool_call_id).toBe(call.id);
   expect(typeof tool.content, "tool results go upstream as strings").toBe("string");
   // Nothing the real provider would silently drop or mis-read: above all no missing pass-back.
-  for (const req of [first, second]) expect(notes(req), dump).toEqual([]);
+  for (const req of [first, second]) expect(emulatorNotes(req), dump).toEqual([]);
   return { call, result: tool.content as string };
 }
 
-describe.each(PROVIDERS.map((p) => [p] as const))("Codex CLI → GodeX → %s emulator", (p) => {
+const CASES = CODEX_BUILDS.flatMap((build) => PROVIDERS.map((p) => ({ build, version: build.version, p })));
+
+describe.concurrent.each(CASES)("Codex $version CLI → GodeX → $p emulator", ({ build, p }) => {
   const model = `${p}/${PROVIDER_MODELS[p]}`;
   const alias = PROVIDER_ALIASES[p];
 
   it(
     `shell round trip (-m ${model}): exec_command runs, the answer comes back, reasoning is passed back`,
-    async () => {
+    () => session(build, async ({ codex, posts }) => {
       const r = await codex(model, "run echo hello");
       const dump = describeRun(r);
       expectCleanRun(r);
@@ -241,17 +233,17 @@ describe.each(PROVIDERS.map((p) => [p] as const))("Codex CLI → GodeX → %s em
       expect(call.function.name).toBe("exec_command");
       expect(JSON.parse(call.function.arguments)).toEqual({ cmd: "echo hello" });
       expect(result).toMatch(/Process exited with code 0[\s\S]*\nhello\n/);
-    },
+    }),
     TEST_TIMEOUT,
   );
 
   it(
     `apply_patch (-m ${model}): the freeform tool is offered upstream and the call creates the file`,
-    async () => {
+    () => session(build, async ({ codex, posts, work }) => {
       const r = await codex(model, "create file hello.txt with hello from godex");
       const dump = describeRun(r);
       expectCleanRun(r);
-      const file = join(dirs.work, "hello.txt");
+      const file = join(work, "hello.txt");
       expect(existsSync(file), dump).toBe(true);
       expect(readFileSync(file, "utf8")).toBe("hello from godex\n");
       const changes = items(r, "file_change");
@@ -270,13 +262,13 @@ describe.each(PROVIDERS.map((p) => [p] as const))("Codex CLI → GodeX → %s em
       expect(call.function.name).toBe("apply_patch");
       expect(JSON.parse(call.function.arguments)).toEqual({ input: "*** Begin Patch\n*** Add File: hello.txt\n+hello from godex\n*** End Patch\n" });
       expect(result).toContain("Success. Updated the following files:");
-    },
+    }),
     TEST_TIMEOUT,
   );
 
   it(
     `-m ${alias} -c model_reasoning_effort=xhigh → ${JSON.stringify(EFFORT_FIELDS[p].xhigh)}`,
-    async () => {
+    () => session(build, async ({ codex, posts }) => {
       const r = await codex(alias, "say hi", ["-c", "model_reasoning_effort=xhigh"]);
       const dump = describeRun(r);
       expectCleanRun(r);
@@ -287,14 +279,14 @@ describe.each(PROVIDERS.map((p) => [p] as const))("Codex CLI → GodeX → %s em
       const b = all[0]!.body as ChatBody;
       expect(b.model).toBe(PROVIDER_MODELS[p]);
       expect(reasoningFields(b), dump).toStrictEqual(EFFORT_FIELDS[p].xhigh);
-      expect(notes(all[0]!), dump).toEqual([]);
-    },
+      expect(emulatorNotes(all[0]!), dump).toEqual([]);
+    }),
     TEST_TIMEOUT,
   );
 
   it(
     `-m ${alias} -c model_reasoning_effort=none → ${JSON.stringify(EFFORT_FIELDS[p].none)}`,
-    async () => {
+    () => session(build, async ({ codex, posts }) => {
       const r = await codex(alias, "say hi", ["-c", "model_reasoning_effort=none"]);
       const dump = describeRun(r);
       expectCleanRun(r);
@@ -305,8 +297,8 @@ describe.each(PROVIDERS.map((p) => [p] as const))("Codex CLI → GodeX → %s em
       const b = all[0]!.body as ChatBody;
       expect(b.model).toBe(PROVIDER_MODELS[p]);
       expect(reasoningFields(b), dump).toStrictEqual(EFFORT_FIELDS[p].none);
-      expect(notes(all[0]!), dump).toEqual([]);
-    },
+      expect(emulatorNotes(all[0]!), dump).toEqual([]);
+    }),
     TEST_TIMEOUT,
   );
 });

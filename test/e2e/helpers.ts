@@ -1,19 +1,53 @@
 // Shared plumbing for the end-to-end tests: the provider emulators + GodeX on free ports, a CODEX_HOME
-// pointing Codex at GodeX, and a bounded `codex exec --json` runner.
+// pointing Codex at GodeX, a bounded `codex exec --json` runner, the Codex builds under test, and a small
+// pool so concurrent tests share a few started stacks.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { existsSync, readFileSync } from "node:fs";
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadConfigFromObject } from "../../src/config/load.ts";
+import { init } from "../../src/cli/init.ts";
+import { withMockProviders } from "../../src/cli/mock-config.ts";
+import { loadConfig, loadConfigFromObject } from "../../src/config/load.ts";
 import type { LoadedConfig } from "../../src/config/types.ts";
-import { startMockUpstreams, type MockUpstreams } from "../../src/mock/server.ts";
-import { startGateway, type RunningGateway } from "../../src/server/start.ts";
+import { minimaxNotes } from "../../src/mock/minimax-validate.ts";
+import { startMockUpstreams, type MockUpstreams, type RecordedRequest } from "../../src/mock/server.ts";
+import { xiaomiNotes } from "../../src/mock/xiaomi-validate.ts";
+import { zhipuNotes } from "../../src/mock/zhipu-validate.ts";
+import { startGateway, type RunningGateway, type StartOptions } from "../../src/server/start.ts";
+import { freePort, memoryIO } from "../fixtures/cli/io.ts";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-/** The Codex CLI launcher installed as a devDependency. */
-export const CODEX_BIN = join(REPO_ROOT, "node_modules", ".bin", "codex");
+
+/** One Codex build under test: its pinned version and the npm launcher (bin/codex.js) that finds its binary. */
+export interface CodexBuild {
+  version: string;
+  /** The devDependency it is installed as. */
+  pkg: string;
+  bin: string;
+}
+
+function codexBuild(pkg: string, version: string): CodexBuild {
+  return { version, pkg, bin: join(REPO_ROOT, "node_modules", pkg, "bin", "codex.js") };
+}
+
+/**
+ * The Codex builds every Codex e2e test runs against, newest first. Each is a devDependency pinned
+ * exactly; older ones are installed under an npm alias, whose own platform binary npm nests beside it.
+ */
+export const CODEX_BUILDS: readonly CodexBuild[] = [codexBuild("@openai/codex", "0.171.0"), codexBuild("codex-0169", "0.169.0")];
+/** The newest build: the default for runCodex. */
+export const CODEX_LATEST: CodexBuild = CODEX_BUILDS[0]!;
+/** Kept for older callers: the newest build's launcher. */
+export const CODEX_BIN = CODEX_LATEST.bin;
+
+/** The version the package really installed says it is, or an error naming the fix. */
+export function installedCodexVersion(b: CodexBuild): string {
+  const pkgJson = join(REPO_ROOT, "node_modules", b.pkg, "package.json");
+  if (!existsSync(b.bin) || !existsSync(pkgJson)) throw new Error(`${b.pkg} (Codex ${b.version}) is not installed: run npm ci (it is a devDependency)`);
+  return (JSON.parse(readFileSync(pkgJson, "utf8")) as { version: string }).version;
+}
 
 export const ALIAS = "gpt-5.5";
 export const UPSTREAM_MODEL = "deepseek/deepseek-v4-pro";
@@ -51,12 +85,19 @@ export interface StackOptions {
    * and that model in `providers.<name>.models`; `gpt-5.5` → DeepSeek stays whenever DeepSeek is listed.
    */
   providers?: readonly ProviderName[];
+  /** More aliases (alias → provider/model), added after the ones above; "*" is the catch-all. */
+  aliases?: Record<string, string>;
 }
+
+/** GodeX's record of one finished request (requested model name as `alias`, route, status, diagnostics). */
+export type GatewayRecord = Parameters<NonNullable<StartOptions["onFinished"]>>[0];
 
 export interface Stack {
   /** e.g. http://127.0.0.1:PORT (no /v1). */
   gatewayUrl: string;
   mock: MockUpstreams;
+  /** What GodeX recorded for each finished /v1/responses request; emptied with the pool's reset. */
+  records: GatewayRecord[];
   gateway: RunningGateway;
   /** The configuration GodeX runs with (e.g. for building Codex's model catalog). */
   config: LoadedConfig;
@@ -68,6 +109,7 @@ export interface Stack {
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const tmp = await mkdtemp(join(tmpdir(), "godex-e2e-"));
   const mock = await startMockUpstreams();
+  const records: GatewayRecord[] = [];
   let gateway: RunningGateway;
   let config: LoadedConfig;
   try {
@@ -90,13 +132,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     config = loadConfigFromObject(
       {
         server: { host: "127.0.0.1", port: 0 },
-        models: { aliases },
+        models: { aliases: { ...aliases, ...opts.aliases } },
         providers,
         logging: { level: logLevel },
       },
       {},
     );
-    gateway = await startGateway(config, { carrierKeyFile: join(tmp, "carrier.key") });
+    gateway = await startGateway(config, { carrierKeyFile: join(tmp, "carrier.key"), onFinished: (r) => records.push(r) });
   } catch (err) {
     await mock.close();
     await rm(tmp, { recursive: true, force: true });
@@ -105,6 +147,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   return {
     gatewayUrl: gateway.url,
     mock,
+    records,
     gateway,
     config,
     tmp,
@@ -119,11 +162,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 /**
  * Writes `<dir>/config.toml` as in shared/research/codex-client.md §2, with retries off so failures are fast.
  * `extra` lands inside `[model_providers.godex]`; `topLevel` before it (e.g. `model_catalog_json = "…"`).
+ * `model` null leaves the model out, so Codex uses its own default model name.
  */
-export async function writeCodexHome(dir: string, gatewayUrl: string, extra = "", topLevel = ""): Promise<string> {
+export async function writeCodexHome(dir: string, gatewayUrl: string, extra = "", topLevel = "", model: string | null = ALIAS): Promise<string> {
   await mkdir(dir, { recursive: true });
   const toml = [
-    `model = "${ALIAS}"`,
+    ...(model !== null ? [`model = "${model}"`] : []),
     `model_provider = "godex"`,
     ...(topLevel ? [topLevel] : []),
     `[model_providers.godex]`,
@@ -170,10 +214,13 @@ export interface RunCodexOptions {
   /** Sandbox arguments (default `-s workspace-write`). */
   sandboxArgs?: string[];
   timeoutMs: number;
+  /** The Codex build to run (default: the newest). */
+  build?: CodexBuild;
 }
 
 export function runCodex(o: RunCodexOptions): Promise<CodexRun> {
-  if (!existsSync(CODEX_BIN)) throw new Error(`Codex CLI not installed at ${CODEX_BIN}: run npm install (it is a devDependency)`);
+  const build = o.build ?? CODEX_LATEST;
+  if (!existsSync(build.bin)) throw new Error(`Codex ${build.version} not installed at ${build.bin}: run npm ci (it is a devDependency)`);
   const env: NodeJS.ProcessEnv = { ...process.env, CODEX_HOME: o.codexHome, NO_COLOR: "1" };
   for (const k of ["OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEX_API_KEY", "RUST_LOG"]) delete env[k];
   const args = [
@@ -188,7 +235,7 @@ export function runCodex(o: RunCodexOptions): Promise<CodexRun> {
   const started = Date.now();
   return new Promise((resolvePromise, reject) => {
     // detached: the launcher spawns the native binary, so the whole process group is killed on timeout.
-    const child = spawn(CODEX_BIN, args, { cwd: o.cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn(process.execPath, [build.bin, ...args], { cwd: o.cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     let stdout = "";
     let stderr = "";
     let timedOut = false;
@@ -241,11 +288,136 @@ export async function makeCodexDirs(
   gatewayUrl: string,
   extra?: string,
   topLevel?: string,
+  model: string | null = ALIAS,
 ): Promise<{ root: string; home: string; work: string; cleanup(): Promise<void> }> {
   const root = await mkdtemp(join(tmpdir(), "godex-codex-"));
   const home = join(root, "home");
   const work = join(root, "work");
   await mkdir(work, { recursive: true });
-  await writeCodexHome(home, gatewayUrl, extra, topLevel);
+  await writeCodexHome(home, gatewayUrl, extra, topLevel, model);
   return { root, home, work, cleanup: () => rm(root, { recursive: true, force: true }) };
+}
+
+/**
+ * A bounded set of started resources (stacks) shared by the concurrent tests of one file: a test takes
+ * one with use(), has it to itself until its callback settles, and the next waiting test gets it. Each
+ * resource is started on first need, so a file never starts more than `size`.
+ */
+export interface Pool<T> {
+  use<R>(fn: (item: T) => Promise<R>): Promise<R>;
+  close(): Promise<void>;
+}
+
+export function createPool<T>(size: number, start: () => Promise<T>, stop: (item: T) => Promise<void>, reset: (item: T) => void = () => {}): Pool<T> {
+  const all: Promise<T>[] = [];
+  const idle: T[] = [];
+  const waiting: ((item: T) => void)[] = [];
+  const acquire = (): Promise<T> => {
+    const free = idle.pop();
+    if (free !== undefined) return Promise.resolve(free);
+    if (all.length < size) {
+      const started = start();
+      all.push(started);
+      return started;
+    }
+    return new Promise((resolvePromise) => waiting.push(resolvePromise));
+  };
+  const release = (item: T): void => {
+    const next = waiting.shift();
+    if (next) next(item);
+    else idle.push(item);
+  };
+  return {
+    async use(fn) {
+      const item = await acquire();
+      reset(item);
+      try {
+        return await fn(item);
+      } finally {
+        release(item);
+      }
+    },
+    async close() {
+      const started = await Promise.allSettled(all);
+      await Promise.all(started.flatMap((r) => (r.status === "fulfilled" ? [stop(r.value)] : [])));
+    },
+  };
+}
+
+/** A pool of stacks started with the same options; each test gets a stack with an empty request log. */
+export function stackPool(size: number, opts: StackOptions = {}, setup: (s: Stack) => Promise<void> = async () => {}): Pool<Stack> {
+  return createPool(
+    size,
+    async () => {
+      const s = await startStack(opts);
+      await setup(s);
+      return s;
+    },
+    (s) => s.close(),
+    (s) => {
+      s.mock.clear();
+      s.records.length = 0;
+    },
+  );
+}
+
+/**
+ * A GodeX as a new user runs it: `godex init --port N` writes godex.yaml (the shipped aliases), and it is
+ * served as `godex serve --mock` serves it (every provider on its emulator), on that port.
+ */
+export interface InitedStack {
+  root: string;
+  port: number;
+  config: LoadedConfig;
+  mock: MockUpstreams;
+  gateway: RunningGateway;
+}
+
+export async function startInitedStack(): Promise<InitedStack> {
+  const root = await mkdtemp(join(tmpdir(), "godex-inited-"));
+  const port = await freePort();
+  const m = memoryIO({ cwd: root, env: {} });
+  const code = await init(["--port", String(port), "--codex-home", join(root, "unused")], m.io);
+  if (code !== 0) throw new Error(`godex init failed: ${m.stdout()}${m.stderr()}`);
+  const mock = await startMockUpstreams();
+  const config = withMockProviders(loadConfig(join(root, "godex.yaml"), {}), mock).config;
+  const gateway = await startGateway({ ...config, logging: { ...config.logging, level: "silent" } }, { carrierKeyFile: join(root, "carrier.key"), mock: true });
+  return { root, port, config, mock, gateway };
+}
+
+export function initedStackPool(size: number): Pool<InitedStack> {
+  return createPool(
+    size,
+    startInitedStack,
+    async (s) => {
+      await s.gateway.close();
+      await s.mock.close();
+      await rm(s.root, { recursive: true, force: true });
+    },
+    (s) => s.mock.clear(),
+  );
+}
+
+/** `godex init --write-codex` into `home` (seeded with an existing config.toml when given); returns its stdout. */
+export async function initCodexHome(stack: InitedStack, home: string, seed?: string): Promise<string> {
+  if (seed) {
+    await mkdir(home, { recursive: true });
+    await copyFile(seed, join(home, "config.toml"));
+  }
+  const m = memoryIO({ cwd: stack.root, env: {} });
+  const code = await init(["--write-codex", "--port", String(stack.port), "--codex-home", home], m.io);
+  if (code !== 0) throw new Error(`godex init --write-codex failed (${code}): ${m.stdout()}${m.stderr()}`);
+  return m.stdout();
+}
+
+/**
+ * The emulator's silent-acceptance notes for a request: what the real provider would take without a 400 but
+ * drop or misread. The DeepSeek emulator has none: it rejects a missing pass-back with its real 400 instead.
+ */
+export function emulatorNotes(req: RecordedRequest): string[] {
+  const body = req.body as Record<string, unknown>;
+  if (req.provider === "zhipu") return zhipuNotes(body);
+  if (req.provider === "minimax") return minimaxNotes(body);
+  if (req.provider === "xiaomi") return xiaomiNotes(body);
+  return [];
 }

@@ -92,6 +92,25 @@ describe.each(Object.keys(PROVIDERS))("%s", (provider) => {
     expect(third.content).toContain("Done. The command printed: late");
   });
 
+  it("chained steps in code mode: a still-running first script is waited on before the second step starts", async () => {
+    const ask = { role: "user", content: "run sleep 1; echo one; then create file b.txt with two" };
+    const first = await complete(provider, [ask]);
+    const run = scriptOf(first);
+    expect(run.source).toContain('tools.exec_command({ cmd: "sleep 1; echo one" })');
+    const history: unknown[] = [ask, replay(provider, first), { role: "tool", tool_call_id: run.id, content: "Script running with cell ID c1" }];
+    const second = await complete(provider, history);
+    const wait = second.tool_calls![0]!;
+    expect(wait.function.name).toBe("functions__wait");
+    history.push(replay(provider, second), { role: "tool", tool_call_id: wait.id, content: "Script completed\nWall time 1.1 seconds\nOutput:\none\n" });
+    const third = await complete(provider, history);
+    const patch = scriptOf(third);
+    expect(patch.source).toContain('tools.apply_patch("*** Begin Patch\\n*** Add File: b.txt\\n+two\\n*** End Patch\\n")');
+    history.push(replay(provider, third), { role: "tool", tool_call_id: patch.id, content: "Script completed\nWall time 0.1 seconds\nOutput:\napply_patch: {}" });
+    const fourth = await complete(provider, history);
+    expect(fourth.tool_calls ?? []).toHaveLength(0);
+    expect(fourth.content).toContain("Done. The patch was applied.");
+  });
+
   it("says so when Codex did not run the script", async () => {
     const first = await complete(provider, [{ role: "user", content: "run ls" }]);
     const { id } = scriptOf(first);

@@ -364,6 +364,31 @@ describe("brain", () => {
     expect(done.json.choices[0].message.content).toBe("Done. The patch was applied.");
   });
 
+  it("does chained steps (\"X; then Y\") one model turn each, then answers", async () => {
+    const ask = user("run echo one > a.txt; then create file b.txt with two");
+    const first = await call(req({ messages: [ask], tools: [EXEC_TOOL, PATCH_TOOL] }));
+    const run = first.json.choices[0].message.tool_calls[0];
+    expect(run.function.name).toBe("exec_command");
+    expect(JSON.parse(run.function.arguments)).toEqual({ cmd: "echo one > a.txt" });
+    const afterRun = [
+      ask,
+      { role: "assistant", content: "", reasoning_content: "r", tool_calls: [{ id: "call_00_a", type: "function", function: { name: "exec_command", arguments: run.function.arguments } }] },
+      { role: "tool", tool_call_id: "call_00_a", content: "Process exited with code 0\nOutput:\n" },
+    ];
+    const second = await call(req({ messages: afterRun, tools: [EXEC_TOOL, PATCH_TOOL] }));
+    const patch = second.json.choices[0].message.tool_calls[0];
+    expect(patch.function.name).toBe("apply_patch");
+    expect(JSON.parse(patch.function.arguments)).toEqual({ input: "*** Begin Patch\n*** Add File: b.txt\n+two\n*** End Patch\n" });
+    const afterPatch = [
+      ...afterRun,
+      { role: "assistant", content: "", reasoning_content: "r", tool_calls: [{ id: "call_00_b", type: "function", function: { name: "apply_patch", arguments: patch.function.arguments } }] },
+      { role: "tool", tool_call_id: "call_00_b", content: "Success. Updated the following files:\nA b.txt\n" },
+    ];
+    const done = await call(req({ messages: afterPatch, tools: [EXEC_TOOL, PATCH_TOOL] }));
+    expect(done.json.choices[0].message.content).toBe("Done. The patch was applied.");
+    expect(done.json.choices[0].finish_reason).toBe("stop");
+  });
+
   it("runs backticked commands", async () => {
     const r = await call(req({ messages: [user("Please Run `ls -la` now")], tools: [EXEC_TOOL] }));
     expect(JSON.parse(r.json.choices[0].message.tool_calls[0].function.arguments)).toEqual({ cmd: "ls -la" });
@@ -414,6 +439,7 @@ describe("host", () => {
       "POST /deepseek/v1/chat/completions",
     ]);
     expect(suite.mock.requests[0]!.provider).toBe("deepseek");
+    expect(suite.mock.requests.map((r) => r.status)).toEqual([200, 200, 200]);
     expect((suite.mock.requests[0]!.body as any).messages[0].content).toBe("recorded");
     expect(suite.mock.requests[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
     suite.mock.clear();
