@@ -53,6 +53,12 @@ function echoTool(tool: Record<string, unknown>, strictKept: boolean): Record<st
   return { ...tool, description: tool.description ?? null, parameters: tool.parameters ?? null, strict: strictKept && tool.strict === true };
 }
 
+/** GPT-6 efforts above xhigh (Codex's max/ultra) are served as xhigh (with a diagnostic): the echo says what applied. */
+function echoedEffort(effort: NonNullable<ResponsesRequest["reasoning"]>["effort"] | undefined): ResponseEcho["reasoning"]["effort"] {
+  if (effort === undefined || effort === null) return null;
+  return effort === "max" || effort === "ultra" ? "xhigh" : effort;
+}
+
 /** What the client asked for, echoed back the way OpenAI does (with OpenAI's defaults), and what applied. */
 export function echoFromRequest(req: ResponsesRequest, applied: AppliedSettings): ResponseEcho {
   const text: ResponseEcho["text"] = { format: req.text?.format ?? { type: "text" }, verbosity: req.text?.verbosity ?? "medium" };
@@ -65,7 +71,7 @@ export function echoFromRequest(req: ResponsesRequest, applied: AppliedSettings)
     parallel_tool_calls: req.parallel_tool_calls ?? true,
     presence_penalty: applied.sampling.presence_penalty,
     prompt_cache_key: req.prompt_cache_key ?? null,
-    reasoning: { effort: req.reasoning?.effort ?? null, summary: req.reasoning?.summary ?? null },
+    reasoning: { effort: echoedEffort(req.reasoning?.effort), summary: req.reasoning?.summary ?? null },
     safety_identifier: req.safety_identifier ?? null,
     store: req.store ?? true,
     temperature: applied.sampling.temperature,
