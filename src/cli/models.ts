@@ -2,7 +2,6 @@
 // Codex reasoning effort turns into on the wire (from the mapping's effort table) and which efforts
 // are degraded. `godex init --write-codex` builds Codex's model catalog from the same data.
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { loadConfig, ConfigError } from "../config/load.ts";
 import { resolveModel } from "../config/resolve-model.ts";
 import type { LoadedConfig } from "../config/types.ts";
@@ -10,6 +9,7 @@ import { compileMapping, type CompiledMapping } from "../mapping/compile.ts";
 import type { EffortEntry } from "../mapping/doc.ts";
 import { DEFAULT_MAPPINGS_DIR, loadMappingDoc } from "../mapping/load.ts";
 import { defaultIO, type CliIO } from "./progress.ts";
+import { parseCommandArgs, usageError } from "./args.ts";
 
 export const EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"] as const;
 export type Effort = (typeof EFFORTS)[number];
@@ -231,21 +231,13 @@ what each Codex reasoning effort (none … xhigh) sends upstream and which effor
 `;
 
 export async function models(argv: string[], io: CliIO = defaultIO()): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: argv, options: { config: { type: "string", default: "godex.yaml" }, format: { type: "string", default: "text" }, mappings: { type: "string" }, help: { type: "boolean", short: "h" } } }));
-  } catch (err) {
-    io.stderr.write(`godex models: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout.write(HELP);
-    return 0;
-  }
-  if (values.format !== "text" && values.format !== "json") {
-    io.stderr.write(`godex models: --format must be text or json\n`);
-    return 2;
-  }
+  const parsed = parseCommandArgs("models", HELP, io, {
+    args: argv,
+    options: { config: { type: "string", default: "godex.yaml" }, format: { type: "string", default: "text" }, mappings: { type: "string" }, help: { type: "boolean", short: "h" } },
+  });
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
+  if (values.format !== "text" && values.format !== "json") return usageError("models", "--format must be text or json", HELP, io);
   let table: ModelTable;
   try {
     const config = loadConfig(resolve(io.cwd, values.config!), io.env);

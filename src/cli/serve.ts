@@ -1,6 +1,5 @@
 // `godex serve`: load and check the config, start the gateway (with the built-in emulators when
 // asked, or when no provider has a key), reload on change, and stop cleanly on SIGINT/SIGTERM.
-import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { loadConfig, ConfigError } from "../config/load.ts";
 import type { LoadedConfig, LogLevel } from "../config/types.ts";
@@ -11,6 +10,7 @@ import { DEFAULT_MAPPINGS_DIR } from "../mapping/load.ts";
 import { anyProviderKey, withMockProviders } from "./mock-config.ts";
 import { watchConfig } from "./watch.ts";
 import { preflight, PreflightError } from "./preflight.ts";
+import { parseCommandArgs, portArg } from "./args.ts";
 
 const HELP = `Usage: godex serve [--config FILE] [--host H] [--port N] [--mock | --no-mock] [--log-level LEVEL] [--no-watch]
 
@@ -25,7 +25,7 @@ const HELP = `Usage: godex serve [--config FILE] [--host H] [--port N] [--mock |
 `;
 
 export async function serve(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const parsed = parseCommandArgs("serve", HELP, process, {
     args: argv,
     options: {
       config: { type: "string", default: "godex.yaml" },
@@ -39,10 +39,10 @@ export async function serve(argv: string[]): Promise<number> {
       help: { type: "boolean", short: "h" },
     },
   });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
+  const port = portArg("serve", values.port, 0, process);
+  if (port === null) return 2;
   const file = values.config!;
   const mappingsDir = values.mappings ? resolve(values.mappings) : DEFAULT_MAPPINGS_DIR;
   let mock: MockUpstreams | undefined;
@@ -53,7 +53,7 @@ export async function serve(argv: string[]): Promise<number> {
     await preflight(file, mappingsDir);
     const config = loadConfig(file);
     if (values.host) config.server.host = values.host;
-    if (values.port) config.server.port = Number(values.port);
+    if (port !== undefined) config.server.port = port;
     if (values["log-level"]) config.logging.level = values["log-level"] as LogLevel;
     if (!useMock) return config;
     mock ??= await startMockUpstreams({ chunkDelayMs: 15 });
