@@ -279,6 +279,7 @@ export function mergeCodexConfig(text: string, setup: CodexSetup): CodexMerge {
     const existing = typeof obj.model_catalog_json === "string" ? obj.model_catalog_json : undefined;
     if (existing === undefined) {
       const r = upsertTopLevel(current, [{ key: "model_catalog_json", value: setup.catalogPath, mode: "if-missing", comment: CATALOG_COMMENT }]);
+      if (r.errors.length) return { ...r, godexIsDefault };
       current = r.text;
       changes.push(...r.changes);
     } else if (existing !== setup.catalogPath) {

@@ -166,6 +166,14 @@ describe("editing by text", () => {
     expect(r2.notes[0]).toMatch(/an inline table \(line 2\)/);
   });
 
+  it("reads every edit back and refuses one that would not be valid TOML", () => {
+    // `a` is already a table (through a dotted key): adding `a = "x"` would redefine it.
+    const text = "a.b = 1\n";
+    const r = upsertTopLevel(text, [{ key: "a", value: "x", mode: "always" }]);
+    expect(r).toMatchObject({ text, changed: false, changes: [] });
+    expect(r.errors).toEqual(["GodeX's edit would make line 2 invalid (trying to redefine an already defined table or value); nothing was changed"]);
+  });
+
   it("refuses to edit a file it cannot parse", () => {
     const r = mergeCodexConfig("model = \n[ok]\n", setup);
     expect(r.changed).toBe(false);
@@ -273,5 +281,84 @@ describe("mergeCodexProfile and viewCodexConfig", () => {
     expect(v).toMatchObject({ exists: true, errors: [], modelProvider: "godex", godex: { base_url: "http://127.0.0.1:1/v1" } });
     expect(viewCodexConfig("/c.toml", null)).toEqual({ file: "/c.toml", exists: false, errors: [] });
     expect(viewCodexConfig("/c.toml", "x = \n").errors).toEqual(["/c.toml:1: invalid value"]);
+  });
+});
+
+describe("round trips of real-world config files", () => {
+  const REAL = join(FIXTURES, "codex-real-world");
+  const real = (name: string) => readFileSync(join(REAL, name), "utf8");
+  const godexTable = { name: "GodeX", base_url: setup.baseUrl, wire_api: "responses", requires_openai_auth: false, supports_websockets: false };
+
+  /** The lines `result` adds to `original`; fails when a line of the original is lost or moved. */
+  function addedLines(original: string, result: string): string[] {
+    const a = original.split(/\r?\n/);
+    const b = result.split(/\r?\n/);
+    const added: string[] = [];
+    let j = 0;
+    for (const line of a) {
+      while (j < b.length && b[j] !== line) added.push(b[j++]!);
+      if (j >= b.length) throw new Error(`the original line ${JSON.stringify(line)} is lost`);
+      j++;
+    }
+    return [...added, ...b.slice(j)];
+  }
+
+  it("comments, multi-line strings, inline tables, arrays of tables: only GodeX's table is added", () => {
+    const original = real("openai-default.toml");
+    const r = mergeCodexConfig(original, setup);
+    expect(r.errors).toEqual([]);
+    expect(r.godexIsDefault).toBe(false);
+    expect(r.text).toBe(original + "\n" + PROVIDER_BLOCK);
+    const expected = parseToml(original) as Record<string, Record<string, unknown>>;
+    expected.model_providers!.godex = godexTable;
+    expect(parseToml(r.text)).toEqual(expected);
+    expect(mergeCodexConfig(r.text, setup).changed).toBe(false);
+  });
+
+  it("the same file with CRLF line breaks keeps them", () => {
+    const original = real("openai-default.toml").replace(/\n/g, "\r\n");
+    const r = mergeCodexConfig(original, setup);
+    expect(r.text).toBe(original + "\r\n" + PROVIDER_BLOCK.replace(/\n/g, "\r\n"));
+    expect(r.text.replace(/\r\n/g, "")).not.toContain("\n");
+  });
+
+  it("no default yet: GodeX's keys go above the first table's comments, the rest stays in place", () => {
+    const original = real("no-default.toml");
+    const r = mergeCodexConfig(original, setup);
+    expect(r.errors).toEqual([]);
+    expect(r.godexIsDefault).toBe(true);
+    const top = [
+      'model = "gpt-5.5"',
+      'model_provider = "godex"',
+      "# GodeX model metadata (reasoning levels, apply_patch, context windows); replaces Codex's built-in model list.",
+      'model_catalog_json = "/home/u/.codex/godex-models.json"',
+      "",
+      "",
+    ].join("\n");
+    expect(r.text).toBe(original.replace("# TUI\n", top + "# TUI\n") + "\n" + PROVIDER_BLOCK);
+    expect(addedLines(original, r.text).filter((l) => l !== "")).toHaveLength(4 + PROVIDER_BLOCK.split("\n").filter((l) => l !== "").length);
+    expect(r.text.indexOf('model = "gpt-5.5"')).toBeLessThan(r.text.indexOf("# TUI"));
+    const expected = parseToml(original) as Record<string, unknown>;
+    Object.assign(expected, { model: "gpt-5.5", model_provider: "godex", model_catalog_json: setup.catalogPath });
+    (expected.model_providers as Record<string, unknown>).godex = godexTable;
+    expect(parseToml(r.text)).toEqual(expected);
+    expect(mergeCodexConfig(r.text, setup).changed).toBe(false);
+    const profile = mergeCodexProfile(original, setup);
+    expect(addedLines(original, profile.text)).toHaveLength(4);
+  });
+
+  it("a GodeX table followed by arrays of tables: updated in place, the user's keys and comments kept", () => {
+    const original = real("godex-in-the-middle.toml");
+    const r = mergeCodexConfig(original, setup);
+    expect(r.errors).toEqual([]);
+    expect(r.text).toBe(
+      original
+        .replace('base_url = "http://127.0.0.1:7000/v1"', 'base_url = "http://127.0.0.1:5678/v1"')
+        .replace("request_max_retries = 4\n", 'request_max_retries = 4\nwire_api = "responses"\nrequires_openai_auth = false\nsupports_websockets = false\n'),
+    );
+    const parsed = parseToml(r.text) as { model_providers: { godex: Record<string, unknown> }; mcp_servers: unknown };
+    expect(parsed.model_providers.godex).toEqual({ ...godexTable, name: "GodeX (work)", http_headers: { "X-Godex-Client": "laptop" }, request_max_retries: 4 });
+    expect(parsed.mcp_servers).toEqual({ files: { roots: [{ path: "/srv/data" }, { path: "/home/u" }] } });
+    expect(mergeCodexConfig(r.text, setup).changed).toBe(false);
   });
 });
