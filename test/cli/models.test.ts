@@ -109,7 +109,7 @@ describe("godex models", () => {
     expect(missing.err).toMatch(/cannot read config file \(ENOENT\)/);
   });
 
-  it("through bin/godex.mjs", () => {
+  it("through bin/godex.mjs", { timeout: 60_000 }, () => {
     const r = spawnSync(process.execPath, [join(REPO, "bin/godex.mjs"), "models", "--config", SHIPPED, "--format", "json"], { cwd: REPO, encoding: "utf8", env: { PATH: process.env.PATH ?? "" } });
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).aliases).toHaveLength(5);
