@@ -62,23 +62,6 @@ export interface ModelTable {
   models: ServedModel[];
 }
 
-/**
- * Context windows per mapping (spec) and model name, in tokens (from the providers' model docs; see
- * shared research providers.md). Used for Codex's catalog and shown by `godex models`.
- */
-const CONTEXT_WINDOWS: { spec: string; model: RegExp; tokens: number }[] = [
-  { spec: "deepseek", model: /^deepseek-/i, tokens: 1_000_000 },
-  { spec: "zhipu", model: /^glm-5\.1(\b|-|$)/i, tokens: 200_000 },
-  { spec: "zhipu", model: /^glm-5\.[23](\b|-|$)/i, tokens: 1_000_000 },
-  { spec: "minimax", model: /^MiniMax-M3/i, tokens: 1_000_000 },
-  { spec: "minimax", model: /^MiniMax-M2/i, tokens: 204_800 },
-  { spec: "xiaomi", model: /^mimo-/i, tokens: 1_000_000 },
-];
-
-export function contextWindowFor(spec: string, model: string): number | null {
-  return CONTEXT_WINDOWS.find((c) => c.spec === spec && c.model.test(model))?.tokens ?? null;
-}
-
 function bridge(entry: EffortEntry): EffortBridge {
   return { sends: entry.set ?? {}, thinking: entry.thinking, degraded: entry.note !== undefined, ...(entry.note ? { note: entry.note } : {}) };
 }
@@ -103,17 +86,16 @@ export function buildModelTable(config: LoadedConfig, mappingsDir = DEFAULT_MAPP
     if (!p) return;
     const view = mappingFor(p.spec).forModel(model);
     const table = view.effortTable;
-    const tableName = tableNameOf(mappingFor(p.spec), model);
     models.set(id, {
       id,
       provider,
       model,
       mapping: p.spec,
-      effortTable: table ? tableName : null,
+      effortTable: table ? view.effortTableName : null,
       defaultThinking: table ? table.default_thinking : null,
       efforts: table ? (Object.fromEntries(EFFORTS.map((e) => [e, bridge(table[e])])) as Record<Effort, EffortBridge>) : null,
       images: view.images,
-      contextWindow: contextWindowFor(p.spec, model),
+      contextWindow: view.contextWindow,
       listed,
     });
   };
@@ -134,18 +116,6 @@ export function buildModelTable(config: LoadedConfig, mappingsDir = DEFAULT_MAPP
     addModel(wildcard.slice(0, slash), wildcard.slice(slash + 1), false);
   }
   return { config: config.file, aliases, wildcard, defaultProvider: config.defaultProvider ?? null, models: [...models.values()] };
-}
-
-/** The effort table name a model resolves to (mirrors compile.ts: exact, globs in order, "*"). */
-function tableNameOf(mapping: CompiledMapping, model: string): string | null {
-  const rules = mapping.doc.models ?? {};
-  if (Object.hasOwn(rules, model)) return rules[model]!.effort_table ?? null;
-  for (const [key, rule] of Object.entries(rules)) {
-    if (key === "*" || !key.includes("*")) continue;
-    const re = new RegExp(`^${key.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "i");
-    if (re.test(model)) return rule.effort_table ?? null;
-  }
-  return rules["*"]?.effort_table ?? null;
 }
 
 /** `{"thinking":{"type":"enabled"},"reasoning_effort":"high"}` → `thinking.type=enabled reasoning_effort=high`. */

@@ -33,6 +33,8 @@ export type PassbackRules = G.MappingFile["reasoning"]["passback"];
 export interface ModelRule {
   effort_table?: string;
   images?: boolean;
+  /** Tokens, from the provider's model documentation. */
+  context_window?: number;
   /** Per-model request overrides merged over `request`. */
   request?: G.RequestRules;
 }
