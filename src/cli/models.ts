@@ -10,6 +10,7 @@ import type { EffortEntry } from "../mapping/doc.ts";
 import { DEFAULT_MAPPINGS_DIR, loadMappingDoc } from "../mapping/load.ts";
 import { defaultIO, type CliIO } from "./progress.ts";
 import { parseCommandArgs, usageError } from "./args.ts";
+import { configFileFor } from "./config-file.ts";
 
 export const EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"] as const;
 export type Effort = (typeof EFFORTS)[number];
@@ -195,7 +196,7 @@ const HELP = `Usage: godex models [--config FILE] [--format text|json] [--mappin
 Shows the alias table as the server resolves it (alias → provider/model, mapping) and, per model,
 what each Codex reasoning effort (none … xhigh) sends upstream and which efforts are degraded.
 
-  --config FILE    configuration file (default ./godex.yaml)
+  --config FILE    configuration file (default ./godex.yaml, else the one shipped with GodeX)
   --format F       text (default) or json
   --mappings DIR   look for mapping files in DIR first (then in the shipped mappings/), as godex serve --mappings
 `;
@@ -203,15 +204,16 @@ what each Codex reasoning effort (none … xhigh) sends upstream and which effor
 export async function models(argv: string[], io: CliIO = defaultIO()): Promise<number> {
   const parsed = parseCommandArgs("models", HELP, io, {
     args: argv,
-    options: { config: { type: "string", default: "godex.yaml" }, format: { type: "string", default: "text" }, mappings: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: { config: { type: "string" }, format: { type: "string", default: "text" }, mappings: { type: "string" }, help: { type: "boolean", short: "h" } },
   });
   if (typeof parsed === "number") return parsed;
   const { values } = parsed;
   if (values.format !== "text" && values.format !== "json") return usageError("models", "--format must be text or json", HELP, io);
   let table: ModelTable;
+  const file = configFileFor("models", values.config, io);
   try {
-    const config = loadConfig(resolve(io.cwd, values.config!), io.env);
-    table = { ...buildModelTable(config, values.mappings ? resolve(io.cwd, values.mappings) : DEFAULT_MAPPINGS_DIR), config: values.config! };
+    const config = loadConfig(file, io.env);
+    table = { ...buildModelTable(config, values.mappings ? resolve(io.cwd, values.mappings) : DEFAULT_MAPPINGS_DIR), config: values.config ?? (file === resolve(io.cwd, "godex.yaml") ? "godex.yaml" : file) };
   } catch (err) {
     io.stderr.write(err instanceof ConfigError ? `godex: configuration error\n${err.message}\n` : `godex models: ${(err as Error).message}\n`);
     return 2;

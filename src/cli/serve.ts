@@ -11,10 +11,11 @@ import { anyProviderKey, withMockProviders } from "./mock-config.ts";
 import { watchConfig } from "./watch.ts";
 import { preflight, PreflightError } from "./preflight.ts";
 import { parseCommandArgs, portArg } from "./args.ts";
+import { configFileFor } from "./config-file.ts";
 
 const HELP = `Usage: godex serve [--config FILE] [--host H] [--port N] [--mock | --no-mock] [--log-level LEVEL] [--no-watch]
 
-  --config FILE   configuration file (default ./godex.yaml)
+  --config FILE   configuration file (default ./godex.yaml, else the one shipped with GodeX)
   --host H        listen address (default from config, 127.0.0.1; env GODEX_HOST)
   --port N        listen port (default from config, 5678; env GODEX_PORT)
   --mock          serve every provider from GodeX's built-in offline emulators (no API keys needed)
@@ -28,7 +29,7 @@ export async function serve(argv: string[]): Promise<number> {
   const parsed = parseCommandArgs("serve", HELP, process, {
     args: argv,
     options: {
-      config: { type: "string", default: "godex.yaml" },
+      config: { type: "string" },
       host: { type: "string" },
       port: { type: "string" },
       mock: { type: "boolean" },
@@ -43,7 +44,7 @@ export async function serve(argv: string[]): Promise<number> {
   const { values } = parsed;
   const port = portArg("serve", values.port, 0, process);
   if (port === null) return 2;
-  const file = values.config!;
+  const file = configFileFor("serve", values.config, { cwd: process.cwd(), stderr: process.stderr });
   const mappingsDir = values.mappings ? resolve(values.mappings) : DEFAULT_MAPPINGS_DIR;
   let mock: MockUpstreams | undefined;
   let useMock = false;

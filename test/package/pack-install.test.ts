@@ -105,6 +105,12 @@ describe("the npm package", { timeout: 120_000 }, () => {
     expect(bad.status).toBe(2);
     expect(bad.stdout).toBe("");
     expect(bad.stderr).toMatch(/^godex: unknown command 'frobnicate'\n\nGodeX /);
+    // A directory without godex.yaml: the shipped one is used, and said.
+    const empty = join(tmp, "empty");
+    mkdirSync(empty);
+    const models = run(godex, ["models"], empty);
+    expect(models.status, models.stderr).toBe(0);
+    expect(models.stderr).toMatch(/^godex models: no \.\/godex\.yaml here, using the shipped one \(.*lib\/node_modules\/godex\/godex\.yaml\)/);
   });
 
   it("init --write-codex, lint, models and doctor work from the installed package", () => {
