@@ -1,14 +1,16 @@
 // The HTTP surface: /v1/responses, /v1/models, /health, with OpenAI-shaped errors for everything else.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import express, { type NextFunction, type Request, type Response } from "express";
-import type { GatewayRuntime } from "./runtime.ts";
+import type { GatewayRuntime } from "../engine/runtime.ts";
 import type { Logger } from "./log.ts";
 import { ClientError } from "../protocol/types.ts";
 import { sendError, toClientError } from "./errors.ts";
 import { healthHandler, modelHandler, modelsHandler } from "./routes/info.ts";
 import { requireToken } from "./auth.ts";
+import { accessGuard, refusalLogger } from "./access.ts";
 import { jsonBody } from "./body.ts";
-import { responsesHandler, type RequestRecord, type ResponsesRouteOptions } from "./routes/responses.ts";
+import type { RequestRecord } from "../protocol/record.ts";
+import { responsesHandler, type ResponsesRouteOptions } from "./routes/responses.ts";
 import { statusJsonHandler, statusPageHandler } from "./routes/status.ts";
 import { GatewayMetrics } from "./metrics.ts";
 import { RecentRequests } from "./recent.ts";
@@ -34,12 +36,20 @@ export function createApp(o: AppOptions): GatewayApp {
   app.disable("x-powered-by");
   app.set("etag", false);
   const limit = o.getRuntime().config.server.bodyLimitBytes;
-  // JSON whatever the content type says: some clients send text/plain.
   const json = jsonBody(limit);
   const auth = requireToken(() => o.getRuntime().config.server.auth.tokens);
 
   const recent = o.recent ?? new RecentRequests();
   const metrics = o.metrics ?? new GatewayMetrics();
+  // Host, Origin (CORS) and JSON-only POST bodies, before anything else (rules re-read on reload).
+  const logRefusal = refusalLogger((f) => o.log.warn(f));
+  const access = accessGuard(
+    () => o.getRuntime().config.server,
+    (err, req) => {
+      metrics.refused.inc({ code: err.code });
+      logRefusal(err, req);
+    },
+  );
   const onFinished = (r: RequestRecord) => {
     recent.add(r);
     metrics.record(r);
@@ -55,6 +65,7 @@ export function createApp(o: AppOptions): GatewayApp {
 
   const responses = responsesHandler(route);
 
+  app.use(access);
   app.get("/health", healthHandler(o.getRuntime));
   // Tokens are read per request, so a hot reload of server.auth.tokens applies at once.
   app.use(auth);
@@ -87,11 +98,13 @@ export function createApp(o: AppOptions): GatewayApp {
     if (req.method !== "POST") return false;
     const path = (req.url ?? "").split("?", 1)[0];
     if (path !== "/v1/responses" && path !== "/responses") return false;
-    auth(req, res, () =>
-      json(req, res, (err?: unknown) => {
-        if (err) sendError(res, toClientError(err));
-        else void responses(req, res);
-      }),
+    access(req, res, () =>
+      auth(req, res, () =>
+        json(req, res, (err?: unknown) => {
+          if (err) sendError(res, toClientError(err));
+          else void responses(req, res);
+        }),
+      ),
     );
     return true;
   };
