@@ -14,7 +14,7 @@ const MAY_IMPORT: Record<string, string[]> = {
   cli: ["server", "engine", "mapping", "upstream", "protocol", "util", "config", "lint", "mock", "generated", "version"],
   server: ["engine", "mapping", "upstream", "protocol", "util", "config", "generated", "version"],
   lint: ["engine", "mapping", "protocol", "util", "config", "generated"],
-  engine: ["mapping", "upstream", "protocol", "util", "generated"],
+  engine: ["config", "mapping", "upstream", "protocol", "util", "generated"],
   config: ["protocol", "util", "generated"],
   mapping: ["protocol", "util", "generated"],
   upstream: ["protocol", "util", "generated"],
