@@ -138,7 +138,7 @@ export function formatModelTable(t: ModelTable): string {
   const tw = Math.max(8, ...t.aliases.map((a) => a.target.length));
   for (const a of t.aliases) lines.push(`  ${a.alias.padEnd(w)}  → ${a.target.padEnd(tw)}  mapping ${a.mapping}`);
   if (t.aliases.length === 0) lines.push("  (none)");
-  lines.push(`  ${"provider/model".padEnd(w)}  → itself, for every configured provider (e.g. -m ${t.models[0]?.id ?? "deepseek/deepseek-v4-pro"})`);
+  lines.push(`  ${"provider/model".padEnd(w)}  → itself, for every configured provider (e.g. -m ${t.models[0]?.id ?? "<provider>/<model>"})`);
   if (t.wildcard) lines.push(`  ${"*".padEnd(w)}  → ${t.wildcard} (any other name)`);
   else if (t.defaultProvider) lines.push(`  ${"(other)".padEnd(w)}  → ${t.defaultProvider}/<name> (default_provider)`);
   else lines.push(`  ${"(other)".padEnd(w)}  → rejected: unknown model`);

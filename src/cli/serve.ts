@@ -81,7 +81,7 @@ export async function serve(argv: string[]): Promise<number> {
     process.stderr.write(
       values.mock
         ? `GodeX mock mode: ${names.join(", ")} served by built-in offline emulators.\n`
-        : `No provider API key is set: serving ${names.join(", ")} from built-in offline emulators (set e.g. DEEPSEEK_API_KEY, or pass --no-mock).\n`,
+        : `No provider API key is set: serving ${names.join(", ")} from built-in offline emulators (set ${keyHint(config)}, or pass --no-mock).\n`,
     );
   }
   const log = createLogger(config.logging.level);
@@ -107,4 +107,10 @@ export async function serve(argv: string[]): Promise<number> {
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
+}
+
+/** "e.g. DEEPSEEK_API_KEY": the first key variable the config names. */
+function keyHint(config: LoadedConfig): string {
+  const env = Object.values(config.providers).find((p) => p.apiKeyEnv)?.apiKeyEnv;
+  return env ? `e.g. ${env}` : "a provider's api_key";
 }
