@@ -41,7 +41,7 @@ describe("docs/support-matrix.md", () => {
     expect(renderSupportMatrix(loadMatrixMappings())).toBe(once);
   });
 
-  it("codegen/support-matrix.ts --check agrees", () => {
+  it("codegen/support-matrix.ts --check agrees", { timeout: 60_000 }, () => {
     const r = spawnSync(process.execPath, ["--import", "tsx", "codegen/support-matrix.ts", "--check"], { cwd: ROOT, encoding: "utf8" });
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
