@@ -18,14 +18,19 @@ export function parseCommandArgs<T extends ParseArgsConfig>(
   try {
     parsed = parseArgs(config);
   } catch (err) {
-    io.stderr.write(`godex ${command}: ${(err as Error).message}\n\n${help}`);
-    return 2;
+    return usageError(command, (err as Error).message, help, io);
   }
   if ((parsed.values as { help?: unknown }).help) {
     io.stdout.write(help);
     return 0;
   }
   return parsed;
+}
+
+/** A usage error: `godex <command>: <message>` (one line), a blank line and the help, on stderr; returns 2. */
+export function usageError(command: string, message: string, help: string, io: Pick<CliIO, "stderr">): 2 {
+  io.stderr.write(`godex ${command}: ${message.replace(/\s*\n\s*/g, " ")}\n\n${help}`);
+  return 2;
 }
 
 /**

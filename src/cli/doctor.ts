@@ -14,7 +14,8 @@ import { VERSION } from "../version.ts";
 import { accessRules, describeAccess, hostAllowed } from "../server/access.ts";
 import { parseCommandArgs, portArg } from "./args.ts";
 import { catalogSlugs } from "./codex-catalog.ts";
-import { defaultCodexHome, viewCodexConfig, PROVIDER_ID, type CodexConfigView, type TomlTableValue } from "./codex-config.ts";
+import { defaultCodexHome, viewCodexConfig, PROVIDER_ID, type CodexConfigView } from "./codex-config.ts";
+import type { TomlTable } from "./toml-doc.ts";
 import { CATALOG_FILE, PROFILE_FILE, codexBaseUrl } from "./init.ts";
 import { buildModelTable } from "./models.ts";
 import { createProgress, defaultIO, paint, type CliIO } from "./progress.ts";
@@ -263,7 +264,7 @@ export function pointsAt(url: string, host: string, port: number): boolean {
 }
 
 /** env_key, a bearer token or an Authorization header: Codex sends something GodeX can check. */
-function sendsToken(g: TomlTableValue): boolean {
+function sendsToken(g: TomlTable): boolean {
   if (typeof g.env_key === "string" || typeof g.experimental_bearer_token === "string") return true;
   for (const table of [g.http_headers, g.env_http_headers]) {
     if (table && typeof table === "object" && !Array.isArray(table) && Object.keys(table).some((k) => k.toLowerCase() === "authorization")) return true;

@@ -1,6 +1,6 @@
 // `godex lint`: proves a config and its mapping files before they run (see docs/lint.md).
 import { formatHuman, formatJson, lintPaths } from "../lint/index.ts";
-import { parseCommandArgs } from "./args.ts";
+import { parseCommandArgs, usageError } from "./args.ts";
 
 const HELP = `Usage: godex lint [--format text|json] [--strict] [--config FILE] [--mappings DIR] [FILES…]
 
@@ -31,10 +31,7 @@ export async function lint(argv: string[]): Promise<number> {
   });
   if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
-  if (values.format !== "text" && values.format !== "json") {
-    process.stderr.write(`godex lint: --format must be text or json\n`);
-    return 2;
-  }
+  if (values.format !== "text" && values.format !== "json") return usageError("lint", "--format must be text or json", HELP, process);
   let result;
   try {
     result = await lintPaths({

@@ -16,35 +16,42 @@ Commands:
   doctor    check config, keys, port and Codex's config; --live also calls the providers
   models    the alias table and, per model, what each reasoning effort sends
   lint      check the config and mapping files (godex lint --help)
-  version   print the version
+  version   print the version (also --version, -v)
+  help      this text; godex help <command> (or godex <command> --help) for a command's options
 `;
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { serve, init, doctor, models, lint };
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command !== undefined && Object.hasOwn(COMMANDS, command)) return COMMANDS[command]!(rest);
   switch (command) {
-    case "serve":
-      return serve(rest);
-    case "init":
-      return init(rest);
-    case "doctor":
-      return doctor(rest);
-    case "models":
-      return models(rest);
-    case "lint":
-      return lint(rest);
     case "version":
     case "--version":
     case "-v":
+      if (rest.length > 0) return usage(`unexpected argument '${rest[0]}'`);
       process.stdout.write(`${VERSION}\n`);
       return 0;
     case undefined:
     case "help":
     case "--help":
-    case "-h":
-      process.stdout.write(HELP);
-      return 0;
+    case "-h": {
+      const topic = rest[0];
+      if (rest.length > 1) return usage(`unexpected argument '${rest[1]}'`);
+      if (topic === undefined) {
+        process.stdout.write(HELP);
+        return 0;
+      }
+      if (Object.hasOwn(COMMANDS, topic)) return COMMANDS[topic]!(["--help"]);
+      return usage(command === "help" ? `unknown command '${topic}'` : `unexpected argument '${topic}'`);
+    }
     default:
-      process.stderr.write(`godex: unknown command '${command}'\n\n${HELP}`);
-      return 2;
+      return usage(command.startsWith("-") ? `unknown option '${command}'` : `unknown command '${command}'`);
   }
+}
+
+/** One line saying what is wrong, then the usage, on stderr; exit status 2. */
+function usage(message: string): number {
+  process.stderr.write(`godex: ${message}\n\n${HELP}`);
+  return 2;
 }

@@ -2,7 +2,6 @@
 // Codex reasoning effort turns into on the wire (from the mapping's effort table) and which efforts
 // are degraded. `godex init --write-codex` builds Codex's model catalog from the same data.
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { loadConfig, ConfigError } from "../config/load.ts";
 import { resolveModel } from "../config/resolve-model.ts";
 import type { LoadedConfig } from "../config/types.ts";
@@ -10,6 +9,8 @@ import { compileMapping, type CompiledMapping } from "../mapping/compile.ts";
 import type { EffortEntry } from "../mapping/doc.ts";
 import { DEFAULT_MAPPINGS_DIR, loadMappingDoc } from "../mapping/load.ts";
 import { defaultIO, type CliIO } from "./progress.ts";
+import { parseCommandArgs, usageError } from "./args.ts";
+import { configFileFor } from "./config-file.ts";
 
 export const EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"] as const;
 export type Effort = (typeof EFFORTS)[number];
@@ -62,23 +63,6 @@ export interface ModelTable {
   models: ServedModel[];
 }
 
-/**
- * Context windows per mapping (spec) and model name, in tokens (from the providers' model docs; see
- * shared research providers.md). Used for Codex's catalog and shown by `godex models`.
- */
-const CONTEXT_WINDOWS: { spec: string; model: RegExp; tokens: number }[] = [
-  { spec: "deepseek", model: /^deepseek-/i, tokens: 1_000_000 },
-  { spec: "zhipu", model: /^glm-5\.1(\b|-|$)/i, tokens: 200_000 },
-  { spec: "zhipu", model: /^glm-5\.[23](\b|-|$)/i, tokens: 1_000_000 },
-  { spec: "minimax", model: /^MiniMax-M3/i, tokens: 1_000_000 },
-  { spec: "minimax", model: /^MiniMax-M2/i, tokens: 204_800 },
-  { spec: "xiaomi", model: /^mimo-/i, tokens: 1_000_000 },
-];
-
-export function contextWindowFor(spec: string, model: string): number | null {
-  return CONTEXT_WINDOWS.find((c) => c.spec === spec && c.model.test(model))?.tokens ?? null;
-}
-
 function bridge(entry: EffortEntry): EffortBridge {
   return { sends: entry.set ?? {}, thinking: entry.thinking, degraded: entry.note !== undefined, ...(entry.note ? { note: entry.note } : {}) };
 }
@@ -103,17 +87,16 @@ export function buildModelTable(config: LoadedConfig, mappingsDir = DEFAULT_MAPP
     if (!p) return;
     const view = mappingFor(p.spec).forModel(model);
     const table = view.effortTable;
-    const tableName = tableNameOf(mappingFor(p.spec), model);
     models.set(id, {
       id,
       provider,
       model,
       mapping: p.spec,
-      effortTable: table ? tableName : null,
+      effortTable: table ? view.effortTableName : null,
       defaultThinking: table ? table.default_thinking : null,
       efforts: table ? (Object.fromEntries(EFFORTS.map((e) => [e, bridge(table[e])])) as Record<Effort, EffortBridge>) : null,
       images: view.images,
-      contextWindow: contextWindowFor(p.spec, model),
+      contextWindow: view.contextWindow,
       listed,
     });
   };
@@ -136,18 +119,6 @@ export function buildModelTable(config: LoadedConfig, mappingsDir = DEFAULT_MAPP
   return { config: config.file, aliases, wildcard, defaultProvider: config.defaultProvider ?? null, models: [...models.values()] };
 }
 
-/** The effort table name a model resolves to (mirrors compile.ts: exact, globs in order, "*"). */
-function tableNameOf(mapping: CompiledMapping, model: string): string | null {
-  const rules = mapping.doc.models ?? {};
-  if (Object.hasOwn(rules, model)) return rules[model]!.effort_table ?? null;
-  for (const [key, rule] of Object.entries(rules)) {
-    if (key === "*" || !key.includes("*")) continue;
-    const re = new RegExp(`^${key.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "i");
-    if (re.test(model)) return rule.effort_table ?? null;
-  }
-  return rules["*"]?.effort_table ?? null;
-}
-
 /** `{"thinking":{"type":"enabled"},"reasoning_effort":"high"}` → `thinking.type=enabled reasoning_effort=high`. */
 export function describeSends(sends: Record<string, unknown>): string {
   const parts: string[] = [];
@@ -167,7 +138,7 @@ export function formatModelTable(t: ModelTable): string {
   const tw = Math.max(8, ...t.aliases.map((a) => a.target.length));
   for (const a of t.aliases) lines.push(`  ${a.alias.padEnd(w)}  → ${a.target.padEnd(tw)}  mapping ${a.mapping}`);
   if (t.aliases.length === 0) lines.push("  (none)");
-  lines.push(`  ${"provider/model".padEnd(w)}  → itself, for every configured provider (e.g. -m ${t.models[0]?.id ?? "deepseek/deepseek-v4-pro"})`);
+  lines.push(`  ${"provider/model".padEnd(w)}  → itself, for every configured provider (e.g. -m ${t.models[0]?.id ?? "<provider>/<model>"})`);
   if (t.wildcard) lines.push(`  ${"*".padEnd(w)}  → ${t.wildcard} (any other name)`);
   else if (t.defaultProvider) lines.push(`  ${"(other)".padEnd(w)}  → ${t.defaultProvider}/<name> (default_provider)`);
   else lines.push(`  ${"(other)".padEnd(w)}  → rejected: unknown model`);
@@ -225,31 +196,24 @@ const HELP = `Usage: godex models [--config FILE] [--format text|json] [--mappin
 Shows the alias table as the server resolves it (alias → provider/model, mapping) and, per model,
 what each Codex reasoning effort (none … xhigh) sends upstream and which efforts are degraded.
 
-  --config FILE    configuration file (default ./godex.yaml)
+  --config FILE    configuration file (default ./godex.yaml, else the one shipped with GodeX)
   --format F       text (default) or json
   --mappings DIR   look for mapping files in DIR first (then in the shipped mappings/), as godex serve --mappings
 `;
 
 export async function models(argv: string[], io: CliIO = defaultIO()): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: argv, options: { config: { type: "string", default: "godex.yaml" }, format: { type: "string", default: "text" }, mappings: { type: "string" }, help: { type: "boolean", short: "h" } } }));
-  } catch (err) {
-    io.stderr.write(`godex models: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout.write(HELP);
-    return 0;
-  }
-  if (values.format !== "text" && values.format !== "json") {
-    io.stderr.write(`godex models: --format must be text or json\n`);
-    return 2;
-  }
+  const parsed = parseCommandArgs("models", HELP, io, {
+    args: argv,
+    options: { config: { type: "string" }, format: { type: "string", default: "text" }, mappings: { type: "string" }, help: { type: "boolean", short: "h" } },
+  });
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
+  if (values.format !== "text" && values.format !== "json") return usageError("models", "--format must be text or json", HELP, io);
   let table: ModelTable;
+  const file = configFileFor("models", values.config, io);
   try {
-    const config = loadConfig(resolve(io.cwd, values.config!), io.env);
-    table = { ...buildModelTable(config, values.mappings ? resolve(io.cwd, values.mappings) : DEFAULT_MAPPINGS_DIR), config: values.config! };
+    const config = loadConfig(file, io.env);
+    table = { ...buildModelTable(config, values.mappings ? resolve(io.cwd, values.mappings) : DEFAULT_MAPPINGS_DIR), config: values.config ?? (file === resolve(io.cwd, "godex.yaml") ? "godex.yaml" : file) };
   } catch (err) {
     io.stderr.write(err instanceof ConfigError ? `godex: configuration error\n${err.message}\n` : `godex models: ${(err as Error).message}\n`);
     return 2;

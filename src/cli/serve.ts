@@ -1,6 +1,5 @@
 // `godex serve`: load and check the config, start the gateway (with the built-in emulators when
 // asked, or when no provider has a key), reload on change, and stop cleanly on SIGINT/SIGTERM.
-import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { loadConfig, ConfigError } from "../config/load.ts";
 import type { LoadedConfig, LogLevel } from "../config/types.ts";
@@ -11,10 +10,12 @@ import { DEFAULT_MAPPINGS_DIR } from "../mapping/load.ts";
 import { anyProviderKey, withMockProviders } from "./mock-config.ts";
 import { watchConfig } from "./watch.ts";
 import { preflight, PreflightError } from "./preflight.ts";
+import { parseCommandArgs, portArg } from "./args.ts";
+import { configFileFor } from "./config-file.ts";
 
 const HELP = `Usage: godex serve [--config FILE] [--host H] [--port N] [--mock | --no-mock] [--log-level LEVEL] [--no-watch]
 
-  --config FILE   configuration file (default ./godex.yaml)
+  --config FILE   configuration file (default ./godex.yaml, else the one shipped with GodeX)
   --host H        listen address (default from config, 127.0.0.1; env GODEX_HOST)
   --port N        listen port (default from config, 5678; env GODEX_PORT)
   --mock          serve every provider from GodeX's built-in offline emulators (no API keys needed)
@@ -25,10 +26,10 @@ const HELP = `Usage: godex serve [--config FILE] [--host H] [--port N] [--mock |
 `;
 
 export async function serve(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const parsed = parseCommandArgs("serve", HELP, process, {
     args: argv,
     options: {
-      config: { type: "string", default: "godex.yaml" },
+      config: { type: "string" },
       host: { type: "string" },
       port: { type: "string" },
       mock: { type: "boolean" },
@@ -39,11 +40,11 @@ export async function serve(argv: string[]): Promise<number> {
       help: { type: "boolean", short: "h" },
     },
   });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const file = values.config!;
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
+  const port = portArg("serve", values.port, 0, process);
+  if (port === null) return 2;
+  const file = configFileFor("serve", values.config, { cwd: process.cwd(), stderr: process.stderr });
   const mappingsDir = values.mappings ? resolve(values.mappings) : DEFAULT_MAPPINGS_DIR;
   let mock: MockUpstreams | undefined;
   let useMock = false;
@@ -53,7 +54,7 @@ export async function serve(argv: string[]): Promise<number> {
     await preflight(file, mappingsDir);
     const config = loadConfig(file);
     if (values.host) config.server.host = values.host;
-    if (values.port) config.server.port = Number(values.port);
+    if (port !== undefined) config.server.port = port;
     if (values["log-level"]) config.logging.level = values["log-level"] as LogLevel;
     if (!useMock) return config;
     mock ??= await startMockUpstreams({ chunkDelayMs: 15 });
@@ -80,7 +81,7 @@ export async function serve(argv: string[]): Promise<number> {
     process.stderr.write(
       values.mock
         ? `GodeX mock mode: ${names.join(", ")} served by built-in offline emulators.\n`
-        : `No provider API key is set: serving ${names.join(", ")} from built-in offline emulators (set e.g. DEEPSEEK_API_KEY, or pass --no-mock).\n`,
+        : `No provider API key is set: serving ${names.join(", ")} from built-in offline emulators (set ${keyHint(config)}, or pass --no-mock).\n`,
     );
   }
   const log = createLogger(config.logging.level);
@@ -106,4 +107,10 @@ export async function serve(argv: string[]): Promise<number> {
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
+}
+
+/** "e.g. DEEPSEEK_API_KEY": the first key variable the config names. */
+function keyHint(config: LoadedConfig): string {
+  const env = Object.values(config.providers).find((p) => p.apiKeyEnv)?.apiKeyEnv;
+  return env ? `e.g. ${env}` : "a provider's api_key";
 }

@@ -1,6 +1,7 @@
 // Reads godex.yaml into a LoadedConfig: parse (with locations) → expand ${ENV} → schema check with
 // defaults → cross-field checks → normalized camelCase object. Every problem is reported at once,
 // located, and never quotes a secret.
+import bytes from "bytes";
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { formatLocation, parseYamlWithLocations } from "../util/yaml-source.ts";
@@ -38,14 +39,11 @@ export function loadConfigFromObject(obj: unknown, env: Env = process.env, file 
   return build(obj, env, file, () => ({ file, line: 1, col: 1 }), process.cwd());
 }
 
-/** "64mb" → 67108864. Units are binary (kb = 1024 bytes); a bare number is bytes. */
+/** "64mb" → 67108864 (the `bytes` package: binary units, kb = 1024 bytes); a bare number is bytes. */
 export function parseBodyLimit(limit: string | number): number {
-  if (typeof limit === "number") return limit;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmg]?b)?\s*$/i.exec(limit);
-  if (!match) throw new Error(`not a size: ${limit}`);
-  const unit = (match[2] ?? "b").toLowerCase();
-  const factor = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[unit] ?? 1;
-  return Math.floor(Number(match[1]) * factor);
+  const n = bytes.parse(limit);
+  if (n === null || !Number.isFinite(n)) throw new Error(`not a size: ${limit}`);
+  return n;
 }
 
 /** Whether binding `host` keeps the server reachable from this machine only. */

@@ -1,12 +1,7 @@
 // A configured provider joined with its compiled mapping: everything a request needs to reach it.
 import type { CompiledMapping } from "../mapping/compile.ts";
 import type { Timeouts } from "../upstream/http.ts";
-
-export interface RetryPolicy {
-  /** Total attempts, including the first. */
-  maxAttempts: number;
-  maxDelayMs: number;
-}
+import type { RetryPolicy } from "../upstream/call.ts";
 
 export interface ProviderRuntime {
   name: string;

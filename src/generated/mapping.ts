@@ -21,6 +21,10 @@ export interface MappingFile {
       | {
           effort_table?: string;
           images?: boolean;
+          /**
+           * The model's context window in tokens (from the provider's model documentation): shown by godex models and written into Codex's model catalog by godex init.
+           */
+          context_window?: number;
           request?: RequestRules;
         }
       | undefined;

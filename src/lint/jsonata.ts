@@ -2,7 +2,7 @@
 // string values whose schema carries `"x-jsonata": true`; a syntax error points at the character
 // inside the expression (the string's start in the YAML plus the JSONata error position).
 import jsonata from "jsonata";
-import { mappingSchema } from "./schema.ts";
+import { mappingSchema } from "../mapping/validate.ts";
 import { positionInScalar } from "./scalar-position.ts";
 import type { SourceFile } from "./sources.ts";
 import { Findings, isPlainObject, showPath } from "./types.ts";

@@ -1,30 +1,14 @@
 // Rules `config-schema` and `mapping-schema`: JSON Schema validity (every error, not just the first),
 // located at the offending key or value in the file that wrote it.
-import { readFileSync } from "node:fs";
-import { Ajv, type ErrorObject } from "ajv";
-import formats from "ajv-formats";
+import type { ErrorObject } from "ajv";
 import { isPlainPath } from "../mapping/path.ts";
 import { locateInChain, type MappingChain } from "./sources.ts";
 import { Findings, getPath, isPlainObject, showPath, type Path } from "./types.ts";
-import { projectPath } from "../util/paths.ts";
+import { MAPPING_PATH_KEYS, mappingAjv, mappingSchema } from "../mapping/validate.ts";
 
 type JsonSchema = Record<string, any>;
 
-export const mappingSchema: JsonSchema = JSON.parse(
-  readFileSync(projectPath("schemas", "mapping.schema.json"), "utf8"),
-);
-
-const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
-(formats as unknown as (a: Ajv) => void)(ajv);
-const validateMapping = ajv.compile(mappingSchema);
-
-/** Path values (field paths into provider replies) are checked for shape by `mapping-schema`. */
-const PATH_KEYS: [string, string[]][] = [
-  ["response", ["id", "text", "reasoning", "tool_calls", "finish_reason", "usage", "error"]],
-  ["stream", ["text", "reasoning", "tool_calls", "finish_reason", "usage", "error"]],
-  ["usage", ["input_tokens", "cached_tokens", "output_tokens", "reasoning_tokens", "total_tokens"]],
-  ["errors", ["message", "code", "type", "param"]],
-];
+const validateMapping = mappingAjv({ verbose: true }).compile(mappingSchema);
 
 export function pointerPath(pointer: string): string[] {
   if (pointer === "") return [];
@@ -160,7 +144,7 @@ export function lintMappingSchema(chain: MappingChain, findings: Findings): bool
     }
   }
   // What the schema cannot express: field paths must be plain paths (logic belongs in JSONata).
-  for (const [section, keys] of PATH_KEYS) {
+  for (const [section, keys] of MAPPING_PATH_KEYS) {
     const obj = doc[section];
     if (!isPlainObject(obj)) continue;
     for (const key of keys) {

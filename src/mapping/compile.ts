@@ -8,8 +8,12 @@ import { deepMerge } from "./load.ts";
 
 export interface ModelView {
   request: RequestRules;
+  /** The name of the model's effort table (null: no reasoning control), and the table. */
+  effortTableName: string | null;
   effortTable: EffortTable | null;
   images: boolean;
+  /** Tokens; null when the mapping does not say. */
+  contextWindow: number | null;
 }
 
 export interface CompiledMapping {
@@ -112,7 +116,7 @@ export function compileMapping(doc: MappingDoc): CompiledMapping {
     const tableName = rule.effort_table;
     const effortTable = tableName ? (doc.reasoning.effort_tables?.[tableName] ?? null) : null;
     if (tableName && !effortTable) throw new Error(`${doc.name}: model ${model} names unknown effort table ${tableName}`);
-    v = { request, effortTable, images: rule.images ?? request.images };
+    v = { request, effortTableName: tableName ?? null, effortTable, images: rule.images ?? request.images, contextWindow: rule.context_window ?? null };
     views.set(model, v);
     return v;
   }

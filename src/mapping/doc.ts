@@ -43,6 +43,8 @@ export type ActivePassback = PassbackRules & { turns?: "all" | "current" };
 export interface ModelRule {
   effort_table?: string;
   images?: boolean;
+  /** Tokens, from the provider's model documentation. */
+  context_window?: number;
   /** Per-model request overrides merged over `request`. */
   request?: G.RequestRules;
 }

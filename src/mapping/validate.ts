@@ -16,12 +16,20 @@ export interface MappingProblem {
   rule: string;
 }
 
-const schema = JSON.parse(readFileSync(projectPath("schemas", "mapping.schema.json"), "utf8"));
-const ajv = new Ajv({ allErrors: true, strict: false });
-(formats as unknown as (a: Ajv) => void)(ajv);
-const validateShape = ajv.compile(schema);
+/** schemas/mapping.schema.json, as loaded (also what `godex lint` checks mapping files against). */
+export const mappingSchema: Record<string, any> = JSON.parse(readFileSync(projectPath("schemas", "mapping.schema.json"), "utf8"));
 
-const PATH_KEYS: [string, string[]][] = [
+/** An Ajv for the mapping schema: every error, ajv-formats; `verbose` keeps the failing data (lint quotes it). */
+export function mappingAjv(opts: { verbose?: boolean } = {}): Ajv {
+  const ajv = new Ajv({ allErrors: true, strict: false, verbose: opts.verbose === true });
+  (formats as unknown as (a: Ajv) => void)(ajv);
+  return ajv;
+}
+
+const validateShape = mappingAjv().compile(mappingSchema);
+
+/** The keys whose values are field paths into provider replies (plain paths only: logic is JSONata). */
+export const MAPPING_PATH_KEYS: readonly [string, readonly string[]][] = [
   ["response", ["id", "text", "reasoning", "tool_calls", "finish_reason", "usage", "error"]],
   ["stream", ["text", "reasoning", "tool_calls", "finish_reason", "usage", "error"]],
   ["usage", ["input_tokens", "cached_tokens", "output_tokens", "reasoning_tokens", "total_tokens"]],
@@ -63,7 +71,7 @@ export function validateMappingDoc(doc: unknown): MappingProblem[] {
       problems.push({ path, message: `JSONata does not compile${e.position != null ? ` at character ${e.position}` : ""}: ${e.message}`, rule: "jsonata" });
     }
   }
-  for (const [section, keys] of PATH_KEYS) {
+  for (const [section, keys] of MAPPING_PATH_KEYS) {
     const obj = (d as unknown as Record<string, Record<string, unknown>>)[section];
     for (const key of keys) {
       const spec = obj?.[key];

@@ -100,51 +100,14 @@ export type FunctionTool = G.FunctionTool;
 export type CustomTool = G.CustomTool;
 export type NamespaceTool = G.NamespaceTool;
 
-/** Tool types accepted with a loose shape; GodeX drops them with a diagnostic. Mirrors `definitions.HostedTool` in the schema. */
-export const HOSTED_TOOL_TYPES = [
-  "web_search",
-  "web_search_2025_08_26",
-  "web_search_preview",
-  "web_search_preview_2025_03_11",
-  "tool_search",
-  "local_shell",
-  "shell",
-  "apply_patch",
-  "image_generation",
-  "file_search",
-  "computer",
-  "computer_use_preview",
-  "code_interpreter",
-  "mcp",
-  "programmatic_tool_calling",
-] as const;
-export type HostedToolType = (typeof HOSTED_TOOL_TYPES)[number];
+export type HostedToolType = G.HostedTool["type"];
 export type HostedTool = G.HostedTool;
 
 export type ToolSpec = G.ToolSpec;
 
 // --- tool_choice
 
-/** Mirrors `definitions.ToolChoiceHosted` in the schema. */
-export const HOSTED_TOOL_CHOICE_TYPES = [
-  "web_search",
-  "web_search_2025_08_26",
-  "web_search_preview",
-  "web_search_preview_2025_03_11",
-  "tool_search",
-  "local_shell",
-  "shell",
-  "apply_patch",
-  "image_generation",
-  "file_search",
-  "computer",
-  "computer_use",
-  "computer_use_preview",
-  "code_interpreter",
-  "mcp",
-  "programmatic_tool_calling",
-] as const;
-export type HostedToolChoiceType = (typeof HOSTED_TOOL_CHOICE_TYPES)[number];
+export type HostedToolChoiceType = G.ToolChoiceHosted["type"];
 
 export type ToolChoiceMode = "none" | "auto" | "required";
 export type ToolChoiceFunction = G.ToolChoiceFunction;
@@ -178,6 +141,12 @@ type JsonSchema = Record<string, any>;
 export const responsesRequestSchema: JsonSchema = JSON.parse(
   readFileSync(projectPath("schemas", "responses-request.schema.json"), "utf8"),
 );
+
+/** Tool types accepted with a loose shape and dropped with a diagnostic (the schema's `HostedTool`). */
+export const HOSTED_TOOL_TYPES: readonly HostedToolType[] = Object.freeze(responsesRequestSchema.definitions.HostedTool.properties.type.enum);
+
+/** Hosted tool types `tool_choice` may name (the schema's `ToolChoiceHosted`). */
+export const HOSTED_TOOL_CHOICE_TYPES: readonly HostedToolChoiceType[] = Object.freeze(responsesRequestSchema.definitions.ToolChoiceHosted.properties.type.enum);
 
 /** Top-level fields GodeX accepts (the schema's `properties`), in schema order. */
 export const RESPONSES_REQUEST_FIELDS: readonly string[] = Object.freeze(

@@ -3,8 +3,28 @@
 // (a whole completion, or a business error inside HTTP 200) is read here first, so a retryable
 // error in it, or a connection cut while reading it, is retried like an HTTP error.
 import type { CanonicalDelta, UpstreamFailure } from "../protocol/types.ts";
-import type { ProviderRuntime } from "../engine/provider-runtime.ts";
-import { postJson, TransportError, type UpstreamBody, type UpstreamReply } from "./http.ts";
+import { postJson, TransportError, type Timeouts, type UpstreamBody, type UpstreamReply } from "./http.ts";
+
+export interface RetryPolicy {
+  /** Total attempts, including the first. */
+  maxAttempts: number;
+  maxDelayMs: number;
+}
+
+/** What one call needs to know of a provider (the engine's ProviderRuntime is one). */
+export interface UpstreamTarget {
+  name: string;
+  url: string;
+  /** Request headers including auth; never logged. */
+  headers: Record<string, string>;
+  timeouts: Timeouts & { totalMs: number };
+  retry: RetryPolicy;
+  /** The provider's mapping: how its replies and errors read. */
+  mapping: {
+    readResponse(json: unknown, out: CanonicalDelta[]): void;
+    mapError(status: number, body: unknown, retryAfter?: string | null): Promise<UpstreamFailure>;
+  };
+}
 
 export type CallResult = { ok: true; reply: UpstreamReply; attempts: number } | { ok: false; failure: UpstreamFailure; attempts: number };
 
@@ -12,7 +32,7 @@ const ERROR_BODY_LIMIT = 64 * 1024;
 /** Largest whole (non-SSE) reply read into memory. */
 export const WHOLE_BODY_LIMIT = 256 * 1024 * 1024;
 
-export async function callUpstream(p: ProviderRuntime, body: string, signal: AbortSignal): Promise<CallResult> {
+export async function callUpstream(p: UpstreamTarget, body: string, signal: AbortSignal): Promise<CallResult> {
   let attempt = 0;
   for (;;) {
     attempt++;
@@ -46,7 +66,7 @@ export async function callUpstream(p: ProviderRuntime, body: string, signal: Abo
 }
 
 /** The classified error a 2xx JSON body reports (MiniMax base_resp, `{"error":…}`), or null. */
-async function bodyError(p: ProviderRuntime, text: string, retryAfter: string | null): Promise<UpstreamFailure | null> {
+async function bodyError(p: UpstreamTarget, text: string, retryAfter: string | null): Promise<UpstreamFailure | null> {
   let json: unknown;
   try {
     json = JSON.parse(text.trim());
@@ -105,7 +125,7 @@ function redirectFailure(status: number, provider: string): UpstreamFailure {
 }
 
 /** The credentials a provider is called with (header values, and their part after "Bearer "). */
-function secretsOf(p: Pick<ProviderRuntime, "headers">): string[] {
+function secretsOf(p: Pick<UpstreamTarget, "headers">): string[] {
   const out = new Set<string>();
   for (const [name, value] of Object.entries(p.headers)) {
     if (name === "content-type" || name === "accept" || typeof value !== "string") continue;
@@ -118,14 +138,14 @@ function secretsOf(p: Pick<ProviderRuntime, "headers">): string[] {
  * Masks the provider's credentials in text that came from the provider (error messages, chunks):
  * some upstreams echo the key they were given. `****` + the last 4 characters, like DeepSeek's own echo.
  */
-export function redactSecrets(text: string, p: Pick<ProviderRuntime, "headers">): string {
+export function redactSecrets(text: string, p: Pick<UpstreamTarget, "headers">): string {
   let out = text;
   for (const s of secretsOf(p)) if (out.includes(s)) out = out.split(s).join(`****${s.slice(-4)}`);
   return out;
 }
 
 /** Jittered exponential backoff, honouring Retry-After; null = do not retry. */
-function retryDelay(attempt: number, f: UpstreamFailure, p: ProviderRuntime): number | null {
+function retryDelay(attempt: number, f: UpstreamFailure, p: UpstreamTarget): number | null {
   if (!f.retryable || attempt >= p.retry.maxAttempts) return null;
   if (f.retryAfterMs != null) return f.retryAfterMs <= p.retry.maxDelayMs ? f.retryAfterMs : null;
   const base = Math.min(p.retry.maxDelayMs, 250 * 2 ** (attempt - 1));

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { init } from "../../src/cli/init.ts";
-import { parseToml, tomlToObject } from "../../src/cli/codex-config.ts";
+import { parse as parseToml } from "smol-toml";
 import { godexYamlTemplate } from "../../src/cli/templates/godex.yaml.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { memoryIO } from "../fixtures/cli/io.ts";
@@ -104,7 +104,7 @@ describe("godex init --write-codex", () => {
     const r = await run(["--write-codex"], { CODEX_HOME: home });
     expect(r.code, r.err).toBe(0);
     const toml = readFileSync(join(home, "config.toml"), "utf8");
-    const obj = tomlToObject(parseToml(toml));
+    const obj = parseToml(toml);
     expect(obj).toEqual({
       model: "gpt-5.5",
       model_provider: "godex",
@@ -113,7 +113,7 @@ describe("godex init --write-codex", () => {
     });
     const catalog = JSON.parse(readFileSync(join(home, "godex-models.json"), "utf8")) as { models: { slug: string }[] };
     expect(catalog.models.map((m) => m.slug).slice(0, 5)).toEqual(["gpt-5.5", "gpt-5.4", "gpt-5.3-codex", "gpt-5.4-mini", "gpt-5.3-codex-spark"]);
-    expect(tomlToObject(parseToml(readFileSync(join(home, "godex.config.toml"), "utf8")))).toEqual({
+    expect(parseToml(readFileSync(join(home, "godex.config.toml"), "utf8"))).toEqual({
       model_provider: "godex",
       model: "gpt-5.5",
       model_catalog_json: join(home, "godex-models.json"),
@@ -169,7 +169,7 @@ describe("godex init --write-codex", () => {
     copyFileSync(join(FIXTURES, "codex-home-godex-old/config.toml"), join(home, "config.toml"));
     const r = await run(["--write-codex", "--codex-home", home]);
     expect(r.code, r.err).toBe(0);
-    const obj = tomlToObject(parseToml(readFileSync(join(home, "config.toml"), "utf8")));
+    const obj = parseToml(readFileSync(join(home, "config.toml"), "utf8"));
     expect(obj.model).toBe("zhipu/glm-5.3");
     expect(obj.model_catalog_json).toBe(join(home, "godex-models.json"));
     expect(obj.model_providers).toEqual({
@@ -187,7 +187,7 @@ describe("godex init --write-codex", () => {
     const r = await run(["--write-codex", "--codex-home", home]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/config\.toml is not TOML GodeX can read, so nothing was changed/);
-    expect(r.out).toContain("line 2: missing value");
+    expect(r.out).toContain("line 2: invalid value");
     expect(readFileSync(join(home, "config.toml"), "utf8")).toBe(broken);
     expect(readdirSync(home)).toEqual(["config.toml"]);
   });

@@ -83,7 +83,7 @@ describe("godex models", () => {
     expect(text.out).toMatch(/^  mine +→ deepseek\/deepseek-v9 +mapping deepseek$/m);
   });
 
-  it("--mappings DIR, as godex serve --mappings: a provider GodeX does not ship, and a model without effort control", async () => {
+  it("--mappings DIR, as godex serve --mappings: a provider GodeX does not ship (its context window from its mapping), and a model without effort control", async () => {
     const file = join(dir, "acme.yaml");
     writeFileSync(
       file,
@@ -92,7 +92,7 @@ describe("godex models", () => {
     expect((await run(["--config", file])).code).toBe(2);
     const r = await run(["--config", file, "--mappings", join(REPO, "test/fixtures/mappings")]);
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toContain("  acme/acme-large  (mapping acme, effort table budget, images yes, context unknown)");
+    expect(r.out).toContain("  acme/acme-large  (mapping acme, effort table budget, images yes, context 131,072)");
     expect(r.out).toMatch(/^ {4}medium +reasoning_budget=medium reasoning_mode=on|^ {4}medium +reasoning_mode=on reasoning_budget=medium/m);
     expect(r.out).toContain("  acme/acme-mini  (mapping acme, no effort table, images no, context unknown)");
     expect(r.out).toContain("    every effort: ignored (reported as a diagnostic), nothing sent");
@@ -100,6 +100,7 @@ describe("godex models", () => {
     const mini = catalog.models.find((m) => m.slug === "acme/acme-mini")!;
     expect(mini.supported_reasoning_levels).toEqual([{ effort: "medium", description: "no reasoning control for this model: nothing is sent" }]);
     expect(mini.context_window).toBeUndefined();
+    expect(catalog.models.find((m) => m.slug === "gpt-5.5")!.context_window).toBe(131_072);
   });
 
   it("usage and config errors", async () => {
@@ -109,7 +110,7 @@ describe("godex models", () => {
     expect(missing.err).toMatch(/cannot read config file \(ENOENT\)/);
   });
 
-  it("through bin/godex.mjs", () => {
+  it("through bin/godex.mjs", { timeout: 60_000 }, () => {
     const r = spawnSync(process.execPath, [join(REPO, "bin/godex.mjs"), "models", "--config", SHIPPED, "--format", "json"], { cwd: REPO, encoding: "utf8", env: { PATH: process.env.PATH ?? "" } });
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).aliases).toHaveLength(5);

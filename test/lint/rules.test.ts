@@ -48,6 +48,12 @@ describe("lint rules: one broken fixture each", () => {
     expect(r.findings[1]!.message).toMatch(/^unknown key 'sometimes' in request.tool_choice/);
   });
 
+  it("mapping-schema: a model's context_window is a positive whole number of tokens", async () => {
+    const schema = (await lint("mappings/context-window.yaml")).findings.filter((f) => f.rule === "mapping-schema");
+    expect(where(schema)).toEqual([`${F}/mappings/context-window.yaml:5:28 mapping-schema error`, `${F}/mappings/context-window.yaml:6:26 mapping-schema error`]);
+    expect(schema.map((f) => f.message)).toEqual(["models.small.context_window must be >= 1", "models.big.context_window must be an integer, got a string"]);
+  });
+
   it("jsonata-syntax: points at the character inside block, single- and double-quoted expressions", async () => {
     const r = await lint("mappings/jsonata-syntax.yaml");
     expect(where(r.findings)).toEqual([
