@@ -110,21 +110,6 @@ export function newStats(): RunStats {
   return { attempts: 0, firstTokenMs: null, upstreamStatus: null, outcome: "completed", errorCode: null };
 }
 
-/** A single-target run: the attempt, then its failure (if any) told to the client. */
-export async function runResponse(o: RunOptions, target: Target, p: Prepared, out: StreamOut | null): Promise<JsonResult> {
-  const id = responseIdentity(o);
-  const reply = new ClientReply(out, o.keepAliveMs);
-  const stats = newStats();
-  try {
-    const builder = newBuilder(o, id, target, p, reply.sink);
-    reply.use(builder, p.translated.diagnostics.list);
-    const result = await attempt(o, target, p, builder, reply, stats);
-    return finishRun(o, target, result, reply, stats);
-  } finally {
-    reply.dispose();
-  }
-}
-
 /** What the client gets once the run is over: a stream already ended, or a whole JSON reply. */
 export function finishRun(o: RunOptions, target: Target, result: AttemptResult, reply: ClientReply, stats: RunStats): JsonResult {
   if (result.kind === "aborted") {
