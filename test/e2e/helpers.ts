@@ -51,6 +51,8 @@ export interface StackOptions {
    * and that model in `providers.<name>.models`; `gpt-5.5` → DeepSeek stays whenever DeepSeek is listed.
    */
   providers?: readonly ProviderName[];
+  /** Extra models.aliases (e.g. a routed alias), merged over the ones above. */
+  aliases?: Record<string, unknown>;
 }
 
 export interface Stack {
@@ -74,7 +76,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const logLevel = opts.logLevel ?? (process.env.GODEX_E2E_LOG as StackOptions["logLevel"]) ?? "silent";
     const names: readonly ProviderName[] = opts.providers ?? ["deepseek"];
     const perProvider = opts.providers !== undefined;
-    const aliases: Record<string, string> = {};
+    const aliases: Record<string, unknown> = {};
     if (names.includes("deepseek")) aliases[ALIAS] = UPSTREAM_MODEL;
     const providers: Record<string, unknown> = {};
     for (const name of names) {
@@ -90,7 +92,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     config = loadConfigFromObject(
       {
         server: { host: "127.0.0.1", port: 0 },
-        models: { aliases },
+        models: { aliases: { ...aliases, ...opts.aliases } },
         providers,
         logging: { level: logLevel },
       },
