@@ -85,3 +85,28 @@ it("honours Retry-After: one 429 asking for 5 s opens the circuit for 5 s", asyn
   const status = JSON.parse((await get(rig.url, "/status.json")).text);
   expect(status.targets.find((x: any) => x.target === "deepseek/deepseek-v4-flash")).toMatchObject({ state: "open" });
 });
+
+it("godex models --live shows each routed target's circuit state", async () => {
+  const { models } = await import("../../src/cli/models.ts");
+  const { memoryIO } = await import("../fixtures/cli/io.ts");
+  const { mkdtempSync, writeFileSync, rmSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { tmpdir } = await import("node:os");
+  const dir = mkdtempSync(join(tmpdir(), "godex-models-live-"));
+  try {
+    writeFileSync(
+      join(dir, "godex.yaml"),
+      "models:\n  aliases:\n    routed: [deepseek/deepseek-v4-pro, xiaomi/mimo-v2.5]\nproviders:\n  deepseek: { endpoint: { base_url: http://127.0.0.1:9 } }\n  xiaomi: { endpoint: { base_url: http://127.0.0.1:9 } }\n",
+    );
+    const m = memoryIO({ cwd: dir });
+    expect(await models(["--live", "--url", rig.url], m.io)).toBe(0);
+    expect(m.stdout()).toMatch(/routed\s+→ deepseek\/deepseek-v4-pro → xiaomi\/mimo-v2.5/);
+    expect(m.stdout()).toMatch(/Targets \(live, .*\)/);
+    expect(m.stdout()).toMatch(/deepseek\/deepseek-v4-flash\s+open until /);
+    const bad = memoryIO({ cwd: dir });
+    expect(await models(["--live", "--url", "http://127.0.0.1:9"], bad.io)).toBe(1);
+    expect(bad.stderr()).toMatch(/cannot reach the server/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
