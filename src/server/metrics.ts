@@ -38,6 +38,7 @@ export class GatewayMetrics {
       for (const t of this.targets()) this.recentFailures.set({ target: t.target }, t.recent_failures);
     },
   });
+  readonly refused = new Counter({ name: "godex_refused_requests_total", help: "Requests refused before routing (Host, Origin, content type), by error code.", labelNames: ["code"], registers: [this.registry] });
   readonly activeStreams = new Gauge({ name: "godex_active_streams", help: "Streams currently open to clients.", labelNames: [...LABELS], registers: [this.registry] });
 
   /** Where the per-target gauges read their state at scrape time. */

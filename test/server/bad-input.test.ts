@@ -30,13 +30,9 @@ function postJson(body: unknown, path = "/v1/responses") {
   return request(gw.app).post(path).set("content-type", "application/json").timeout(TIMEOUT_MS).send(body as object);
 }
 
-/**
- * POST a body exactly as given. Strings are sent verbatim under any content type; a Buffer must go
- * as a non-JSON type (supertest would JSON-serialize it otherwise). GodeX parses JSON whatever the type.
- */
-function postRaw(bytes: string | Buffer, contentType = "application/octet-stream") {
-  if (Buffer.isBuffer(bytes) && /json/i.test(contentType)) throw new Error("postRaw: send Buffers as octet-stream");
-  return request(gw.app).post("/v1/responses").set("content-type", contentType).timeout(TIMEOUT_MS).send(bytes);
+/** POST a body exactly as given (no serialization, even for a Buffer under a JSON content type). */
+function postRaw(bytes: string | Buffer, contentType = "application/json") {
+  return request(gw.app).post("/v1/responses").set("content-type", contentType).serialize((b: unknown) => b as string).timeout(TIMEOUT_MS).send(bytes);
 }
 
 interface Expected {
@@ -67,7 +63,8 @@ describe("unparseable bodies", () => {
 
   it("empty body → 400", async () => {
     expectRejected(await postRaw("", "application/json"), { status: 400 });
-    expectRejected(await request(gw.app).post("/v1/responses").timeout(TIMEOUT_MS), { status: 400 });
+    // No body and no content type: the content type is what is missing first.
+    expectRejected(await request(gw.app).post("/v1/responses").timeout(TIMEOUT_MS), { status: 415, code: "unsupported_content_type" });
     expect(gw.mock.requests).toHaveLength(0);
   });
 
@@ -104,11 +101,12 @@ describe("unparseable bodies", () => {
     expectRejected(await postRaw(JSON.stringify(simpleRequest()), "application/json; charset=latin1"), { status: 415 });
     const res = await request(gw.app)
       .post("/v1/responses")
-      .set("content-type", "application/octet-stream")
+      .set("content-type", "application/json")
       .set("content-encoding", "gzip")
+      .serialize((b: unknown) => b as string)
       .timeout(TIMEOUT_MS)
       .send(Buffer.from("not gzip at all"));
-    expectRejected(res);
+    expectRejected(res, { status: 415, code: "unsupported_encoding" });
   });
 });
 
@@ -136,7 +134,7 @@ describe("schema violations", () => {
   });
 
   it("invalid reasoning.effort → 400 with param reasoning.effort", async () => {
-    expectRejected(await postJson(simpleRequest({ reasoning: { effort: "ultra" } })), {
+    expectRejected(await postJson(simpleRequest({ reasoning: { effort: "extreme" } })), {
       status: 400,
       code: "invalid_value",
       param: "reasoning.effort",
@@ -146,6 +144,28 @@ describe("schema violations", () => {
   it("out-of-range numbers → 400 invalid_value", async () => {
     expectRejected(await postJson(simpleRequest({ temperature: 5 })), { status: 400, code: "invalid_value", param: "temperature" });
     expectRejected(await postJson(simpleRequest({ max_output_tokens: -1 })), { status: 400, code: "invalid_value", param: "max_output_tokens" });
+  });
+
+  it("bad code-mode tool declarations (additional_tools) → 400 naming the parameter, no upstream call", async () => {
+    const exec = { type: "custom", name: "exec", format: { type: "grammar", syntax: "lark", definition: "start: /.+/" } };
+    const at = (tools: unknown) => ({ type: "additional_tools", id: "at_1", role: "developer", tools });
+    const lite = (item: unknown) => simpleRequest({ stream: true, input: [item, ...userInput("hi")] });
+    expectRejected(await postJson(lite({ type: "additional_tools", id: "at_1" })), { status: 400, code: "missing_required_parameter", param: "input[0].tools" });
+    expectRejected(await postJson(lite(at([{ type: "namespace", name: "functions", tools: [{ type: "function" }] }]))), {
+      status: 400,
+      code: "missing_required_parameter",
+      param: "input[0].tools[0].tools[0].name",
+    });
+    expectRejected(await postJson(lite(at([{ ...exec, format: { type: "grammar", syntax: "lark" } }]))), {
+      status: 400,
+      code: "missing_required_parameter",
+      param: "input[0].tools[0].format.definition",
+    });
+    expect(gw.mock.requests).toHaveLength(0);
+    // The same tools, well formed, are served.
+    const ok = await postJson(simpleRequest({ input: [at([{ type: "namespace", name: "functions", tools: [exec] }]), ...userInput("hi")] }));
+    expect(ok.status, JSON.stringify(ok.body).slice(0, 300)).toBe(200);
+    expect(gw.mock.requests).toHaveLength(1);
   });
 
   it("a streamed request that is invalid gets a JSON error, not an event stream", async () => {
