@@ -147,10 +147,9 @@ export function finishRun(o: RunOptions, target: Target, result: AttemptResult, 
  * One target, one call (with the provider's own retries): read its reply into the builder. Returns
  * `failed` while nothing of the answer has been committed to the client.
  */
-export async function attempt(o: RunOptions, target: Target, p: Prepared, builder: ResponseBuilder, reply: ClientReply, stats: RunStats): Promise<AttemptResult> {
+export async function attempt(o: RunOptions, target: Target, p: Prepared, builder: ResponseBuilder, reply: ClientReply, stats: RunStats, started = Date.now()): Promise<AttemptResult> {
   const provider = target.provider;
   const deadline = new RequestDeadline(o.signal, provider.timeouts.totalMs, o.shutdown);
-  const started = Date.now();
   const run = new AttemptRun(provider, builder, reply, stats);
   try {
     const call = await callUpstream(provider, p.upstreamBody, deadline.signal);

@@ -91,8 +91,11 @@ export async function runRoute(o: RouteRunOptions, candidates: Candidate[], skip
   const attempts: RouteAttempt[] = [...skipped];
   const failed: { target: string; failure: UpstreamFailure }[] = [];
   let last: { target: Target; result: AttemptResult; id: string } | null = null;
+  const started = Date.now();
+  const tried = new Set<Candidate>();
   try {
     for (const [i, c] of candidates.entries()) {
+      tried.add(c);
       const target: Target = { provider: c.provider, model: c.target.model };
       let p: Prepared;
       try {
@@ -116,7 +119,7 @@ export async function runRoute(o: RouteRunOptions, candidates: Candidate[], skip
       };
       reply.use(builder, headerDiagnostics, announce);
       o.health.tried(c.target.id);
-      const result = await attempt(o, target, p, builder, reply, stats);
+      const result = await attempt(o, target, p, builder, reply, stats, started);
       last = { target, result, id: c.target.id };
       if (result.kind === "aborted") {
         if (c.probe) o.health.release(c.target.id);
@@ -159,6 +162,8 @@ export async function runRoute(o: RouteRunOptions, candidates: Candidate[], skip
     };
   } finally {
     reply.dispose();
+    // A probe reserved for a target this request never reached goes back to the pool.
+    for (const c of candidates) if (c.probe && !tried.has(c)) o.health.release(c.target.id);
   }
 }
 
