@@ -3,7 +3,7 @@
 // are degraded. `godex init --write-codex` builds Codex's model catalog from the same data.
 import { resolve } from "node:path";
 import { loadConfig, ConfigError } from "../config/load.ts";
-import { resolveModel } from "../config/resolve-model.ts";
+import { resolveModel, routeLabel, routeTargets } from "../config/resolve-model.ts";
 import type { LoadedConfig } from "../config/types.ts";
 import { compileMapping, type CompiledMapping } from "../mapping/compile.ts";
 import type { EffortEntry } from "../mapping/doc.ts";
@@ -48,9 +48,12 @@ export interface AliasRow {
   alias: string;
   provider: string;
   model: string;
-  /** provider/model */
+  /** provider/model, or the route's one-line label when it has several targets */
   target: string;
+  /** The first target's mapping. */
   mapping: string;
+  /** Every target in order: weighted ones (share = weight / sum), then fallbacks. */
+  route: { target: string; role: "weighted" | "fallback"; weight: number }[];
 }
 
 export interface ModelTable {
@@ -107,15 +110,14 @@ export function buildModelTable(config: LoadedConfig, mappingsDir = DEFAULT_MAPP
     const r = resolveModel(config, alias);
     if (!r) continue;
     const p = config.providers[r.provider];
-    aliases.push({ alias, provider: r.provider, model: r.model, target: `${r.provider}/${r.model}`, mapping: p?.spec ?? r.provider });
+    const route = [...r.route.targets.map((t) => ({ target: t.id, role: "weighted" as const, weight: t.weight })), ...r.route.fallback.map((t) => ({ target: t.id, role: "fallback" as const, weight: t.weight }))];
+    aliases.push({ alias, provider: r.provider, model: r.model, target: routeLabel(r.route), mapping: p?.spec ?? r.provider, route });
+    for (const t of routeTargets(r.route).slice(1)) addModel(t.provider, t.model, false);
   }
   for (const p of Object.values(config.providers)) for (const m of p.models) addModel(p.name, m, true);
   for (const a of aliases) addModel(a.provider, a.model, false);
   const wildcard = Object.hasOwn(config.aliases, "*") ? config.aliases["*"]! : null;
-  if (wildcard) {
-    const slash = wildcard.indexOf("/");
-    addModel(wildcard.slice(0, slash), wildcard.slice(slash + 1), false);
-  }
+  if (wildcard) for (const t of routeTargets(config.routes["*"]!)) addModel(t.provider, t.model, false);
   return { config: config.file, aliases, wildcard, defaultProvider: config.defaultProvider ?? null, models: [...models.values()] };
 }
 
@@ -199,25 +201,68 @@ what each Codex reasoning effort (none … xhigh) sends upstream and which effor
   --config FILE    configuration file (default ./godex.yaml, else the one shipped with GodeX)
   --format F       text (default) or json
   --mappings DIR   look for mapping files in DIR first (then in the shipped mappings/), as godex serve --mappings
+  --live           also ask the running server (its /health) for each routed target's state:
+                   circuit closed / open (skipped, cooling down) / half_open, failures, last error
+  --url URL        the server for --live (default http://<server.host>:<server.port> of the config)
 `;
+
+interface LiveTargets {
+  url: string;
+  targets: { target: string; state: string; cooldown_until: string | null; requests: number; failures: number; skipped: number; last_error: string | null }[];
+}
+
+/** Where the configured server listens (a wildcard bind is reached on loopback). */
+function serverUrl(config: LoadedConfig): string {
+  const host = ["0.0.0.0", "::"].includes(config.server.host) ? "127.0.0.1" : config.server.host;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${config.server.port}`;
+}
+
+async function fetchLiveTargets(url: string, io: CliIO): Promise<LiveTargets | null> {
+  try {
+    const res = await fetch(`${url.replace(/\/+$/, "")}/health`, { signal: AbortSignal.timeout(5000) });
+    const body = (await res.json()) as { targets?: LiveTargets["targets"] };
+    return { url, targets: body.targets ?? [] };
+  } catch (err) {
+    io.stderr.write(`godex models: cannot reach the server at ${url} for --live (${(err as Error).message}); is 'godex serve' running?\n`);
+    return null;
+  }
+}
+
+export function formatLiveTargets(live: LiveTargets): string {
+  const lines = ["", `Targets (live, ${live.url}): circuit state of every provider/model an alias routes to`];
+  const w = Math.max(14, ...live.targets.map((t) => t.target.length));
+  for (const t of live.targets) {
+    const state = t.state + (t.cooldown_until ? ` until ${t.cooldown_until}` : "");
+    lines.push(`  ${t.target.padEnd(w)}  ${state.padEnd(12)}  ${t.requests} requests, ${t.failures} failed, ${t.skipped} skipped${t.last_error ? `; last error: ${t.last_error}` : ""}`);
+  }
+  if (live.targets.length === 0) lines.push("  (none)");
+  return lines.join("\n") + "\n";
+}
 
 export async function models(argv: string[], io: CliIO = defaultIO()): Promise<number> {
   const parsed = parseCommandArgs("models", HELP, io, {
     args: argv,
-    options: { config: { type: "string" }, format: { type: "string", default: "text" }, mappings: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: { config: { type: "string" }, format: { type: "string", default: "text" }, mappings: { type: "string" }, live: { type: "boolean" }, url: { type: "string" }, help: { type: "boolean", short: "h" } },
   });
   if (typeof parsed === "number") return parsed;
   const { values } = parsed;
   if (values.format !== "text" && values.format !== "json") return usageError("models", "--format must be text or json", HELP, io);
   let table: ModelTable;
+  let config: LoadedConfig;
   const file = configFileFor("models", values.config, io);
   try {
-    const config = loadConfig(file, io.env);
+    config = loadConfig(file, io.env);
     table = { ...buildModelTable(config, values.mappings ? resolve(io.cwd, values.mappings) : DEFAULT_MAPPINGS_DIR), config: values.config ?? (file === resolve(io.cwd, "godex.yaml") ? "godex.yaml" : file) };
   } catch (err) {
     io.stderr.write(err instanceof ConfigError ? `godex: configuration error\n${err.message}\n` : `godex models: ${(err as Error).message}\n`);
     return 2;
   }
-  io.stdout.write(values.format === "json" ? JSON.stringify(modelTableJson(table), null, 2) + "\n" : formatModelTable(table));
+  let live: LiveTargets | null = null;
+  if (values.live) {
+    live = await fetchLiveTargets(values.url ?? serverUrl(config!), io);
+    if (!live) return 1;
+  }
+  if (values.format === "json") io.stdout.write(JSON.stringify({ ...(modelTableJson(table) as object), ...(live ? { targets: live.targets } : {}) }, null, 2) + "\n");
+  else io.stdout.write(formatModelTable(table) + (live ? formatLiveTargets(live) : ""));
   return 0;
 }

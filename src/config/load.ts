@@ -9,7 +9,9 @@ import type { SourceLocation, SourceProblem, ValuePath } from "../util/yaml-sour
 import { hasEnvRef, interpolateEnv } from "./interpolate.ts";
 import type { Env, EnvRef } from "./interpolate.ts";
 import { coerceFromEnv, displayPath, findDeprecated, validateConfigShape } from "./validate.ts";
-import type { ConfigProblem, LoadedConfig, LogLevel, ProviderConfig } from "./types.ts";
+import type { AliasRoute, ConfigProblem, LoadedConfig, LogLevel, ProviderConfig } from "./types.ts";
+import type { AliasRoute as AliasRouteFile } from "../generated/config.ts";
+import { parseTarget, routeLabel } from "./resolve-model.ts";
 import { isHttpUrl } from "../util/url.ts";
 
 export class ConfigError extends Error {
@@ -78,7 +80,8 @@ interface RawConfig {
     cors: { allowed_origins: string[] };
   };
   default_provider?: string;
-  models: { aliases: Record<string, string> };
+  models: { aliases: Record<string, AliasRouteFile> };
+  routing: { failures: number; window_ms: number; cooldown_ms: number; max_cooldown_ms: number };
   providers: Record<string, RawProvider>;
   logging: { level: LogLevel; payloads: boolean };
 }
@@ -160,21 +163,28 @@ function build(input: unknown, env: Env, file: string, locate: Locate, baseDir: 
   }
   const configured = Object.keys(providers);
 
-  // 4. Aliases and default provider must point at configured providers.
-  for (const [alias, target] of Object.entries(raw.models.aliases)) {
-    const path = ["models", "aliases", alias];
-    const slash = target.indexOf("/");
-    if (slash <= 0 || slash === target.length - 1) {
-      fail(path, `${displayPath(path)}: "${target}" must be written provider/model`);
-      continue;
+  // 4. Aliases (each target at a configured provider, none twice) and the default provider.
+  const routes: Record<string, AliasRoute> = {};
+  for (const [alias, written] of Object.entries(raw.models.aliases)) {
+    const route: AliasRoute = { targets: [], fallback: [] };
+    const seen = new Set<string>();
+    for (const entry of aliasEntries(written, ["models", "aliases", alias])) {
+      const path = entry.path;
+      const target = parseTarget(entry.name, entry.weight);
+      if (!target) {
+        fail(path, `${displayPath(path)}: "${entry.name}" must be written provider/model`);
+        continue;
+      }
+      if (seen.has(target.id)) fail(path, `${displayPath(path)}: target "${target.id}" is listed twice in models.aliases["${alias}"]`);
+      seen.add(target.id);
+      if (!providers[target.provider]) {
+        fail(path, `${displayPath(path)}: provider "${target.provider}" is not configured (configured: ${configured.join(", ")})`);
+      } else if (providers[target.provider].models.length > 0 && !providers[target.provider].models.includes(target.model)) {
+        warn(path, `${displayPath(path)}: model "${target.model}" is not listed in providers.${target.provider}.models`);
+      }
+      (entry.fallback ? route.fallback : route.targets).push(target);
     }
-    const provider = target.slice(0, slash);
-    const model = target.slice(slash + 1);
-    if (!providers[provider]) {
-      fail(path, `${displayPath(path)}: provider "${provider}" is not configured (configured: ${configured.join(", ")})`);
-    } else if (providers[provider].models.length > 0 && !providers[provider].models.includes(model)) {
-      warn(path, `${displayPath(path)}: model "${model}" is not listed in providers.${provider}.models`);
-    }
+    routes[alias] = route;
   }
   if (raw.default_provider !== undefined && !providers[raw.default_provider]) {
     fail(["default_provider"], `default_provider: provider "${raw.default_provider}" is not configured (configured: ${configured.join(", ")})`);
@@ -217,13 +227,31 @@ function build(input: unknown, env: Env, file: string, locate: Locate, baseDir: 
   return {
     server,
     ...(raw.default_provider !== undefined ? { defaultProvider: raw.default_provider } : {}),
-    aliases: { ...raw.models.aliases },
+    routes,
+    aliases: Object.fromEntries(Object.entries(routes).map(([alias, route]) => [alias, routeLabel(route)])),
+    routing: {
+      failures: raw.routing.failures,
+      windowMs: raw.routing.window_ms,
+      cooldownMs: raw.routing.cooldown_ms,
+      maxCooldownMs: Math.max(raw.routing.max_cooldown_ms, raw.routing.cooldown_ms),
+    },
     providers,
     logging: { level: raw.logging.level, payloads: raw.logging.payloads },
     file,
     referencedEnv: [...new Set(refs.map((r) => r.name))],
     warnings: sortProblems(warnings),
   };
+}
+
+/** The targets an alias lists, each with where it is written: one string, a list, or {targets, fallback}. */
+export function aliasEntries(written: AliasRouteFile, path: (string | number)[]): { name: string; weight: number; fallback: boolean; path: (string | number)[] }[] {
+  if (typeof written === "string") return [{ name: written, weight: 1, fallback: false, path }];
+  if (Array.isArray(written)) return written.map((name, i) => ({ name, weight: 1, fallback: i > 0, path: [...path, i] }));
+  const weighted = written.targets.map((t, i) =>
+    typeof t === "string" ? { name: t, weight: 1, fallback: false, path: [...path, "targets", i] } : { name: t.model, weight: t.weight ?? 1, fallback: false, path: [...path, "targets", i, "model"] },
+  );
+  const fallback = (written.fallback ?? []).map((name, i) => ({ name, weight: 1, fallback: true, path: [...path, "fallback", i] }));
+  return [...weighted, ...fallback];
 }
 
 /** One YAML mistake often cascades into several errors: keep the first per line, plus a hint. */

@@ -82,11 +82,43 @@ export interface LoggingConfig {
   payloads: boolean;
 }
 
+/** One provider/model an alias can send a request to. */
+export interface RouteTarget {
+  provider: string;
+  /** The upstream model name. */
+  model: string;
+  /** "provider/model": the target's name in logs, headers, metrics and cooldown state. */
+  id: string;
+  /** Share in a weighted split (1 for ordered targets). */
+  weight: number;
+}
+
+/**
+ * Where an alias sends a request: one of `targets` (weighted, deterministic per conversation; the
+ * others follow as fallbacks), then `fallback` in order. A single "provider/model" is one target.
+ */
+export interface AliasRoute {
+  targets: RouteTarget[];
+  fallback: RouteTarget[];
+}
+
+/** Circuit breaking of routed targets (models.aliases with more than one target). */
+export interface RoutingPolicy {
+  /** Failures within windowMs that open a target's circuit. */
+  failures: number;
+  windowMs: number;
+  cooldownMs: number;
+  maxCooldownMs: number;
+}
+
 export interface LoadedConfig {
   server: ServerConfig;
   defaultProvider?: string;
-  /** Requested model name (or "*") → "provider/model"; every target's provider is configured. */
+  /** Requested model name (or "*") → its route; every target's provider is configured. */
+  routes: Record<string, AliasRoute>;
+  /** Requested model name → a one-line label of its route ("provider/model" for a single target); for display. */
   aliases: Record<string, string>;
+  routing: RoutingPolicy;
   providers: Record<string, ProviderConfig>;
   logging: LoggingConfig;
   /** The file it came from ("<inline>" for loadConfigFromObject). */
@@ -99,7 +131,9 @@ export interface LoadedConfig {
 export interface ResolvedModel {
   /** The name the client asked for. */
   alias: string;
+  /** The first listed target's provider and model (the whole route is in `route`). */
   provider: string;
   /** The upstream model name. */
   model: string;
+  route: AliasRoute;
 }

@@ -106,6 +106,8 @@ function describe(error: ErrorObject, locate: Locate, file: string): ConfigProbl
 
   // A propertyNames failure arrives twice: the inner error (with propertyName) and a wrapper.
   if (error.keyword === "propertyNames") return null;
+  // An if/then/else failure arrives as the branch's own errors plus this wrapper.
+  if (error.keyword === "if") return null;
   if (error.propertyName !== undefined) {
     const name = error.propertyName;
     const what = path[path.length - 1] === "providers" ? "provider name" : "key";
@@ -142,6 +144,10 @@ function describe(error: ErrorObject, locate: Locate, file: string): ConfigProbl
       const rule = typeof parent.description === "string" ? parent.description : `matching /${String(params.pattern)}/`;
       return { ...at(path), path: field, message: `${field} must be ${rule}` };
     }
+    case "exclusiveMinimum":
+      return { ...at(path), path: field, message: `${field} must be greater than ${String(params.limit)}, got ${JSON.stringify(error.data)}` };
+    case "minItems":
+      return { ...at(path), path: field, message: `${field} must list at least ${String(params.limit)} item${params.limit === 1 ? "" : "s"}` };
     case "minLength":
       return { ...at(path), path: field, message: params.limit === 1 ? `${field} must not be empty` : `${field} ${error.message}` };
     case "minProperties":

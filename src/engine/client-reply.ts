@@ -28,6 +28,7 @@ export class ClientReply {
   /** The first output event has gone out (or, without a stream, the answer is final). */
   private committed = false;
   private current: ResponseBuilder | null = null;
+  private onCommit: (() => void) | undefined;
   private diagnostics: Diagnostic[] = [];
   private readonly headers: Record<string, string> = {};
   private lastWrite = Date.now();
@@ -67,16 +68,30 @@ export class ClientReply {
     return this.current;
   }
 
-  /** The attempt now feeding the client; it continues the sequence if the stream is already open. */
-  use(builder: ResponseBuilder, diagnostics: Diagnostic[]) {
+  /**
+   * The attempt now feeding the client; it continues the sequence if the stream is already open.
+   * `diagnostics` go in the head's header; `onCommit` runs once, when this attempt commits.
+   */
+  use(builder: ResponseBuilder, diagnostics: Diagnostic[], onCommit?: () => void) {
     if (this.opened && this.current && this.current !== builder) builder.resume(this.current.sequence);
     this.current = builder;
     this.diagnostics = diagnostics;
+    this.onCommit = onCommit;
+  }
+
+  /** A diagnostic for the head's header too (if the head has not gone out yet). */
+  addHeaderDiagnostic(d: Diagnostic) {
+    this.diagnostics.push(d);
   }
 
   /** A response header sent with the stream's head (set before it opens) or the JSON reply. */
   setHeader(name: string, value: string) {
     this.headers[name] = value;
+  }
+
+  /** The diagnostics named in the x-godex-diagnostics header (the committing attempt's translation findings). */
+  get headerDiagnostics(): Diagnostic[] {
+    return this.diagnostics;
   }
 
   get extraHeaders(): Record<string, string> {
@@ -94,8 +109,9 @@ export class ClientReply {
   /** The attempt's first output is about to be pushed: from here on it is the answer. */
   commit() {
     if (!this.out || this.committed) return;
-    this.open();
     this.committed = true;
+    this.onCommit?.();
+    this.open();
   }
 
   congested(): Promise<void> | null {

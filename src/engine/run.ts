@@ -116,21 +116,6 @@ export function newStats(): RunStats {
   return { attempts: 0, firstTokenMs: null, upstreamStatus: null, outcome: "completed", errorCode: null };
 }
 
-/** A single-target run: the attempt, then its failure (if any) told to the client. */
-export async function runResponse(o: RunOptions, target: Target, p: Prepared, out: StreamOut | null): Promise<JsonResult> {
-  const id = responseIdentity(o);
-  const reply = new ClientReply(out, o.keepAliveMs);
-  const stats = newStats();
-  try {
-    const builder = newBuilder(o, id, target, p, reply.sink);
-    reply.use(builder, p.translated.diagnostics.list);
-    const result = await attempt(o, target, p, builder, reply, stats);
-    return finishRun(o, target, result, reply, stats);
-  } finally {
-    reply.dispose();
-  }
-}
-
 /** What the client gets once the run is over: a stream already ended, or a whole JSON reply. */
 export function finishRun(o: RunOptions, target: Target, result: AttemptResult, reply: ClientReply, stats: RunStats): JsonResult {
   if (result.kind === "aborted") {
@@ -168,10 +153,9 @@ export function finishRun(o: RunOptions, target: Target, result: AttemptResult, 
  * One target, one call (with the provider's own retries): read its reply into the builder. Returns
  * `failed` while nothing of the answer has been committed to the client.
  */
-export async function attempt(o: RunOptions, target: Target, p: Prepared, builder: ResponseBuilder, reply: ClientReply, stats: RunStats): Promise<AttemptResult> {
+export async function attempt(o: RunOptions, target: Target, p: Prepared, builder: ResponseBuilder, reply: ClientReply, stats: RunStats, started = Date.now()): Promise<AttemptResult> {
   const provider = target.provider;
   const deadline = new RequestDeadline(o.signal, provider.timeouts.totalMs, o.shutdown);
-  const started = Date.now();
   const run = new AttemptRun(provider, builder, reply, stats);
   try {
     const call = await callUpstream(provider, p.upstreamBody, deadline.signal);

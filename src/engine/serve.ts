@@ -4,7 +4,9 @@ import { ClientError } from "../protocol/types.ts";
 import type { RequestRecord } from "../protocol/record.ts";
 import { validateResponsesRequest } from "../protocol/request.ts";
 import { diagnosticsHeader } from "./diagnostics.ts";
-import { prepare, runResponse, type RunOptions, type StreamOut, type Target } from "./run.ts";
+import type { StreamOut } from "./run.ts";
+import { admitTargets, runRoute, type RouteRunOptions } from "./routing/run-route.ts";
+import { TargetHealth } from "./routing/health.ts";
 import type { GatewayRuntime } from "./runtime.ts";
 
 /** What a transport offers the engine for one response. */
@@ -29,7 +31,10 @@ export interface ServeOptions {
   /** Aborted when a shutdown drain ends: open streams end with response.failed. */
   shutdown?: AbortSignal;
   onStreamStart?: (entry: Partial<RequestRecord>) => void;
+  /** Called with the same record as onStreamStart (so gauges labelled from it balance). */
   onStreamEnd?: (entry: Partial<RequestRecord>) => void;
+  /** Per-target circuit state; shared by every request of a gateway and kept across reloads. */
+  health?: TargetHealth;
   /** Opt-in payload capture (logging.payloads). */
   onPayload?: (request: unknown, upstreamBody: string) => void;
   /** GodeX's own bugs: logged by the caller, answered as a 500 without details. */
@@ -40,28 +45,34 @@ export async function serveResponse(rt: GatewayRuntime, raw: unknown, t: Respons
   const started = Date.now();
   let record: Partial<RequestRecord> = { requestId: t.requestId, retries: 0, diagnostics: [], firstTokenMs: null, errorCode: null };
   let streaming = false;
+  let streamRecord: Partial<RequestRecord> = {};
   try {
     const body = validateResponsesRequest(raw);
     const resolved = rt.resolve(body.model);
     if (!resolved) {
       throw new ClientError(400, "invalid_request_error", "model_not_found", `The model '${body.model}' is not configured in GodeX: add an alias under models.aliases or use provider/model.`, "model");
     }
-    const provider = rt.providers.get(resolved.provider);
-    if (!provider) throw new ClientError(400, "invalid_request_error", "model_not_found", `The model '${body.model}' maps to provider '${resolved.provider}', which is not configured.`, "model");
+    const health = o.health ?? new TargetHealth();
+    const routeOptions = { route: resolved.route, providers: rt.providers, health, req: body };
+    const { candidates, skipped } = admitTargets(routeOptions);
     const stream = body.stream === true;
-    record = { ...record, alias: resolved.alias, provider: provider.name, model: resolved.model, stream };
-    if (!provider.hasKey) {
+    const first = candidates[0];
+    record = { ...record, alias: resolved.alias, provider: first?.provider.name ?? resolved.provider, model: first?.target.model ?? resolved.model, stream };
+    if (!first) {
+      // No target has a key (or the provider is gone): the first one is named, as before routing.
+      const provider = rt.providers.get(resolved.provider);
+      if (!provider) throw new ClientError(400, "invalid_request_error", "model_not_found", `The model '${body.model}' maps to provider '${resolved.provider}', which is not configured.`, "model");
       const env = rt.config.providers[provider.name]?.apiKeyEnv;
       throw new ClientError(401, "authentication_error", "missing_api_key", `GodeX has no API key for provider '${provider.name}'${env ? `: set ${env}` : ""} (or run 'godex serve --mock').`);
     }
     if (stream) {
       streaming = true;
-      o.onStreamStart?.(record);
+      streamRecord = { ...record };
+      o.onStreamStart?.(streamRecord);
     }
-    const target: Target = { provider, model: resolved.model };
-    const run: RunOptions = {
+    const run: RouteRunOptions = {
+      ...routeOptions,
       alias: resolved.alias,
-      req: body,
       carrier: rt.carrier,
       exposeRawReasoning: rt.config.server.exposeRawReasoning,
       signal: t.signal,
@@ -69,21 +80,24 @@ export async function serveResponse(rt: GatewayRuntime, raw: unknown, t: Respons
       responseId: o.fixedIds?.responseId,
       now: o.fixedIds?.now,
       keepAliveMs: o.keepAliveMs,
+      policy: rt.config.routing,
+      onPayload: rt.config.logging.payloads ? (_target, upstreamBody) => o.onPayload?.(body, upstreamBody) : undefined,
     };
-    const prepared = await prepare(run, target, stream);
-    if (rt.config.logging.payloads) o.onPayload?.(body, prepared.upstreamBody);
-    const diagnostics = prepared.translated.diagnostics.list;
-    const result = await runResponse(run, target, prepared, stream ? t.openStream() : null);
+    const result = await runRoute(run, candidates, skipped, stream ? t.openStream() : null);
     const stats = result.stats;
     record.status = result.status;
-    if (!stream && !t.signal.aborted) t.reply(result.status, result.body, { "x-godex-diagnostics": diagnosticsHeader(diagnostics) });
+    if (!stream && !t.signal.aborted) t.reply(result.status, result.body, { "x-godex-diagnostics": diagnosticsHeader(result.headerDiagnostics), ...result.headers });
     Object.assign(record, {
+      provider: result.provider,
+      model: result.model,
       outcome: stats.outcome,
       errorCode: stats.errorCode,
       firstTokenMs: stats.firstTokenMs,
       retries: Math.max(0, stats.attempts - 1),
-      diagnostics: stats.diagnostics ?? diagnostics,
+      diagnostics: stats.diagnostics ?? result.headerDiagnostics,
       usage: stats.usage ?? undefined,
+      ...(result.servedBy ? { servedBy: result.servedBy } : {}),
+      ...(result.attempts.length > 1 || result.fallback ? { attempts: result.attempts, fallback: result.fallback } : {}),
     });
   } catch (err) {
     let ce: ClientError;
@@ -99,6 +113,6 @@ export async function serveResponse(rt: GatewayRuntime, raw: unknown, t: Respons
     else t.reply(ce.status, ce.toBody(), {});
   }
   const entry = { ...record, latencyMs: Date.now() - started } as RequestRecord;
-  if (streaming) o.onStreamEnd?.(entry);
+  if (streaming) o.onStreamEnd?.(streamRecord);
   return entry;
 }

@@ -2,6 +2,24 @@
 /* eslint-disable */
 
 /**
+ * "provider/model", a list of them, or {targets, fallback}
+ */
+export type AliasRoute = TargetName | TargetList | WeightedRoute;
+/**
+ * provider/model
+ */
+export type TargetName = string;
+/**
+ * Targets tried in order: the first serves, the next ones are fallbacks.
+ *
+ * @minItems 1
+ */
+export type TargetList = [TargetName, ...TargetName[]];
+/**
+ * "provider/model" (weight 1) or {model, weight}
+ */
+export type WeightedTarget = TargetName | WeightedEntry;
+/**
  * letters, digits, "_", "." and "-" (no "/": targets are written provider/model)
  */
 export type Name = string;
@@ -18,11 +36,32 @@ export interface GodexConfigFile {
   default_provider?: string;
   models?: {
     /**
-     * Requested model name -> "provider/model". "*" matches any name not matched otherwise.
+     * Requested model name -> its targets: "provider/model"; a list of them (the first serves, the rest are fallbacks in order); or {targets, fallback} (a weighted split, then fallbacks). "*" matches any name not matched otherwise.
      */
     aliases?: {
-      [k: string]: string | undefined;
+      [k: string]: AliasRoute | undefined;
     };
+  };
+  /**
+   * How aliases with several targets fail over: a target that fails `failures` times within `window_ms` is skipped for a cooldown, then tried again by one probe request.
+   */
+  routing?: {
+    /**
+     * Failures (429, 5xx, timeouts, connect errors, overloaded finishes) within window_ms that open a target's circuit.
+     */
+    failures?: number;
+    /**
+     * The window failures are counted in.
+     */
+    window_ms?: number;
+    /**
+     * How long an open circuit skips the target (a provider's Retry-After wins when longer). Doubles after a failed probe, up to max_cooldown_ms.
+     */
+    cooldown_ms?: number;
+    /**
+     * Longest cooldown, Retry-After included.
+     */
+    max_cooldown_ms?: number;
   };
   providers: {
     [k: string]: Provider | undefined;
@@ -141,6 +180,26 @@ export interface Server {
    * a setting of the earlier GodeX, ignored
    */
   idle_timeout?: number;
+}
+/**
+ * A weighted split over `targets` (deterministic per conversation), then `fallback` in order.
+ */
+export interface WeightedRoute {
+  /**
+   * @minItems 1
+   */
+  targets: [WeightedTarget, ...WeightedTarget[]];
+  /**
+   * Tried in order when every weighted target failed or is cooling down.
+   */
+  fallback?: TargetName[];
+}
+export interface WeightedEntry {
+  model: TargetName;
+  /**
+   * Share of conversations, relative to the other targets' weights; must be > 0.
+   */
+  weight?: number;
 }
 export interface Provider {
   spec?: Name;

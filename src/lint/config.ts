@@ -9,7 +9,7 @@ import { rootOf, type SourceFile } from "./sources.ts";
 import { Findings, isPlainObject } from "./types.ts";
 
 const MAPPING_KEYS = ["name", "extends", "abstract", "endpoint", "request", "reasoning", "response", "stream", "usage", "finish_reasons", "errors", "examples"];
-const CONFIG_KEYS = ["providers", "models", "server", "default_provider", "logging"];
+const CONFIG_KEYS = ["providers", "models", "routing", "server", "default_provider", "logging"];
 
 /** A config has providers:/models:/server: at the top; mapping keys (mappings have models: too) win. */
 export function looksLikeConfig(value: unknown): boolean {

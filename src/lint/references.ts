@@ -64,23 +64,30 @@ export function lintConfigReferences(source: SourceFile, config: unknown, mappin
 
   const aliases = getPath(config, ["models", "aliases"]);
   if (isPlainObject(aliases)) {
-    for (const [alias, target] of Object.entries(aliases)) {
-      if (typeof target !== "string") continue;
-      const path = ["models", "aliases", alias];
-      const slash = target.indexOf("/");
-      if (slash <= 0 || slash === target.length - 1) {
-        findings.error(at(path), "config-schema", `${showPath(path)}: "${target}" must be written provider/model`);
-        continue;
-      }
-      const provider = target.slice(0, slash);
-      const model = target.slice(slash + 1);
-      if (!configured.includes(provider)) {
-        findings.error(at(path), "reference", `${showPath(path)}: provider '${provider}' is not configured (configured: ${configured.join(", ") || "none"})`);
-        continue;
-      }
-      const models = getPath(providers, [provider, "models"]);
-      if (Array.isArray(models) && models.length > 0 && !models.includes(model)) {
-        findings.warning(at(path), "reference", `${showPath(path)}: model '${model}' is not listed in providers.${provider}.models`);
+    for (const [alias, written] of Object.entries(aliases)) {
+      const seen = new Set<string>();
+      for (const entry of lintableEntries(written, ["models", "aliases", alias])) {
+        const { name: target, path } = entry;
+        const slash = target.indexOf("/");
+        if (slash <= 0 || slash === target.length - 1) {
+          findings.error(at(path), "config-schema", `${showPath(path)}: "${target}" must be written provider/model`);
+          continue;
+        }
+        if (seen.has(target)) {
+          findings.error(at(path), "reference", `${showPath(path)}: target '${target}' is listed twice for alias '${alias}' (a target is tried once per request)`);
+          continue;
+        }
+        seen.add(target);
+        const provider = target.slice(0, slash);
+        const model = target.slice(slash + 1);
+        if (!configured.includes(provider)) {
+          findings.error(at(path), "reference", `${showPath(path)}: provider '${provider}' is not configured (configured: ${configured.join(", ") || "none"})`);
+          continue;
+        }
+        const models = getPath(providers, [provider, "models"]);
+        if (Array.isArray(models) && models.length > 0 && !models.includes(model)) {
+          findings.warning(at(path), "reference", `${showPath(path)}: model '${model}' is not listed in providers.${provider}.models`);
+        }
       }
     }
   }
@@ -117,3 +124,16 @@ export function lintMappingName(file: SourceFile, findings: Findings): void {
   }
 }
 
+/** An alias's targets, each with its path, from whatever shape survived the schema check. */
+function lintableEntries(written: unknown, path: (string | number)[]): { name: string; path: (string | number)[] }[] {
+  const named = (v: unknown, p: (string | number)[]) => (typeof v === "string" ? [{ name: v, path: p }] : []);
+  if (typeof written === "string") return named(written, path);
+  if (Array.isArray(written)) return written.flatMap((v, i) => named(v, [...path, i]));
+  if (!isPlainObject(written)) return [];
+  const targets = Array.isArray(written.targets) ? written.targets : [];
+  const fallback = Array.isArray(written.fallback) ? written.fallback : [];
+  return [
+    ...targets.flatMap((t, i) => (isPlainObject(t) ? named(t.model, [...path, "targets", i, "model"]) : named(t, [...path, "targets", i]))),
+    ...fallback.flatMap((v, i) => named(v, [...path, "fallback", i])),
+  ];
+}

@@ -50,7 +50,11 @@ export interface BrainReply {
  * an exec output "Script running with cell ID <id>" gets a `wait` call (`functions__wait`) with that cell_id.
  */
 export const MAGIC = {
-  /** `GODEX_MOCK_ERROR=429` → the dialect answers that HTTP status with its real error body. */
+  /**
+   * `GODEX_MOCK_ERROR=429` → the dialect answers that HTTP status with its real error body.
+   * `GODEX_MOCK_ERROR=503@deepseek` → only that emulator fails (the others answer normally): a routed
+   * alias's first target fails and its fallback serves.
+   */
   error: "GODEX_MOCK_ERROR",
   /** Two tool calls in one turn. */
   parallel: "GODEX_MOCK_PARALLEL",
@@ -80,10 +84,11 @@ export function lastUserText(input: BrainInput): string {
   return "";
 }
 
-/** HTTP status requested with `GODEX_MOCK_ERROR=<status>` in the last user message. */
-export function requestedErrorStatus(input: BrainInput): number | undefined {
-  const m = new RegExp(`${MAGIC.error}=(\\d{3})`).exec(lastUserText(input));
-  return m ? Number(m[1]) : undefined;
+/** HTTP status requested with `GODEX_MOCK_ERROR=<status>[@<emulator>]` in the last user message. */
+export function requestedErrorStatus(input: BrainInput, self: string): number | undefined {
+  const m = new RegExp(`${MAGIC.error}=(\\d{3})(?:@([A-Za-z0-9_-]+))?`).exec(lastUserText(input));
+  if (!m || (m[2] !== undefined && m[2] !== self)) return undefined;
+  return Number(m[1]);
 }
 
 /** finish_reason requested with `GODEX_MOCK_FINISH=<reason>` in the last user message. */

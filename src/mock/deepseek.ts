@@ -171,7 +171,7 @@ class DeepSeek implements Dialect {
     const b = body as Record<string, unknown>;
     const thinking = thinkingEnabled(b);
     const input = chatToBrainInput(b, thinking, typeof b.max_tokens === "number" ? b.max_tokens : undefined);
-    const forced = requestedErrorStatus(input);
+    const forced = requestedErrorStatus(input, "deepseek");
     if (forced !== undefined) {
       if (forced === 401) return errorResponse(authError(key));
       const known = STATUS_ERRORS[forced] ?? { message: `Mock error ${forced}`, type: "invalid_request_error" };

@@ -48,7 +48,7 @@ function authError(key: string | undefined): MiniMaxError {
 }
 
 function forcedError(input: BrainInput): MiniMaxError | undefined {
-  const status = requestedErrorStatus(input);
+  const status = requestedErrorStatus(input, "minimax");
   if (status === undefined) return undefined;
   if (status === 401) return authError(undefined);
   return { status, ...(STATUS_ERRORS[status] ?? { type: "api_error", message: `mock error (${status})` }) };

@@ -30,7 +30,7 @@ function errorResponse(e: MimoError): DialectResponse {
 }
 
 function forcedError(input: BrainInput): DialectResponse | undefined {
-  const status = requestedErrorStatus(input);
+  const status = requestedErrorStatus(input, "xiaomi");
   if (status === undefined) return undefined;
   if (status === 401) return jsonResponse(401, AUTH_BODY, JSON_HEADERS);
   return errorResponse({ status, ...(STATUS_ERRORS[status] ?? { message: `Mock error ${status}`, param: "" }) });

@@ -30,7 +30,7 @@ function errorResponse(e: ZhipuError): DialectResponse {
 function forcedError(input: BrainInput): ZhipuError | undefined {
   const business = /GODEX_MOCK_ERROR=(\d{4})/.exec(lastUserText(input));
   if (business && BUSINESS[business[1]!]) return BUSINESS[business[1]!];
-  const status = requestedErrorStatus(input);
+  const status = requestedErrorStatus(input, "zhipu");
   if (status === undefined) return undefined;
   if (status === 401) return { status, code: "401", message: ZHIPU_TEXT.auth };
   const code = BY_STATUS[status];

@@ -17,4 +17,20 @@ export interface RequestRecord {
   retries: number;
   usage?: { input: number; cached: number; output: number; reasoning: number };
   diagnostics: Diagnostic[];
+  /** "provider/model" that answered (routing); absent when no target did. */
+  servedBy?: string;
+  /** Served by another target than the first one planned for this request. */
+  fallback?: boolean;
+  /** Every target tried or skipped for this request, in order. */
+  attempts?: RouteAttempt[];
+}
+
+/** One target of a routed request and how it went. */
+export interface RouteAttempt {
+  /** "provider/model". */
+  target: string;
+  result: "served" | "failed" | "skipped";
+  /** Error code of a failure (or of a served response that failed after output), or why it was skipped. */
+  code?: string;
+  message?: string;
 }

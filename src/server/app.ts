@@ -15,6 +15,8 @@ import { responsesHandler, type ResponsesRouteOptions } from "./routes/responses
 import { statusJsonHandler, statusPageHandler } from "./routes/status.ts";
 import { GatewayMetrics } from "./metrics.ts";
 import { RecentRequests } from "./recent.ts";
+import { TargetHealth } from "../engine/routing/health.ts";
+import { targetStates } from "../engine/routing/summary.ts";
 
 export interface AppOptions {
   getRuntime: () => GatewayRuntime;
@@ -25,6 +27,8 @@ export interface AppOptions {
   keepAliveMs?: number;
   onFinished?: ResponsesRouteOptions["onFinished"];
   shutdown?: AbortSignal;
+  /** Per-target circuit state; outlives runtime reloads. */
+  health?: TargetHealth;
 }
 
 export type GatewayApp = ReturnType<typeof express> & {
@@ -41,7 +45,9 @@ export function createApp(o: AppOptions): GatewayApp {
   const auth = requireToken(() => o.getRuntime().config.server.auth.tokens);
 
   const recent = o.recent ?? new RecentRequests();
+  const health = o.health ?? new TargetHealth();
   const metrics = o.metrics ?? new GatewayMetrics();
+  metrics.watchTargets(() => targetStates(o.getRuntime(), health));
   // Host, Origin (CORS) and JSON-only POST bodies, before anything else (rules re-read on reload).
   const logRefusal = refusalLogger((f) => o.log.warn(f));
   const access = accessGuard(
@@ -59,6 +65,7 @@ export function createApp(o: AppOptions): GatewayApp {
   const streamLabels = (r: Partial<RequestRecord>) => ({ alias: r.alias ?? "", provider: r.provider ?? "", model: r.model ?? "" });
   const route: ResponsesRouteOptions = {
     ...o,
+    health,
     onFinished,
     onStreamStart: (r) => metrics.activeStreams.inc(streamLabels(r)),
     onStreamEnd: (r) => metrics.activeStreams.dec(streamLabels(r)),
@@ -67,11 +74,11 @@ export function createApp(o: AppOptions): GatewayApp {
   const responses = responsesHandler(route);
 
   app.use(access);
-  app.get("/health", healthHandler(o.getRuntime));
+  app.get("/health", healthHandler(o.getRuntime, health));
   // Tokens are read per request, so a hot reload of server.auth.tokens applies at once.
   app.use(auth);
   app.get("/", statusPageHandler());
-  app.get("/status.json", statusJsonHandler(o.getRuntime, recent));
+  app.get("/status.json", statusJsonHandler(o.getRuntime, recent, health));
   app.get("/metrics", async (_req: Request, res: Response) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });

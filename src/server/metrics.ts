@@ -2,6 +2,7 @@
 // gateway, so tests can run several side by side.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { RequestRecord } from "../protocol/record.ts";
+import type { TargetHealthView } from "../engine/routing/health.ts";
 
 const LABELS = ["alias", "provider", "model"] as const;
 
@@ -14,10 +15,40 @@ export class GatewayMetrics {
   private readonly tokens = new Counter({ name: "godex_tokens_total", help: "Tokens reported by providers, by kind (input includes cached; output includes reasoning).", labelNames: [...LABELS, "kind"], registers: [this.registry] });
   private readonly retries = new Counter({ name: "godex_upstream_retries_total", help: "Upstream attempts beyond the first.", labelNames: [...LABELS], registers: [this.registry] });
   private readonly diagnostics = new Counter({ name: "godex_diagnostics_total", help: "Compatibility diagnostics by code and action.", labelNames: [...LABELS, "code", "action"], registers: [this.registry] });
+  private readonly targetAttempts = new Counter({ name: "godex_target_attempts_total", help: "Routed targets tried or skipped, by result (served, failed, skipped).", labelNames: ["target", "result"], registers: [this.registry] });
+  private readonly fallbacks = new Counter({ name: "godex_fallbacks_total", help: "Responses served by another target than the first planned.", labelNames: ["alias", "served_by"], registers: [this.registry] });
+  private targets: () => TargetHealthView[] = () => [];
+  private readonly circuit = new Gauge({
+    name: "godex_target_circuit_state",
+    help: "Circuit state per target: 0 closed, 1 half-open (a probe may go), 2 open (skipped while another target is left).",
+    labelNames: ["target"],
+    registers: [this.registry],
+    collect: () => {
+      this.circuit.reset();
+      for (const t of this.targets()) this.circuit.set({ target: t.target }, t.state === "open" ? 2 : t.state === "half_open" ? 1 : 0);
+    },
+  });
+  private readonly recentFailures = new Gauge({
+    name: "godex_target_recent_failures",
+    help: "Failures counted toward opening the target's circuit (current window).",
+    labelNames: ["target"],
+    registers: [this.registry],
+    collect: () => {
+      this.recentFailures.reset();
+      for (const t of this.targets()) this.recentFailures.set({ target: t.target }, t.recent_failures);
+    },
+  });
   readonly refused = new Counter({ name: "godex_refused_requests_total", help: "Requests refused before routing (Host, Origin, content type), by error code.", labelNames: ["code"], registers: [this.registry] });
   readonly activeStreams = new Gauge({ name: "godex_active_streams", help: "Streams currently open to clients.", labelNames: [...LABELS], registers: [this.registry] });
 
+  /** Where the per-target gauges read their state at scrape time. */
+  watchTargets(read: () => TargetHealthView[]) {
+    this.targets = read;
+  }
+
   record(r: RequestRecord) {
+    for (const a of r.attempts ?? (r.servedBy ? [{ target: r.servedBy, result: "served" as const }] : [])) this.targetAttempts.inc({ target: a.target, result: a.result });
+    if (r.fallback && r.servedBy) this.fallbacks.inc({ alias: r.alias ?? "", served_by: r.servedBy });
     const base = { alias: r.alias ?? "", provider: r.provider ?? "", model: r.model ?? "" };
     this.requests.inc({ ...base, stream: String(r.stream ?? false), status: String(r.status), outcome: r.outcome });
     if (r.errorCode) this.errors.inc({ ...base, code: r.errorCode });

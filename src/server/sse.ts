@@ -1,7 +1,7 @@
 // Writes Responses events as SSE: one `event:` + `data:` frame per write, `\n` line endings.
 import type { ServerResponse } from "node:http";
 import type { Diagnostic } from "../protocol/types.ts";
-import type { StreamOut } from "../engine/run.ts";
+import type { StreamOut } from "../engine/client-reply.ts";
 import { diagnosticsHeader } from "../engine/diagnostics.ts";
 
 export function sseOut(res: ServerResponse, requestId: string): StreamOut {
@@ -11,7 +11,7 @@ export function sseOut(res: ServerResponse, requestId: string): StreamOut {
     res.uncork();
   };
   return {
-    begin(diagnostics: Diagnostic[]) {
+    begin(diagnostics: Diagnostic[], headers: Record<string, string> = {}) {
       res.socket?.setNoDelay(true);
       res.writeHead(200, {
         "content-type": "text/event-stream; charset=utf-8",
@@ -20,6 +20,7 @@ export function sseOut(res: ServerResponse, requestId: string): StreamOut {
         "x-accel-buffering": "no",
         "x-request-id": requestId,
         "x-godex-diagnostics": diagnosticsHeader(diagnostics),
+        ...headers,
       });
     },
     event(type: string, json: string) {

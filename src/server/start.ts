@@ -7,11 +7,14 @@ import { buildRuntime, type GatewayRuntime, type RuntimeOptions } from "../engin
 import { createLogger, type Logger } from "./log.ts";
 import { remoteBindProblem } from "./auth.ts";
 import { isLoopbackHost } from "../config/load.ts";
+import { TargetHealth } from "../engine/routing/health.ts";
 
 export interface RunningGateway {
   url: string;
   server: Server;
   readonly runtime: GatewayRuntime;
+  /** Per-target circuit state (routing). */
+  readonly health: TargetHealth;
   /** Swaps in a new config (throws, keeping the old one, when it cannot be built). */
   reload(next: LoadedConfig): void;
   /** Stops listening; in-flight requests get `graceMs` (default 0) to finish. */
@@ -32,7 +35,9 @@ export async function startGateway(config: LoadedConfig, opts: StartOptions = {}
   let runtime = buildRuntime(config, opts);
   const log = opts.log ?? createLogger(config.logging.level);
   const shutdown = new AbortController();
-  const app = createApp({ getRuntime: () => runtime, log, fixedIds: opts.fixedIds, keepAliveMs: opts.keepAliveMs, onFinished: opts.onFinished, shutdown: shutdown.signal });
+  // Circuit state outlives reloads: a reload must not forget that a target is down.
+  const health = new TargetHealth();
+  const app = createApp({ getRuntime: () => runtime, log, fixedIds: opts.fixedIds, keepAliveMs: opts.keepAliveMs, onFinished: opts.onFinished, shutdown: shutdown.signal, health });
   const server = createServer();
   let draining = false;
   // Registered before the app: during a drain, a request arriving on an existing keep-alive
@@ -61,6 +66,7 @@ export async function startGateway(config: LoadedConfig, opts: StartOptions = {}
   return {
     url: `http://${host}:${addr.port}`,
     server,
+    health,
     get runtime() {
       return runtime;
     },

@@ -47,7 +47,7 @@ describe("godex models", () => {
     const r = await run(["--config", SHIPPED, "--format", "json"]);
     expect(r.code, r.err).toBe(0);
     const data = JSON.parse(r.out);
-    expect(data.aliases[0]).toEqual({ alias: "gpt-5.5", provider: "deepseek", model: "deepseek-v4-pro", target: "deepseek/deepseek-v4-pro", mapping: "deepseek" });
+    expect(data.aliases[0]).toEqual({ alias: "gpt-5.5", provider: "deepseek", model: "deepseek-v4-pro", target: "deepseek/deepseek-v4-pro", mapping: "deepseek", route: [{ target: "deepseek/deepseek-v4-pro", role: "weighted", weight: 1 }] });
     expect(data.wildcard).toBeNull();
     const ds = data.models.find((m: { id: string }) => m.id === "deepseek/deepseek-v4-pro");
     expect(ds).toMatchObject({ mapping: "deepseek", effort_table: "thinking", default_thinking: true, images: false, context_window: 1_000_000, listed: true });

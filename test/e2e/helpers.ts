@@ -85,8 +85,8 @@ export interface StackOptions {
    * and that model in `providers.<name>.models`; `gpt-5.5` → DeepSeek stays whenever DeepSeek is listed.
    */
   providers?: readonly ProviderName[];
-  /** More aliases (alias → provider/model), added after the ones above; "*" is the catch-all. */
-  aliases?: Record<string, string>;
+  /** Extra models.aliases (e.g. a routed alias), merged over the ones above. */
+  aliases?: Record<string, unknown>;
 }
 
 /** GodeX's record of one finished request (requested model name as `alias`, route, status, diagnostics). */
@@ -116,7 +116,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const logLevel = opts.logLevel ?? (process.env.GODEX_E2E_LOG as StackOptions["logLevel"]) ?? "silent";
     const names: readonly ProviderName[] = opts.providers ?? ["deepseek"];
     const perProvider = opts.providers !== undefined;
-    const aliases: Record<string, string> = {};
+    const aliases: Record<string, unknown> = {};
     if (names.includes("deepseek")) aliases[ALIAS] = UPSTREAM_MODEL;
     const providers: Record<string, unknown> = {};
     for (const name of names) {

@@ -179,7 +179,7 @@ describe("status page in headless Chromium", () => {
   it("renders the tables: a real, non-blank screenshot", async () => {
     // Layout: every table has a real box on screen.
     const boxes = await page.$$eval("table", (ts) => ts.map((t) => ({ id: t.id, ...t.getBoundingClientRect().toJSON() })));
-    expect(boxes.map((b) => b.id)).toEqual(["providers", "aliases", "recent"]);
+    expect(boxes.map((b) => b.id)).toEqual(["providers", "aliases", "targets", "recent"]);
     for (const b of boxes) {
       expect(b.width, `${b.id} width`).toBeGreaterThan(600);
       expect(b.height, `${b.id} height`).toBeGreaterThan(40);

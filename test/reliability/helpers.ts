@@ -53,8 +53,10 @@ export interface RigOptions {
   keepAliveMs?: number;
   /** Only these providers (default all). */
   providers?: string[];
-  /** models.aliases, e.g. { "gpt-5.5": "deepseek/deepseek-v4-pro" }. */
-  aliases?: Record<string, string>;
+  /** models.aliases, e.g. { "gpt-5.5": "deepseek/deepseek-v4-pro" } or a routed list / {targets, fallback}. */
+  aliases?: Record<string, unknown>;
+  /** The routing: section (circuit breaking). */
+  routing?: Record<string, number>;
   /** Pause between the emulators' SSE frames (default 0). */
   mockChunkDelayMs?: number;
   /** server.body_limit. */
@@ -129,7 +131,7 @@ export async function startRig(o: RigOptions = {}): Promise<Rig> {
   const server: Record<string, unknown> = { host: "127.0.0.1", port: 0 };
   if (o.tokens) server.auth = { tokens: o.tokens };
   if (o.bodyLimit !== undefined) server.body_limit = o.bodyLimit;
-  const config = loadConfigFromObject({ server, models: { aliases: o.aliases ?? {} }, providers: cfgProviders, logging: { level: o.logLevel ?? "silent" } }, {});
+  const config = loadConfigFromObject({ server, models: { aliases: o.aliases ?? {} }, ...(o.routing ? { routing: o.routing } : {}), providers: cfgProviders, logging: { level: o.logLevel ?? "silent" } }, {});
   const log = createLogger(o.logLevel ?? "silent", o.logWrite ?? (() => undefined));
   const gw = await startGateway(config, { carrierKeyFile: join(dir, "carrier.key"), log, keepAliveMs: o.keepAliveMs });
   return {

@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, loadConfigFromObject, parseBodyLimit } from "../../src/config/load.ts";
 import { interpolateEnv } from "../../src/config/interpolate.ts";
-import { resolveModel } from "../../src/config/resolve-model.ts";
+import { parseTarget, resolveModel, single } from "../../src/config/resolve-model.ts";
 import { formatLocation, parseYamlWithLocations } from "../../src/util/yaml-source.ts";
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/config/${name}`, import.meta.url));
@@ -247,9 +247,9 @@ describe("loadConfig", () => {
       ["https://api.xiaomimimo.com/v1", "XIAOMI_API_KEY", undefined],
     ]);
     expect(cfg.warnings).toEqual([]);
-    expect(resolveModel(cfg, "gpt-5.5")).toEqual({ alias: "gpt-5.5", provider: "deepseek", model: "deepseek-v4-pro" });
-    expect(resolveModel(cfg, "gpt-5.3-codex-spark")).toEqual({ alias: "gpt-5.3-codex-spark", provider: "zhipu", model: "glm-5.1" });
-    expect(resolveModel(cfg, "xiaomi/mimo-v2.5")).toEqual({ alias: "xiaomi/mimo-v2.5", provider: "xiaomi", model: "mimo-v2.5" });
+    expect(resolveModel(cfg, "gpt-5.5")).toMatchObject({ alias: "gpt-5.5", provider: "deepseek", model: "deepseek-v4-pro" });
+    expect(resolveModel(cfg, "gpt-5.3-codex-spark")).toMatchObject({ alias: "gpt-5.3-codex-spark", provider: "zhipu", model: "glm-5.1" });
+    expect(resolveModel(cfg, "xiaomi/mimo-v2.5")).toMatchObject({ alias: "xiaomi/mimo-v2.5", provider: "xiaomi", model: "mimo-v2.5" });
     expect(loadConfig(shipped, { DEEPSEEK_API_KEY: "sk-1" }).providers.deepseek!.apiKey).toBe("sk-1");
   });
 });
@@ -267,13 +267,13 @@ describe("resolveModel", () => {
   );
 
   it("prefers an exact alias, even over a provider/model name", () => {
-    expect(resolveModel(cfg, "gpt-5.5")).toEqual({ alias: "gpt-5.5", provider: "deepseek", model: "deepseek-v4-pro" });
-    expect(resolveModel(cfg, "zhipu/glm-5.1")).toEqual({ alias: "zhipu/glm-5.1", provider: "deepseek", model: "deepseek-v4-flash" });
+    expect(resolveModel(cfg, "gpt-5.5")).toMatchObject({ alias: "gpt-5.5", provider: "deepseek", model: "deepseek-v4-pro" });
+    expect(resolveModel(cfg, "zhipu/glm-5.1")).toMatchObject({ alias: "zhipu/glm-5.1", provider: "deepseek", model: "deepseek-v4-flash" });
   });
 
   it("passes provider/model through when the provider is configured", () => {
-    expect(resolveModel(cfg, "zhipu/glm-5.2")).toEqual({ alias: "zhipu/glm-5.2", provider: "zhipu", model: "glm-5.2" });
-    expect(resolveModel(cfg, "deepseek/org/model")).toEqual({ alias: "deepseek/org/model", provider: "deepseek", model: "org/model" });
+    expect(resolveModel(cfg, "zhipu/glm-5.2")).toMatchObject({ alias: "zhipu/glm-5.2", provider: "zhipu", model: "glm-5.2" });
+    expect(resolveModel(cfg, "deepseek/org/model")).toMatchObject({ alias: "deepseek/org/model", provider: "deepseek", model: "org/model" });
   });
 
   it("returns null for unknown names without wildcard or default provider", () => {
@@ -284,11 +284,11 @@ describe("resolveModel", () => {
   });
 
   it("falls back to the wildcard, then to default_provider", () => {
-    const wild = { ...cfg, aliases: { ...cfg.aliases, "*": "zhipu/glm-5.1" } };
-    expect(resolveModel(wild, "gpt-4o")).toEqual({ alias: "gpt-4o", provider: "zhipu", model: "glm-5.1" });
-    expect(resolveModel(wild, "kimi/k2")).toEqual({ alias: "kimi/k2", provider: "zhipu", model: "glm-5.1" });
+    const wild = { ...cfg, routes: { ...cfg.routes, "*": single(parseTarget("zhipu/glm-5.1")!) } };
+    expect(resolveModel(wild, "gpt-4o")).toMatchObject({ alias: "gpt-4o", provider: "zhipu", model: "glm-5.1" });
+    expect(resolveModel(wild, "kimi/k2")).toMatchObject({ alias: "kimi/k2", provider: "zhipu", model: "glm-5.1" });
     const withDefault = { ...cfg, defaultProvider: "zhipu" };
-    expect(resolveModel(withDefault, "glm-5.3")).toEqual({ alias: "glm-5.3", provider: "zhipu", model: "glm-5.3" });
-    expect(resolveModel({ ...wild, defaultProvider: "zhipu" }, "glm-5.3")).toEqual({ alias: "glm-5.3", provider: "zhipu", model: "glm-5.1" });
+    expect(resolveModel(withDefault, "glm-5.3")).toMatchObject({ alias: "glm-5.3", provider: "zhipu", model: "glm-5.3" });
+    expect(resolveModel({ ...wild, defaultProvider: "zhipu" }, "glm-5.3")).toMatchObject({ alias: "glm-5.3", provider: "zhipu", model: "glm-5.1" });
   });
 });

@@ -27,6 +27,8 @@ interface PendingAssistant {
   rawPrefix?: string;
   /** Set when a reasoning item of this turn had nothing to replay. */
   reasoningMissing: boolean;
+  /** Set when a reasoning item of this turn was sealed for another mapping (not replayed). */
+  reasoningForeign?: boolean;
   /** After the last user message: the turn in progress. */
   current: boolean;
 }
@@ -204,7 +206,7 @@ function assistantMessage(p: PendingAssistant, ctx: MessageContext): ChatMessage
   if (pb.turns === "current" && !p.current) p = { ...p, reasoning: [], rawPrefix: undefined, reasoningMissing: false };
   if (pb.mode !== "none" && (pb.when === "always" || hasTools)) {
     if (pb.mode === "field" && pb.field) {
-      if (p.reasoning.length === 0 && hasTools && p.reasoningMissing) {
+      if (p.reasoning.length === 0 && hasTools && p.reasoningMissing && !p.reasoningForeign) {
         ctx.diags.degraded("reasoning_passback_missing", "input", `An earlier tool-calling turn has no recoverable reasoning; sent ${pb.field} "" so the provider accepts the history.`);
       }
       msg[pb.field] = p.reasoning.length > 0 ? p.reasoning.join("") : (pb.empty ?? "");
@@ -214,6 +216,13 @@ function assistantMessage(p: PendingAssistant, ctx: MessageContext): ChatMessage
     }
   }
   return msg;
+}
+
+/** What a provider gets instead of another mapping's reasoning, in the words of its pass-back rules. */
+function passbackInstead(pb: ActivePassback): string {
+  if (pb.mode === "field" && pb.field) return `its assistant turns carry ${pb.field} ${JSON.stringify(pb.empty ?? "")}${pb.when === "tool_calls" ? " where they have tool calls" : ""}`;
+  if (pb.mode === "content_raw") return "its assistant turns are replayed without a think block";
+  return "it takes no reasoning back";
 }
 
 /** Finds the provider reasoning of a replayed reasoning item: the sealed copy first, then visible text. */
@@ -226,10 +235,15 @@ function recoverReasoning(item: ReasoningItem, path: string, p: PendingAssistant
       if (opened.value.rawPrefix !== undefined) p.rawPrefix = (p.rawPrefix ?? "") + opened.value.rawPrefix;
       return;
     }
+    if (opened.reason === "other_provider") {
+      // The conversation moved between targets: another mapping's reasoning is never replayed here
+      // (not even as visible text); this provider gets what its own pass-back rules demand.
+      p.reasoningForeign = true;
+      diags.ignored("reasoning_from_other_target", `${path}.encrypted_content`, `Reasoning produced by '${opened.provider}' is not replayed to '${ctx.provider}' (the conversation moved between targets); ${passbackInstead(ctx.passback)}.`);
+      return;
+    }
     const why =
-      opened.reason === "other_provider"
-        ? `it was produced by provider '${opened.provider}', not '${ctx.provider}'`
-        : opened.reason === "tampered"
+      opened.reason === "tampered"
           ? "its integrity check failed (altered, or sealed by another GodeX key)"
           : "it was not produced by GodeX";
     diags.ignored("reasoning_blob_untrusted", `${path}.encrypted_content`, `Reasoning blob not used: ${why}.`);

@@ -4,8 +4,10 @@ import { providerSummaries, type GatewayRuntime } from "../../engine/runtime.ts"
 import { VERSION } from "../../version.ts";
 import { ClientError } from "../../protocol/types.ts";
 import { sendError, sendJson } from "../errors.ts";
+import type { TargetHealth } from "../../engine/routing/health.ts";
+import { routeSummaries, targetStates } from "../../engine/routing/summary.ts";
 
-export function healthHandler(getRuntime: () => GatewayRuntime) {
+export function healthHandler(getRuntime: () => GatewayRuntime, health: TargetHealth) {
   return (_req: Request, res: Response) => {
     const rt = getRuntime();
     sendJson(res, 200, {
@@ -14,6 +16,8 @@ export function healthHandler(getRuntime: () => GatewayRuntime) {
       mock: rt.mock,
       providers: providerSummaries(rt),
       aliases: rt.config.aliases,
+      routes: routeSummaries(rt, health),
+      targets: targetStates(rt, health),
     });
   };
 }

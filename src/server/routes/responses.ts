@@ -30,6 +30,10 @@ export function responsesHandler(o: ResponsesRouteOptions) {
       onInternalError: (err) => o.log.error({ requestId, msg: "request failed", error: String((err as Error)?.stack ?? err) }),
     });
     o.log.info({ msg: "response", ...entry });
+    if (entry.fallback) {
+      const failed = (entry.attempts ?? []).filter((a) => a.result !== "served").map((a) => `${a.target} ${a.result}${a.code ? ` (${a.code})` : ""}`);
+      o.log.warn({ msg: "served by fallback", requestId, alias: entry.alias, servedBy: entry.servedBy, failed });
+    }
     o.onFinished?.(entry);
   };
 }

@@ -4,8 +4,10 @@ import { providerSummaries, type GatewayRuntime } from "../../engine/runtime.ts"
 import type { RecentRequests } from "../recent.ts";
 import { VERSION } from "../../version.ts";
 import { sendJson } from "../errors.ts";
+import type { TargetHealth } from "../../engine/routing/health.ts";
+import { targetStates } from "../../engine/routing/summary.ts";
 
-export function statusJsonHandler(getRuntime: () => GatewayRuntime, recent: RecentRequests) {
+export function statusJsonHandler(getRuntime: () => GatewayRuntime, recent: RecentRequests, health: TargetHealth) {
   return (_req: Request, res: Response) => {
     const rt = getRuntime();
     sendJson(res, 200, {
@@ -13,6 +15,7 @@ export function statusJsonHandler(getRuntime: () => GatewayRuntime, recent: Rece
       mock: rt.mock,
       providers: providerSummaries(rt),
       aliases: Object.entries(rt.config.aliases).map(([alias, target]) => ({ alias, target })),
+      targets: targetStates(rt, health),
       recent: recent.list(),
     });
   };
@@ -41,6 +44,8 @@ const PAGE = `<!doctype html>
 <table id="providers"><thead><tr><th>provider</th><th>mapping</th><th>endpoint</th><th>API key</th></tr></thead><tbody></tbody></table>
 <h2>Models</h2>
 <table id="aliases"><thead><tr><th>alias</th><th>provider/model</th></tr></thead><tbody></tbody></table>
+<h2>Targets</h2>
+<table id="targets"><thead><tr><th>provider/model</th><th>circuit</th><th>requests / failures / skipped</th><th>last error</th></tr></thead><tbody></tbody></table>
 <h2>Last requests</h2>
 <table id="recent"><thead><tr><th>time</th><th>model</th><th>status</th><th>latency</th><th>tokens in / out</th><th>diagnostics</th></tr></thead><tbody></tbody></table>
 <script>
@@ -53,12 +58,15 @@ async function refresh() {
     rows("providers", s.providers.map((p) => "<tr><td>" + esc(p.name) + "</td><td>" + esc(p.spec) + "</td><td><code>" + esc(p.endpoint) + "</code></td><td>" +
       (p.key_configured ? '<span class="ok">set</span>' : '<span class="bad">missing' + (p.key_env ? " (" + esc(p.key_env) + ")" : "") + "</span>") + "</td></tr>").join(""));
     rows("aliases", s.aliases.map((a) => "<tr><td>" + esc(a.alias) + "</td><td>" + esc(a.target) + "</td></tr>").join(""));
+    rows("targets", s.targets.map((t) => "<tr><td>" + esc(t.target) + '</td><td class="' + (t.state === "closed" ? "ok" : "bad") + '">' + esc(t.state) +
+      (t.cooldown_until ? " until " + esc(new Date(t.cooldown_until).toLocaleTimeString()) : "") + "</td><td>" + esc(t.requests) + " / " + esc(t.failures) + " / " + esc(t.skipped) +
+      "</td><td>" + (t.last_error ? esc(new Date(t.last_error_at).toLocaleTimeString()) + " " + esc(t.last_error) : "") + "</td></tr>").join(""));
     rows("recent", s.recent.map((r) => {
       const ok = r.status < 400 && r.outcome === "completed";
       const outcome = r.outcome === "completed" ? "" : " " + esc(r.outcome) + (r.errorCode ? ":" + esc(r.errorCode) : "");
       const tokens = r.usage ? r.usage.input + " (" + r.usage.cached + " cached) / " + r.usage.output + " (" + r.usage.reasoning + " reasoning)" : "";
       const diags = (r.diagnostics || []).map((d) => '<div class="diag">' + esc(d.action) + " " + esc(d.code) + " @ " + esc(d.path) + ": " + esc(d.message) + "</div>").join("");
-      return "<tr><td>" + esc(new Date(r.at).toLocaleTimeString()) + "</td><td>" + esc(r.alias) + (r.provider ? " → " + esc(r.provider) + "/" + esc(r.model) : "") + (r.stream ? " (stream)" : "") +
+      return "<tr><td>" + esc(new Date(r.at).toLocaleTimeString()) + "</td><td>" + esc(r.alias) + (r.provider ? " → " + esc(r.provider) + "/" + esc(r.model) : "") + (r.fallback ? " (fallback)" : "") + (r.stream ? " (stream)" : "") +
         '</td><td class="' + (ok ? "ok" : "bad") + '">' + esc(r.status) + outcome + "</td><td>" + esc(r.latencyMs) + " ms</td><td>" + tokens + "</td><td>" + diags + "</td></tr>";
     }).join(""));
   } catch (e) { document.getElementById("meta").textContent = "cannot reach GodeX: " + e; }
