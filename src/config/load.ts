@@ -63,6 +63,7 @@ interface RawConfig {
     expose_raw_reasoning: boolean;
     carrier_secret?: string;
     auth: { tokens: string[]; allow_unauthenticated_remote: boolean };
+    websocket: { enabled: boolean; max_message?: string | number; max_cached: string | number; max_cached_responses: number; idle_timeout_ms: number; stall_timeout_ms: number };
   };
   default_provider?: string;
   models: { aliases: Record<string, string> };
@@ -190,12 +191,21 @@ function build(input: unknown, env: Env, file: string, locate: Locate, baseDir: 
 
   if (problems.length > 0) throw new ConfigError(sortProblems(problems));
 
+  const ws = raw.server.websocket;
   const server = {
     host,
     port,
     bodyLimitBytes: parseBodyLimit(raw.server.body_limit),
     exposeRawReasoning: raw.server.expose_raw_reasoning,
     auth,
+    websocket: {
+      enabled: ws.enabled,
+      maxMessageBytes: parseBodyLimit(ws.max_message ?? raw.server.body_limit),
+      maxCachedBytes: parseBodyLimit(ws.max_cached),
+      maxCachedResponses: ws.max_cached_responses,
+      idleTimeoutMs: ws.idle_timeout_ms,
+      stallTimeoutMs: ws.stall_timeout_ms,
+    },
   };
   if (carrierSecret) hide(server, "carrierSecret", carrierSecret);
 

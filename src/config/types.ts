@@ -26,6 +26,17 @@ export interface ServerConfig {
   /** HMAC key for reasoning carried in encrypted_content. Non-enumerable (never serialized). */
   carrierSecret?: string;
   auth: ServerAuth;
+  websocket: WebSocketConfig;
+}
+
+export interface WebSocketConfig {
+  enabled: boolean;
+  maxMessageBytes: number;
+  /** Conversation bytes one connection keeps for previous_response_id. */
+  maxCachedBytes: number;
+  maxCachedResponses: number;
+  idleTimeoutMs: number;
+  stallTimeoutMs: number;
 }
 
 /** Milliseconds; 0 disables that limit. */

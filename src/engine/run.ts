@@ -11,6 +11,7 @@ import { readSse } from "../upstream/sse.ts";
 import { TransportError, toTransportError, type UpstreamBody } from "../upstream/http.ts";
 import { RequestDeadline } from "./deadline.ts";
 import type { ResponsesRequest } from "../protocol/request.ts";
+import type { OutputItem, ResponseObject } from "../generated/responses-output.ts";
 
 export interface RunOptions {
   provider: ProviderRuntime;
@@ -38,6 +39,10 @@ export interface RunStats {
   usage?: { input: number; cached: number; output: number; reasoning: number };
   /** Every diagnostic of the request, stream-time ones included. */
   diagnostics?: Diagnostic[];
+  /** The Response object as the client got it last (absent when the client went away first). */
+  response?: ResponseObject;
+  /** The output as a continuation replays it (reasoning always sealed). */
+  historyOutput?: OutputItem[];
 }
 
 export interface Prepared {
@@ -50,7 +55,7 @@ export async function prepare(o: RunOptions, stream: boolean): Promise<Prepared>
   return { translated, upstreamBody: JSON.stringify(translated.body) };
 }
 
-function newBuilder(o: RunOptions, p: Prepared, sink: EventSink | undefined): ResponseBuilder {
+export function newBuilder(o: RunOptions, p: Prepared, sink: EventSink | undefined): ResponseBuilder {
   const hex = o.responseId ? o.responseId.replace(/^resp_/, "") : randomHex(12);
   const now = o.now ?? (() => Math.floor(Date.now() / 1000));
   const doc = o.provider.mapping.doc;

@@ -6,6 +6,8 @@ import { validateResponsesRequest } from "../protocol/request.ts";
 import { diagnosticsHeader } from "./diagnostics.ts";
 import { prepare, runJson, runStream, type RunOptions, type RunStats, type StreamOut } from "./run.ts";
 import type { GatewayRuntime } from "./runtime.ts";
+import { continueFrom, afterResponse, notFound, ownInput, type Continuations, type History } from "./continuation/history.ts";
+import { serveWarmup } from "./warmup.ts";
 
 /** What a transport offers the engine for one response. */
 export interface ResponseTransport {
@@ -34,14 +36,20 @@ export interface ServeOptions {
   onPayload?: (request: unknown, upstreamBody: string) => void;
   /** GodeX's own bugs: logged by the caller, answered as a 500 without details. */
   onInternalError?: (err: unknown) => void;
+  /** previous_response_id: where earlier responses are found and finished ones kept. None: every id is unknown. */
+  continuations?: Continuations;
 }
 
 export async function serveResponse(rt: GatewayRuntime, raw: unknown, t: ResponseTransport, o: ServeOptions = {}): Promise<RequestRecord> {
   const started = Date.now();
   let record: Partial<RequestRecord> = { requestId: t.requestId, retries: 0, diagnostics: [], firstTokenMs: null, errorCode: null };
   let streaming = false;
+  let previousId: string | null = null;
   try {
-    const body = validateResponsesRequest(raw);
+    const asked = validateResponsesRequest(raw);
+    previousId = asked.previous_response_id ?? null;
+    const prev = previousId ? await findPrevious(o.continuations, previousId) : null;
+    const { request: body, history: seen } = continueFrom(asked, prev);
     const resolved = rt.resolve(body.model);
     if (!resolved) {
       throw new ClientError(400, "invalid_request_error", "model_not_found", `The model '${body.model}' is not configured in GodeX: add an alias under models.aliases or use provider/model.`, "model");
@@ -71,6 +79,16 @@ export async function serveResponse(rt: GatewayRuntime, raw: unknown, t: Respons
       now: o.fixedIds?.now,
       keepAliveMs: o.keepAliveMs,
     };
+    if ((raw as { generate?: unknown }).generate === false) {
+      // WebSocket warm-up: a response with no output, whose id a continuation can name.
+      const warm = await serveWarmup(run, stream ? t.openStream() : null);
+      if (!stream) t.reply(200, warm.response, { "x-godex-diagnostics": diagnosticsHeader(warm.diagnostics) });
+      record = { ...record, status: 200, outcome: "completed", diagnostics: warm.diagnostics };
+      await keep(o, asked, seen, warm.response, []);
+      const entry = { ...record, latencyMs: Date.now() - started } as RequestRecord;
+      if (streaming) o.onStreamEnd?.(entry);
+      return entry;
+    }
     const prepared = await prepare(run, stream);
     if (rt.config.logging.payloads) o.onPayload?.(body, prepared.upstreamBody);
     const diagnostics = prepared.translated.diagnostics.list;
@@ -92,6 +110,9 @@ export async function serveResponse(rt: GatewayRuntime, raw: unknown, t: Respons
       diagnostics: stats.diagnostics ?? diagnostics,
       usage: stats.usage ?? undefined,
     });
+    const kept = (stats.outcome === "completed" || stats.outcome === "incomplete") && stats.response && stats.historyOutput;
+    if (kept) await keep(o, asked, seen, stats.response!, stats.historyOutput!);
+    else if (previousId) await o.continuations?.forget(previousId);
   } catch (err) {
     let ce: ClientError;
     if (err instanceof ClientError) ce = err;
@@ -99,6 +120,8 @@ export async function serveResponse(rt: GatewayRuntime, raw: unknown, t: Respons
       o.onInternalError?.(err);
       ce = new ClientError(500, "server_error", "internal_error", "GodeX hit an internal error handling this request; see the server log.");
     }
+    // A continuation that fails is not trusted again: its previous response is forgotten.
+    if (previousId) await Promise.resolve(o.continuations?.forget(previousId)).catch((e: unknown) => o.onInternalError?.(e));
     record.status = ce.status;
     record.outcome = "rejected";
     record.errorCode = ce.code;
@@ -109,3 +132,22 @@ export async function serveResponse(rt: GatewayRuntime, raw: unknown, t: Respons
   if (streaming) o.onStreamEnd?.(entry);
   return entry;
 }
+
+async function findPrevious(c: Continuations | undefined, id: string): Promise<History> {
+  const found = c ? await c.find(id) : null;
+  if (!found) throw notFound(id);
+  return found;
+}
+
+/** Hands a finished response to the continuation store; a store failure is GodeX's, never the client's. */
+async function keep(o: ServeOptions, asked: Parameters<typeof ownInput>[0], seen: History, response: RequestRecordResponse, output: RequestRecordOutput) {
+  if (!o.continuations) return;
+  try {
+    await o.continuations.remember({ id: response.id, request: asked, input: ownInput(asked), history: afterResponse(seen, output), output, response });
+  } catch (err) {
+    o.onInternalError?.(err);
+  }
+}
+
+type RequestRecordResponse = NonNullable<RunStats["response"]>;
+type RequestRecordOutput = NonNullable<RunStats["historyOutput"]>;

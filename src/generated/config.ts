@@ -2,6 +2,18 @@
 /* eslint-disable */
 
 /**
+ * a byte count or a size such as 512kb, 64mb, 1gb
+ */
+export type Size = string | number;
+/**
+ * Largest response.create message (a size such as 64mb); defaults to body_limit.
+ */
+export type Size1 = string | number;
+/**
+ * Conversation bytes a connection keeps for previous_response_id.
+ */
+export type Size2 = string | number;
+/**
  * letters, digits, "_", "." and "-" (no "/": targets are written provider/model)
  */
 export type Name = string;
@@ -100,10 +112,7 @@ export interface Server {
    * Listen port (0 = any free port). Overridden by GODEX_PORT.
    */
   port?: number;
-  /**
-   * a byte count or a size such as 512kb, 64mb, 1gb
-   */
-  body_limit?: string | number;
+  body_limit?: Size;
   /**
    * Also emit raw reasoning_text events, besides the reasoning summary.
    */
@@ -121,6 +130,29 @@ export interface Server {
      * Allow a non-loopback host without auth tokens.
      */
     allow_unauthenticated_remote?: boolean;
+  };
+  /**
+   * WebSocket mode on GET /v1/responses (Codex's supports_websockets, the built-in openai provider).
+   */
+  websocket?: {
+    /**
+     * false answers upgrades with 426, so Codex falls back to HTTP.
+     */
+    enabled?: boolean;
+    max_message?: Size1;
+    max_cached?: Size2;
+    /**
+     * Responses a connection keeps for previous_response_id (the most recent).
+     */
+    max_cached_responses?: number;
+    /**
+     * A connection with no response running and no message for this long is closed (1000).
+     */
+    idle_timeout_ms?: number;
+    /**
+     * A client that reads nothing for this long while its buffer is full is disconnected.
+     */
+    stall_timeout_ms?: number;
   };
   /**
    * @deprecated

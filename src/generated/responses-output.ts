@@ -69,7 +69,7 @@ export interface ResponseObject {
    */
   output: OutputItem[];
   parallel_tool_calls: boolean;
-  previous_response_id: null;
+  previous_response_id: string | null;
   prompt_cache_key: string | null;
   reasoning: ReasoningEcho;
   safety_identifier: string | null;

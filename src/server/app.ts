@@ -28,6 +28,8 @@ export interface AppOptions {
 export type GatewayApp = ReturnType<typeof express> & {
   /** Serves POST /v1/responses straight from Node's server without Express's per-request work; false when not that route. */
   fastPath(req: IncomingMessage, res: ServerResponse): boolean;
+  /** What POST /v1/responses is served with (logging, metrics, recent requests): WebSocket mode shares it. */
+  route: ResponsesRouteOptions;
 };
 
 export function createApp(o: AppOptions): GatewayApp {
@@ -96,5 +98,5 @@ export function createApp(o: AppOptions): GatewayApp {
     );
     return true;
   };
-  return Object.assign(app, { fastPath });
+  return Object.assign(app, { fastPath, route });
 }

@@ -7,11 +7,14 @@ import { buildRuntime, type GatewayRuntime, type RuntimeOptions } from "../engin
 import { createLogger, type Logger } from "./log.ts";
 import { remoteBindProblem } from "./auth.ts";
 import { isLoopbackHost } from "../config/load.ts";
+import { attachResponsesSockets, type ResponsesSockets } from "./ws/upgrade.ts";
 
 export interface RunningGateway {
   url: string;
   server: Server;
   readonly runtime: GatewayRuntime;
+  /** Open WebSocket-mode connections. */
+  sockets: ResponsesSockets;
   /** Swaps in a new config (throws, keeping the old one, when it cannot be built). */
   reload(next: LoadedConfig): void;
   /** Stops listening; in-flight requests get `graceMs` (default 0) to finish. */
@@ -48,6 +51,8 @@ export async function startGateway(config: LoadedConfig, opts: StartOptions = {}
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     if (!app.fastPath(req, res)) app(req, res);
   });
+  // WebSocket mode on GET /v1/responses: same serving path, logging and metrics as POST.
+  const sockets = attachResponsesSockets(server, app.route);
   // Codex keeps connections open between turns; long reasoning streams must not be cut by Node's defaults.
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 0;
@@ -61,6 +66,7 @@ export async function startGateway(config: LoadedConfig, opts: StartOptions = {}
   return {
     url: `http://${host}:${addr.port}`,
     server,
+    sockets,
     get runtime() {
       return runtime;
     },
@@ -79,11 +85,15 @@ export async function startGateway(config: LoadedConfig, opts: StartOptions = {}
           resolve();
         });
         server.closeIdleConnections();
+        sockets.closeIdle();
         // At the end of the grace period open streams are ended with response.failed first
         // (Codex then retries), and the connections cut a moment later.
         const timer = setTimeout(() => {
           shutdown.abort();
-          setTimeout(() => server.closeAllConnections(), 100).unref();
+          setTimeout(() => {
+            server.closeAllConnections();
+            sockets.closeAll();
+          }, 100).unref();
         }, graceMs);
         timer.unref();
       }),

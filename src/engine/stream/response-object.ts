@@ -12,6 +12,7 @@ export type ResponseEcho = Pick<
   | "max_tool_calls"
   | "metadata"
   | "parallel_tool_calls"
+  | "previous_response_id"
   | "prompt_cache_key"
   | "reasoning"
   | "safety_identifier"
@@ -35,6 +36,7 @@ export function echoFromRequest(req: ResponsesRequest): ResponseEcho {
     max_tool_calls: req.max_tool_calls ?? null,
     metadata: req.metadata ?? {},
     parallel_tool_calls: req.parallel_tool_calls ?? true,
+    previous_response_id: req.previous_response_id ?? null,
     prompt_cache_key: req.prompt_cache_key ?? null,
     reasoning: { effort: req.reasoning?.effort ?? null, summary: req.reasoning?.summary ?? null },
     safety_identifier: req.safety_identifier ?? null,
@@ -81,7 +83,7 @@ export function responseObject(s: ResponseState, echo: ResponseEcho): ResponseOb
     model: s.model,
     output: s.output,
     parallel_tool_calls: echo.parallel_tool_calls,
-    previous_response_id: null,
+    previous_response_id: echo.previous_response_id,
     prompt_cache_key: echo.prompt_cache_key,
     reasoning: echo.reasoning,
     safety_identifier: echo.safety_identifier,
@@ -117,7 +119,7 @@ export class ResponseSerializer {
     const J = JSON.stringify;
     this.beforeOutput = `,"instructions":${J(echo.instructions)},"max_output_tokens":${J(echo.max_output_tokens)},"max_tool_calls":${J(echo.max_tool_calls)},"model":${J(model)}`;
     this.afterOutput =
-      `,"parallel_tool_calls":${J(echo.parallel_tool_calls)},"previous_response_id":null,"prompt_cache_key":${J(echo.prompt_cache_key)}` +
+      `,"parallel_tool_calls":${J(echo.parallel_tool_calls)},"previous_response_id":${J(echo.previous_response_id)},"prompt_cache_key":${J(echo.prompt_cache_key)}` +
       `,"reasoning":${J(echo.reasoning)},"safety_identifier":${J(echo.safety_identifier)},"service_tier":"default","store":${J(echo.store)}` +
       `,"temperature":${J(echo.temperature)},"text":${J(echo.text)},"tool_choice":${J(echo.tool_choice)},"tools":${J(echo.tools)}` +
       `,"top_logprobs":${J(echo.top_logprobs)},"top_p":${J(echo.top_p)},"truncation":${J(echo.truncation)}`;
