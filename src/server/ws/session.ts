@@ -112,6 +112,13 @@ export class ResponsesSession {
       this.send(errorMessage(400, { code: "unknown_event_type", message: `Unsupported event type ${JSON.stringify(type ?? null)}: send {"type":"response.create", ...}.`, param: "type" }));
       return;
     }
+    this.o.log.debug({
+      msg: "websocket response.create",
+      connection: this.id,
+      previous_response_id: body.previous_response_id ?? null,
+      generate: body.generate ?? null,
+      input_items: Array.isArray(body.input) ? body.input.length : typeof body.input === "string" ? 1 : 0,
+    });
     // Every WebSocket response streams; the HTTP-only stream fields carry no meaning here.
     delete body.stream;
     delete body.stream_options;
