@@ -65,6 +65,7 @@ interface RawConfig {
     auth: { tokens: string[]; allow_unauthenticated_remote: boolean };
     websocket: { enabled: boolean; max_message?: string | number; max_cached: string | number; max_cached_responses: number; idle_timeout_ms: number; stall_timeout_ms: number };
   };
+  store: { backend: "sqlite" | "postgres" | "off"; path?: string; url?: string; retention_hours: number; max_size: string | number };
   default_provider?: string;
   models: { aliases: Record<string, string> };
   providers: Record<string, RawProvider>;
@@ -189,6 +190,7 @@ function build(input: unknown, env: Env, file: string, locate: Locate, baseDir: 
     warn(["server", "carrier_secret"], "server.carrier_secret is shorter than 16 characters: use a long random value");
   }
 
+  if (raw.store.backend === "postgres" && !raw.store.url) fail(["store", "url"], "store.backend postgres needs store.url (e.g. url: ${GODEX_STORE_URL})");
   if (problems.length > 0) throw new ConfigError(sortProblems(problems));
 
   const ws = raw.server.websocket;
@@ -209,8 +211,17 @@ function build(input: unknown, env: Env, file: string, locate: Locate, baseDir: 
   };
   if (carrierSecret) hide(server, "carrierSecret", carrierSecret);
 
+  const store = {
+    backend: raw.store.backend,
+    ...(raw.store.path ? { path: raw.store.path } : {}),
+    retentionMs: raw.store.retention_hours * 3_600_000,
+    maxBytes: parseBodyLimit(raw.store.max_size),
+  };
+  if (raw.store.url) hide(store, "url", raw.store.url);
+
   return {
     server,
+    store,
     ...(raw.default_provider !== undefined ? { defaultProvider: raw.default_provider } : {}),
     aliases: { ...raw.models.aliases },
     providers,

@@ -85,8 +85,19 @@ export interface LoggingConfig {
   payloads: boolean;
 }
 
+export interface StoreConfig {
+  backend: "sqlite" | "postgres" | "off";
+  /** SQLite file (undefined: responses.db in GodeX's data directory). */
+  path?: string;
+  /** Non-enumerable (never serialized): it may carry a password. */
+  url?: string;
+  retentionMs: number;
+  maxBytes: number;
+}
+
 export interface LoadedConfig {
   server: ServerConfig;
+  store: StoreConfig;
   defaultProvider?: string;
   /** Requested model name (or "*") → "provider/model"; every target's provider is configured. */
   aliases: Record<string, string>;

@@ -14,6 +14,10 @@ export type Size1 = string | number;
  */
 export type Size2 = string | number;
 /**
+ * Total size of stored responses; the oldest go first past it.
+ */
+export type Size3 = string | number;
+/**
  * letters, digits, "_", "." and "-" (no "/": targets are written provider/model)
  */
 export type Name = string;
@@ -24,6 +28,28 @@ export type LegacyLogLevel = "trace" | "debug" | "info" | "warn" | "error";
  */
 export interface GodexConfigFile {
   server?: Server;
+  /**
+   * Stored responses (store: true): previous_response_id over HTTP, GET/DELETE /v1/responses/{id}.
+   */
+  store?: {
+    /**
+     * sqlite (a file, the default), postgres (shared by several GodeX instances), or off.
+     */
+    backend?: "sqlite" | "postgres" | "off";
+    /**
+     * SQLite file; defaults to responses.db in GodeX's data directory (GODEX_HOME or ~/.godex).
+     */
+    path?: string;
+    /**
+     * PostgreSQL connection URL for backend postgres. Prefer ${ENV_VAR}.
+     */
+    url?: string;
+    /**
+     * Stored responses older than this are gone (previous_response_not_found).
+     */
+    retention_hours?: number;
+    max_size?: Size3;
+  };
   /**
    * Provider used for a bare model name that no alias (nor "*") matches.
    */

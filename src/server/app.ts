@@ -13,6 +13,9 @@ import { responsesHandler, type ResponsesRouteOptions } from "./routes/responses
 import { statusJsonHandler, statusPageHandler } from "./routes/status.ts";
 import { GatewayMetrics } from "./metrics.ts";
 import { RecentRequests } from "./recent.ts";
+import type { ResponseStore } from "../store/response-store.ts";
+import { storeContinuations } from "../store/response-store.ts";
+import { storedResponseHandlers } from "./routes/stored.ts";
 
 export interface AppOptions {
   getRuntime: () => GatewayRuntime;
@@ -23,6 +26,8 @@ export interface AppOptions {
   keepAliveMs?: number;
   onFinished?: ResponsesRouteOptions["onFinished"];
   shutdown?: AbortSignal;
+  /** Stored responses (store: true); null or absent: none are kept. */
+  store?: ResponseStore | null;
 }
 
 export type GatewayApp = ReturnType<typeof express> & {
@@ -51,12 +56,14 @@ export function createApp(o: AppOptions): GatewayApp {
   const streamLabels = (r: Partial<RequestRecord>) => ({ alias: r.alias ?? "", provider: r.provider ?? "", model: r.model ?? "" });
   const route: ResponsesRouteOptions = {
     ...o,
+    continuations: o.store ? storeContinuations(o.store) : undefined,
     onFinished,
     onStreamStart: (r) => metrics.activeStreams.inc(streamLabels(r)),
     onStreamEnd: (r) => metrics.activeStreams.dec(streamLabels(r)),
   };
 
   const responses = responsesHandler(route);
+  const stored = storedResponseHandlers(o.store ?? null);
 
   app.get("/health", healthHandler(o.getRuntime));
   // Tokens are read per request, so a hot reload of server.auth.tokens applies at once.
@@ -70,6 +77,9 @@ export function createApp(o: AppOptions): GatewayApp {
     app.get(`${prefix}/models`, modelsHandler(o.getRuntime));
     app.get(new RegExp(`^${prefix}/models/.+`), modelHandler(o.getRuntime));
     app.post(`${prefix}/responses`, json, responses);
+    app.get(`${prefix}/responses/:id/input_items`, stored.inputItems);
+    app.get(`${prefix}/responses/:id`, stored.get);
+    app.delete(`${prefix}/responses/:id`, stored.delete);
     app.all(`${prefix}/responses`, (req: Request, res: Response) => {
       // Codex falls back to HTTP when its WebSocket upgrade is answered 426.
       const upgrade = String(req.headers.upgrade ?? "").toLowerCase() === "websocket";

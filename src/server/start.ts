@@ -8,6 +8,10 @@ import { createLogger, type Logger } from "./log.ts";
 import { remoteBindProblem } from "./auth.ts";
 import { isLoopbackHost } from "../config/load.ts";
 import { attachResponsesSockets, type ResponsesSockets } from "./ws/upgrade.ts";
+import { openResponseStore } from "../store/open.ts";
+import type { ResponseStore } from "../store/response-store.ts";
+import { dirname, join } from "node:path";
+import { homedir } from "node:os";
 
 export interface RunningGateway {
   url: string;
@@ -15,6 +19,8 @@ export interface RunningGateway {
   readonly runtime: GatewayRuntime;
   /** Open WebSocket-mode connections. */
   sockets: ResponsesSockets;
+  /** Stored responses (null when store.backend is off). Opened at start; a reload does not change it. */
+  store: ResponseStore | null;
   /** Swaps in a new config (throws, keeping the old one, when it cannot be built). */
   reload(next: LoadedConfig): void;
   /** Stops listening; in-flight requests get `graceMs` (default 0) to finish. */
@@ -35,7 +41,10 @@ export async function startGateway(config: LoadedConfig, opts: StartOptions = {}
   let runtime = buildRuntime(config, opts);
   const log = opts.log ?? createLogger(config.logging.level);
   const shutdown = new AbortController();
-  const app = createApp({ getRuntime: () => runtime, log, fixedIds: opts.fixedIds, keepAliveMs: opts.keepAliveMs, onFinished: opts.onFinished, shutdown: shutdown.signal });
+  // The store lives beside the carrier key (GodeX's data directory) unless store.path says otherwise.
+  const dataDir = opts.carrierKeyFile ? dirname(opts.carrierKeyFile) : (process.env.GODEX_HOME ?? join(homedir(), ".godex"));
+  const store = openResponseStore(config.store, dataDir);
+  const app = createApp({ store, getRuntime: () => runtime, log, fixedIds: opts.fixedIds, keepAliveMs: opts.keepAliveMs, onFinished: opts.onFinished, shutdown: shutdown.signal });
   const server = createServer();
   let draining = false;
   // Registered before the app: during a drain, a request arriving on an existing keep-alive
@@ -67,6 +76,7 @@ export async function startGateway(config: LoadedConfig, opts: StartOptions = {}
     url: `http://${host}:${addr.port}`,
     server,
     sockets,
+    store,
     get runtime() {
       return runtime;
     },
@@ -82,7 +92,7 @@ export async function startGateway(config: LoadedConfig, opts: StartOptions = {}
         draining = true;
         server.close(() => {
           clearTimeout(timer);
-          resolve();
+          void Promise.resolve(store?.close()).catch(() => {}).then(() => resolve());
         });
         server.closeIdleConnections();
         sockets.closeIdle();

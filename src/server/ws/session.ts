@@ -18,12 +18,12 @@ const MAX_QUEUED = 16;
 /** Close codes (RFC 6455). */
 export const CLOSE = { normal: 1000, goingAway: 1001, policy: 1008, tooBig: 1009, internal: 1011 } as const;
 
-export interface SessionOptions extends Omit<ServeOptions, "onPayload" | "onInternalError" | "continuations"> {
+export interface SessionOptions extends Omit<ServeOptions, "onPayload" | "onInternalError"> {
   getRuntime: () => GatewayRuntime;
   log: Logger;
   onFinished?: (entry: RequestRecord) => void;
-  /** Responses stored for good (store: true), shared with HTTP; also consulted for ids this connection has not seen. */
-  store?: Continuations;
+  // `continuations` here is the response store (store: true), shared with HTTP; the connection
+  // keeps its own cache in front of it and consults the store for ids it has not seen.
 }
 
 export class ResponsesSession {
@@ -43,7 +43,7 @@ export class ResponsesSession {
   ) {
     const c = o.getRuntime().config.server.websocket;
     this.cache = new ConnectionCache({ maxBytes: c.maxCachedBytes, maxResponses: c.maxCachedResponses });
-    const store = o.store;
+    const store = o.continuations;
     const cache = this.cache;
     this.continuations = {
       find: async (rid) => cache.find(rid) ?? (store ? await store.find(rid) : null),
