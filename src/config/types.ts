@@ -27,6 +27,14 @@ export interface ServerConfig {
   carrierSecret?: string;
   auth: ServerAuth;
   websocket: WebSocketConfig;
+  /** Host names served besides the loopback ones: lowercase, no port; ".example.com" = it and its subdomains. */
+  allowedHosts: string[];
+  cors: ServerCors;
+}
+
+export interface ServerCors {
+  /** Origins whose web pages may call GodeX: lowercase scheme://host[:port], default ports dropped. */
+  allowedOrigins: string[];
 }
 
 export interface WebSocketConfig {

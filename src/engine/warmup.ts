@@ -3,14 +3,14 @@
 // Its id can be continued with previous_response_id like any other.
 import type { Diagnostic } from "../protocol/types.ts";
 import type { ResponseObject } from "../generated/responses-output.ts";
-import { newBuilder, prepare, type RunOptions, type StreamOut } from "./run.ts";
+import { newBuilder, prepare, responseIdentity, type RunOptions, type StreamOut, type Target } from "./run.ts";
 
 const NO_USAGE = { input_tokens: 0, input_tokens_details: { cached_tokens: 0 }, output_tokens: 0, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 0 };
 
-export async function serveWarmup(run: RunOptions, out: StreamOut | null): Promise<{ response: ResponseObject; diagnostics: Diagnostic[] }> {
+export async function serveWarmup(run: RunOptions, target: Target, out: StreamOut | null): Promise<{ response: ResponseObject; diagnostics: Diagnostic[] }> {
   // Translated all the same: a request the provider would refuse is refused now, not on the next turn.
-  const prepared = await prepare(run, out !== null);
-  const builder = newBuilder(run, prepared, out ? (type, json) => out.event(type, json) : undefined);
+  const prepared = await prepare(run, target, out !== null);
+  const builder = newBuilder(run, responseIdentity(run), target, prepared, out ? (type, json) => out.event(type, json) : undefined);
   out?.begin(builder.snapshot().godex.diagnostics);
   builder.start();
   builder.push({ kind: "usage", usage: NO_USAGE });

@@ -14,6 +14,7 @@ export class GatewayMetrics {
   private readonly tokens = new Counter({ name: "godex_tokens_total", help: "Tokens reported by providers, by kind (input includes cached; output includes reasoning).", labelNames: [...LABELS, "kind"], registers: [this.registry] });
   private readonly retries = new Counter({ name: "godex_upstream_retries_total", help: "Upstream attempts beyond the first.", labelNames: [...LABELS], registers: [this.registry] });
   private readonly diagnostics = new Counter({ name: "godex_diagnostics_total", help: "Compatibility diagnostics by code and action.", labelNames: [...LABELS, "code", "action"], registers: [this.registry] });
+  readonly refused = new Counter({ name: "godex_refused_requests_total", help: "Requests refused before routing (Host, Origin, content type), by error code.", labelNames: ["code"], registers: [this.registry] });
   readonly activeStreams = new Gauge({ name: "godex_active_streams", help: "Streams currently open to clients.", labelNames: [...LABELS], registers: [this.registry] });
 
   record(r: RequestRecord) {

@@ -1,11 +1,12 @@
 // WebSocket mode on GET /v1/responses (and /responses): the upgrade is checked like an HTTP request
-// (path, inbound auth, WebSocket mode switched on) before `ws` completes the handshake. A refused
+// (Host and Origin, path, inbound auth, WebSocket mode switched on) before `ws` completes the handshake. A refused
 // upgrade gets a plain HTTP reply in the OpenAI error shape: Codex falls back to HTTP on a 426.
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import { ClientError } from "../../protocol/types.ts";
 import { missingToken, tokenChecker } from "../auth.ts";
+import { refuseUpgrade, upgradeRefusal } from "../access.ts";
 import { CLOSE, ResponsesSession, type SessionOptions } from "./session.ts";
 
 const PATHS = new Set(["/v1/responses", "/responses"]);
@@ -37,7 +38,7 @@ export function attachResponsesSockets(server: Server, o: SessionOptions): Respo
     socket.on("error", () => socket.destroy());
     const path = (req.url ?? "").split("?", 1)[0];
     const config = o.getRuntime().config.server;
-    const refusal = !PATHS.has(path)
+    const refusal = upgradeRefusal(req, config) ?? (!PATHS.has(path)
       ? new ClientError(404, "invalid_request_error", "not_found", `GodeX serves WebSocket mode on GET /v1/responses only, not ${path}.`)
       : String(req.headers.upgrade ?? "").toLowerCase() !== "websocket"
         ? new ClientError(400, "invalid_request_error", "invalid_upgrade", "Only WebSocket upgrades are served.")
@@ -45,8 +46,8 @@ export function attachResponsesSockets(server: Server, o: SessionOptions): Respo
           ? new ClientError(426, "invalid_request_error", "websocket_not_supported", "WebSocket mode is switched off (server.websocket.enabled: false); use HTTP POST /v1/responses.")
           : !authorized(req)
             ? missingToken()
-            : null;
-    if (refusal) return refuse(socket, refusal);
+            : null);
+    if (refusal) return refuseUpgrade(socket, refusal);
     wssFor(config.websocket.maxMessageBytes).handleUpgrade(req, socket, head, (ws) => {
       const session = new ResponsesSession(ws, o);
       sessions.add(session);
@@ -63,12 +64,4 @@ export function attachResponsesSockets(server: Server, o: SessionOptions): Respo
       for (const s of sessions) s.close(CLOSE.goingAway, "server shutting down");
     },
   };
-}
-
-function refuse(socket: Duplex, err: ClientError) {
-  const body = JSON.stringify(err.toBody());
-  const reason = { 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 426: "Upgrade Required" }[err.status] ?? "Error";
-  socket.end(
-    `HTTP/1.1 ${err.status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
 }
