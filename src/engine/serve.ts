@@ -91,7 +91,15 @@ export async function serveResponse(rt: GatewayRuntime, raw: unknown, t: Respons
     const prepared = await prepare(run, target, stream);
     if (rt.config.logging.payloads) o.onPayload?.(body, prepared.upstreamBody);
     const diagnostics = prepared.translated.diagnostics.list;
-    const result = await runResponse(run, target, prepared, stream ? t.openStream() : null);
+    // The stream's end waits until the response is kept, so a client that read to the end can continue it at once.
+    const held = stream ? holdEnd(t.openStream()) : null;
+    let result;
+    try {
+      result = await runResponse(run, target, prepared, held?.out ?? null);
+    } catch (err) {
+      held?.release();
+      throw err;
+    }
     const stats = result.stats;
     record.status = result.status;
     if (!stream && !t.signal.aborted) t.reply(result.status, result.body, { "x-godex-diagnostics": diagnosticsHeader(diagnostics) });
@@ -104,8 +112,12 @@ export async function serveResponse(rt: GatewayRuntime, raw: unknown, t: Respons
       usage: stats.usage ?? undefined,
     });
     const kept = (stats.outcome === "completed" || stats.outcome === "incomplete") && stats.response && stats.historyOutput;
-    if (kept) await keep(o, asked, seen, stats.response!, stats.historyOutput!);
-    else if (previousId) await o.continuations?.forget(previousId);
+    try {
+      if (kept) await keep(o, asked, seen, stats.response!, stats.historyOutput!);
+      else if (previousId) await o.continuations?.forget(previousId);
+    } finally {
+      held?.release();
+    }
   } catch (err) {
     let ce: ClientError;
     if (err instanceof ClientError) ce = err;
@@ -144,3 +156,26 @@ async function keep(o: ServeOptions, asked: Parameters<typeof ownInput>[0], seen
 
 type RequestRecordResponse = NonNullable<RunStats["response"]>;
 type RequestRecordOutput = NonNullable<RunStats["historyOutput"]>;
+
+/** A stream whose end() is deferred until release() (both must happen for the stream to end). */
+function holdEnd(out: StreamOut): { out: StreamOut; release(): void } {
+  let ended = false;
+  let released = false;
+  return {
+    out: {
+      ...out,
+      begin: (d, h) => out.begin(d, h),
+      event: out.event,
+      congested: out.congested ? () => out.congested!() : undefined,
+      end() {
+        ended = true;
+        if (released) out.end();
+      },
+    },
+    release() {
+      if (released) return;
+      released = true;
+      if (ended) out.end();
+    },
+  };
+}
