@@ -80,6 +80,7 @@ interface RawConfig {
     allowed_hosts: string[];
     cors: { allowed_origins: string[] };
   };
+  compaction: { prompt: string; summary_prefix: string };
   store: { backend: "sqlite" | "postgres" | "off"; path?: string; url?: string; retention_hours: number; max_size: string | number };
   default_provider?: string;
   models: { aliases: Record<string, string> };
@@ -239,6 +240,7 @@ function build(input: unknown, env: Env, file: string, locate: Locate, baseDir: 
   return {
     server,
     store,
+    compaction: { prompt: raw.compaction.prompt, summaryPrefix: raw.compaction.summary_prefix },
     ...(raw.default_provider !== undefined ? { defaultProvider: raw.default_provider } : {}),
     aliases: { ...raw.models.aliases },
     providers,

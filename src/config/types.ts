@@ -103,9 +103,15 @@ export interface StoreConfig {
   maxBytes: number;
 }
 
+export interface CompactionConfig {
+  prompt: string;
+  summaryPrefix: string;
+}
+
 export interface LoadedConfig {
   server: ServerConfig;
   store: StoreConfig;
+  compaction: CompactionConfig;
   defaultProvider?: string;
   /** Requested model name (or "*") → "provider/model"; every target's provider is configured. */
   aliases: Record<string, string>;

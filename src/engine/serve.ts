@@ -8,6 +8,7 @@ import { prepare, runResponse, type RunOptions, type RunStats, type StreamOut, t
 import type { GatewayRuntime } from "./runtime.ts";
 import { continueFrom, afterResponse, notFound, ownInput, type Continuations, type History } from "./continuation/history.ts";
 import { serveWarmup } from "./warmup.ts";
+import { expandCompactions } from "./continuation/compaction.ts";
 
 /** What a transport offers the engine for one response. */
 export interface ResponseTransport {
@@ -49,7 +50,10 @@ export async function serveResponse(rt: GatewayRuntime, raw: unknown, t: Respons
     const asked = validateResponsesRequest(raw);
     previousId = asked.previous_response_id ?? null;
     const prev = previousId ? await findPrevious(o.continuations, previousId) : null;
-    const { request: body, history: seen } = continueFrom(asked, prev);
+    const continued = continueFrom(asked, prev);
+    const seen = continued.history;
+    // A compaction item GodeX sealed becomes its summary text; a foreign one is dropped by the translator.
+    const body = expandCompactions(continued.request, rt.carrier, rt.config.compaction.summaryPrefix);
     const resolved = rt.resolve(body.model);
     if (!resolved) {
       throw new ClientError(400, "invalid_request_error", "model_not_found", `The model '${body.model}' is not configured in GodeX: add an alias under models.aliases or use provider/model.`, "model");

@@ -29,6 +29,19 @@ export type LegacyLogLevel = "trace" | "debug" | "info" | "warn" | "error";
 export interface GodexConfigFile {
   server?: Server;
   /**
+   * POST /v1/responses/compact: how GodeX asks the routed model for a summary, and how a sealed summary is given back to a provider later.
+   */
+  compaction?: {
+    /**
+     * The instruction appended to the conversation to get the summary.
+     */
+    prompt?: string;
+    /**
+     * Text placed before the summary when a compaction item is expanded for the provider.
+     */
+    summary_prefix?: string;
+  };
+  /**
    * Stored responses (store: true): previous_response_id over HTTP, GET/DELETE /v1/responses/{id}.
    */
   store?: {

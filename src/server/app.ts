@@ -17,6 +17,7 @@ import { RecentRequests } from "./recent.ts";
 import type { ResponseStore } from "../store/response-store.ts";
 import { storeContinuations } from "../store/response-store.ts";
 import { storedResponseHandlers } from "./routes/stored.ts";
+import { compactHandler } from "./routes/compact.ts";
 
 export interface AppOptions {
   getRuntime: () => GatewayRuntime;
@@ -73,6 +74,7 @@ export function createApp(o: AppOptions): GatewayApp {
 
   const responses = responsesHandler(route);
   const stored = storedResponseHandlers(o.store ?? null);
+  const compact = compactHandler(route);
 
   app.use(access);
   app.get("/health", healthHandler(o.getRuntime));
@@ -87,6 +89,7 @@ export function createApp(o: AppOptions): GatewayApp {
     app.get(`${prefix}/models`, modelsHandler(o.getRuntime));
     app.get(new RegExp(`^${prefix}/models/.+`), modelHandler(o.getRuntime));
     app.post(`${prefix}/responses`, json, responses);
+    app.post(`${prefix}/responses/compact`, json, compact);
     app.get(`${prefix}/responses/:id/input_items`, stored.inputItems);
     app.get(`${prefix}/responses/:id`, stored.get);
     app.delete(`${prefix}/responses/:id`, stored.delete);
