@@ -7,7 +7,11 @@ import { diagnosticsHeader } from "./diagnostics.ts";
 import { prepare, runResponse, type RunOptions, type RunStats, type StreamOut, type Target } from "./run.ts";
 import type { GatewayRuntime } from "./runtime.ts";
 import { continueFrom, afterResponse, notFound, ownInput, type Continuations, type History } from "./continuation/history.ts";
-import { serveWarmup } from "./warmup.ts";
+import { serveMade, serveWarmup } from "./warmup.ts";
+import { compactConversation } from "./compact.ts";
+import type { OutputItem } from "../generated/responses-output.ts";
+import type { Usage } from "../protocol/types.ts";
+import type { ResponsesRequest } from "../protocol/request.ts";
 import { expandCompactions } from "./continuation/compaction.ts";
 
 /** What a transport offers the engine for one response. */
@@ -88,6 +92,16 @@ export async function serveResponse(rt: GatewayRuntime, raw: unknown, t: Respons
       if (!stream) t.reply(200, warm.response, { "x-godex-diagnostics": diagnosticsHeader(warm.diagnostics) });
       record = { ...record, status: 200, outcome: "completed", diagnostics: warm.diagnostics };
       await keep(o, asked, seen, warm.response, []);
+      const entry = { ...record, latencyMs: Date.now() - started } as RequestRecord;
+      if (streaming) o.onStreamEnd?.(entry);
+      return entry;
+    }
+    if (ownInput(asked).some((i) => (i as { type?: string }).type === "compaction_trigger")) {
+      // Codex's remote compaction (v2): the answer is one sealed compaction item summarizing the conversation.
+      const made = await compactionResponse(rt, body, run, target, stream ? t.openStream() : null, t.signal, o);
+      if (!stream) t.reply(200, made.response, { "x-godex-diagnostics": diagnosticsHeader(made.diagnostics) });
+      record = { ...record, status: 200, outcome: "completed", diagnostics: made.diagnostics };
+      await keep(o, asked, seen, made.response, made.response.output);
       const entry = { ...record, latencyMs: Date.now() - started } as RequestRecord;
       if (streaming) o.onStreamEnd?.(entry);
       return entry;
@@ -182,4 +196,18 @@ function holdEnd(out: StreamOut): { out: StreamOut; release(): void } {
       if (ended) out.end();
     },
   };
+}
+
+/** Summarizes the conversation before a compaction_trigger and answers with the sealed compaction item. */
+async function compactionResponse(rt: GatewayRuntime, body: ResponsesRequest, run: RunOptions, target: Target, out: StreamOut | null, signal: AbortSignal, o: ServeOptions) {
+  const history = (Array.isArray(body.input) ? body.input : []).filter((i) => (i as { type?: string }).type !== "compaction_trigger");
+  const c = await compactConversation(rt, { model: body.model, instructions: body.instructions, reasoning: body.reasoning, input: history }, signal, { onInternalError: o.onInternalError });
+  if (c.status !== 200) {
+    const e = (c.body as { error: { type: string; code: string; message: string; param: string | null } }).error;
+    throw new ClientError(c.status, e.type, e.code, e.message, e.param);
+  }
+  const result = c.body as { output: OutputItem[]; usage?: Usage };
+  const sealed = result.output.at(-1) as unknown as { encrypted_content: string };
+  const item = (id: string) => ({ id, type: "compaction", encrypted_content: sealed.encrypted_content, created_by: "godex" }) as unknown as OutputItem;
+  return serveMade(run, target, out, [item], result.usage ?? { input_tokens: 0, input_tokens_details: { cached_tokens: 0 }, output_tokens: 0, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 0 });
 }

@@ -501,6 +501,16 @@ export class ResponseBuilder {
 
   // ---- emission ----
 
+  /** An item GodeX made whole (a compaction summary): added and done at once, after any open item. */
+  addItem(make: (id: string) => OutputItem) {
+    this.closeCurrent();
+    const item = make(this.nextId("cmp"));
+    const index = this.itemCount++;
+    this.sawContent = true;
+    this.emitItemAdded(index, item);
+    this.emitItemDone(index, item);
+  }
+
   private nextId(prefix: string): string {
     return `${prefix}_${this.o.idBase}${this.itemCount}`;
   }
