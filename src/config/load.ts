@@ -76,9 +76,12 @@ interface RawConfig {
     expose_raw_reasoning: boolean;
     carrier_secret?: string;
     auth: { tokens: string[]; allow_unauthenticated_remote: boolean };
+    websocket: { enabled: boolean; max_message?: string | number; max_cached: string | number; max_cached_responses: number; idle_timeout_ms: number; stall_timeout_ms: number };
     allowed_hosts: string[];
     cors: { allowed_origins: string[] };
   };
+  compaction: { prompt: string; summary_prefix: string };
+  store: { backend: "sqlite" | "postgres" | "off"; path?: string; url?: string; retention_hours: number; max_size: string | number };
   default_provider?: string;
   models: { aliases: Record<string, AliasRouteFile> };
   routing: { failures: number; window_ms: number; cooldown_ms: number; max_cooldown_ms: number };
@@ -211,21 +214,41 @@ function build(input: unknown, env: Env, file: string, locate: Locate, baseDir: 
     warn(["server", "carrier_secret"], "server.carrier_secret is shorter than 16 characters: use a long random value");
   }
 
+  if (raw.store.backend === "postgres" && !raw.store.url) fail(["store", "url"], "store.backend postgres needs store.url (e.g. url: ${GODEX_STORE_URL})");
   if (problems.length > 0) throw new ConfigError(sortProblems(problems));
 
+  const ws = raw.server.websocket;
   const server = {
     host,
     port,
     bodyLimitBytes: parseBodyLimit(raw.server.body_limit),
     exposeRawReasoning: raw.server.expose_raw_reasoning,
     auth,
+    websocket: {
+      enabled: ws.enabled,
+      maxMessageBytes: parseBodyLimit(ws.max_message ?? raw.server.body_limit),
+      maxCachedBytes: parseBodyLimit(ws.max_cached),
+      maxCachedResponses: ws.max_cached_responses,
+      idleTimeoutMs: ws.idle_timeout_ms,
+      stallTimeoutMs: ws.stall_timeout_ms,
+    },
     allowedHosts: raw.server.allowed_hosts.map(normalizeHostName),
     cors: { allowedOrigins: raw.server.cors.allowed_origins.map(normalizeOrigin) },
   };
   if (carrierSecret) hide(server, "carrierSecret", carrierSecret);
 
+  const store = {
+    backend: raw.store.backend,
+    ...(raw.store.path ? { path: raw.store.path } : {}),
+    retentionMs: raw.store.retention_hours * 3_600_000,
+    maxBytes: parseBodyLimit(raw.store.max_size),
+  };
+  if (raw.store.url) hide(store, "url", raw.store.url);
+
   return {
     server,
+    store,
+    compaction: { prompt: raw.compaction.prompt, summaryPrefix: raw.compaction.summary_prefix },
     ...(raw.default_provider !== undefined ? { defaultProvider: raw.default_provider } : {}),
     routes,
     aliases: Object.fromEntries(Object.entries(routes).map(([alias, route]) => [alias, routeLabel(route)])),

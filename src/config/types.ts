@@ -26,6 +26,7 @@ export interface ServerConfig {
   /** HMAC key for reasoning carried in encrypted_content. Non-enumerable (never serialized). */
   carrierSecret?: string;
   auth: ServerAuth;
+  websocket: WebSocketConfig;
   /** Host names served besides the loopback ones: lowercase, no port; ".example.com" = it and its subdomains. */
   allowedHosts: string[];
   cors: ServerCors;
@@ -34,6 +35,16 @@ export interface ServerConfig {
 export interface ServerCors {
   /** Origins whose web pages may call GodeX: lowercase scheme://host[:port], default ports dropped. */
   allowedOrigins: string[];
+}
+
+export interface WebSocketConfig {
+  enabled: boolean;
+  maxMessageBytes: number;
+  /** Conversation bytes one connection keeps for previous_response_id. */
+  maxCachedBytes: number;
+  maxCachedResponses: number;
+  idleTimeoutMs: number;
+  stallTimeoutMs: number;
 }
 
 /** Milliseconds; 0 disables that limit. */
@@ -111,8 +122,25 @@ export interface RoutingPolicy {
   maxCooldownMs: number;
 }
 
+export interface StoreConfig {
+  backend: "sqlite" | "postgres" | "off";
+  /** SQLite file (undefined: responses.db in GodeX's data directory). */
+  path?: string;
+  /** Non-enumerable (never serialized): it may carry a password. */
+  url?: string;
+  retentionMs: number;
+  maxBytes: number;
+}
+
+export interface CompactionConfig {
+  prompt: string;
+  summaryPrefix: string;
+}
+
 export interface LoadedConfig {
   server: ServerConfig;
+  store: StoreConfig;
+  compaction: CompactionConfig;
   defaultProvider?: string;
   /** Requested model name (or "*") → its route; every target's provider is configured. */
   routes: Record<string, AliasRoute>;

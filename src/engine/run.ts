@@ -15,6 +15,7 @@ import { readSse } from "../upstream/sse.ts";
 import { TransportError, toTransportError, type UpstreamBody } from "../upstream/http.ts";
 import { RequestDeadline } from "./deadline.ts";
 import type { ResponsesRequest } from "../protocol/request.ts";
+import type { OutputItem, ResponseObject } from "../generated/responses-output.ts";
 import { ClientReply, type StreamOut } from "./client-reply.ts";
 
 export type { StreamOut } from "./client-reply.ts";
@@ -49,6 +50,10 @@ export interface RunStats {
   usage?: { input: number; cached: number; output: number; reasoning: number };
   /** Every diagnostic of the request, stream-time ones included. */
   diagnostics?: Diagnostic[];
+  /** The Response object as the client got it last (absent when the client went away first). */
+  response?: ResponseObject;
+  /** The output as a continuation replays it (reasoning always sealed). */
+  historyOutput?: OutputItem[];
 }
 
 export interface Prepared {

@@ -4,10 +4,17 @@ import { ClientError } from "../protocol/types.ts";
 import type { RequestRecord } from "../protocol/record.ts";
 import { validateResponsesRequest } from "../protocol/request.ts";
 import { diagnosticsHeader } from "./diagnostics.ts";
-import type { StreamOut } from "./run.ts";
+import { type RunOptions, type RunStats, type StreamOut, type Target } from "./run.ts";
 import { admitTargets, runRoute, type RouteRunOptions } from "./routing/run-route.ts";
 import { TargetHealth } from "./routing/health.ts";
 import type { GatewayRuntime } from "./runtime.ts";
+import { continueFrom, afterResponse, notFound, ownInput, type Continuations, type History } from "./continuation/history.ts";
+import { serveMade, serveWarmup } from "./warmup.ts";
+import { compactConversation } from "./compact.ts";
+import type { OutputItem } from "../generated/responses-output.ts";
+import type { Usage } from "../protocol/types.ts";
+import type { ResponsesRequest } from "../protocol/request.ts";
+import { expandCompactions } from "./continuation/compaction.ts";
 
 /** What a transport offers the engine for one response. */
 export interface ResponseTransport {
@@ -39,6 +46,8 @@ export interface ServeOptions {
   onPayload?: (request: unknown, upstreamBody: string) => void;
   /** GodeX's own bugs: logged by the caller, answered as a 500 without details. */
   onInternalError?: (err: unknown) => void;
+  /** previous_response_id: where earlier responses are found and finished ones kept. None: every id is unknown. */
+  continuations?: Continuations;
 }
 
 export async function serveResponse(rt: GatewayRuntime, raw: unknown, t: ResponseTransport, o: ServeOptions = {}): Promise<RequestRecord> {
@@ -46,8 +55,15 @@ export async function serveResponse(rt: GatewayRuntime, raw: unknown, t: Respons
   let record: Partial<RequestRecord> = { requestId: t.requestId, retries: 0, diagnostics: [], firstTokenMs: null, errorCode: null };
   let streaming = false;
   let streamRecord: Partial<RequestRecord> = {};
+  let previousId: string | null = null;
   try {
-    const body = validateResponsesRequest(raw);
+    const asked = validateResponsesRequest(raw);
+    previousId = asked.previous_response_id ?? null;
+    const prev = previousId ? await findPrevious(o.continuations, previousId) : null;
+    const continued = continueFrom(asked, prev);
+    const seen = continued.history;
+    // A compaction item GodeX sealed becomes its summary text; a foreign one is dropped by the translator.
+    const body = expandCompactions(continued.request, rt.carrier, rt.config.compaction.summaryPrefix);
     const resolved = rt.resolve(body.model);
     if (!resolved) {
       throw new ClientError(400, "invalid_request_error", "model_not_found", `The model '${body.model}' is not configured in GodeX: add an alias under models.aliases or use provider/model.`, "model");
@@ -83,7 +99,37 @@ export async function serveResponse(rt: GatewayRuntime, raw: unknown, t: Respons
       policy: rt.config.routing,
       onPayload: rt.config.logging.payloads ? (_target, upstreamBody) => o.onPayload?.(body, upstreamBody) : undefined,
     };
-    const result = await runRoute(run, candidates, skipped, stream ? t.openStream() : null);
+    // Warm-ups and compactions are GodeX-made answers: the first admitted target frames them.
+    const firstTarget: Target = { provider: first.provider, model: first.target.model };
+    if ((raw as { generate?: unknown }).generate === false) {
+      // WebSocket warm-up: a response with no output, whose id a continuation can name.
+      const warm = await serveWarmup(run, firstTarget, stream ? t.openStream() : null);
+      if (!stream) t.reply(200, warm.response, { "x-godex-diagnostics": diagnosticsHeader(warm.diagnostics) });
+      record = { ...record, status: 200, outcome: "completed", diagnostics: warm.diagnostics };
+      await keep(o, asked, seen, warm.response, []);
+      const entry = { ...record, latencyMs: Date.now() - started } as RequestRecord;
+      if (streaming) o.onStreamEnd?.(streamRecord);
+      return entry;
+    }
+    if (ownInput(asked).some((i) => (i as { type?: string }).type === "compaction_trigger")) {
+      // Codex's remote compaction (v2): the answer is one sealed compaction item summarizing the conversation.
+      const made = await compactionResponse(rt, body, run, firstTarget, stream ? t.openStream() : null, t.signal, o);
+      if (!stream) t.reply(200, made.response, { "x-godex-diagnostics": diagnosticsHeader(made.diagnostics) });
+      record = { ...record, status: 200, outcome: "completed", diagnostics: made.diagnostics };
+      await keep(o, asked, seen, made.response, made.response.output);
+      const entry = { ...record, latencyMs: Date.now() - started } as RequestRecord;
+      if (streaming) o.onStreamEnd?.(streamRecord);
+      return entry;
+    }
+    // The stream's end waits until the response is kept, so a client that read to the end can continue it at once.
+    const held = stream ? holdEnd(t.openStream()) : null;
+    let result;
+    try {
+      result = await runRoute(run, candidates, skipped, held?.out ?? null);
+    } catch (err) {
+      held?.release();
+      throw err;
+    }
     const stats = result.stats;
     record.status = result.status;
     if (!stream && !t.signal.aborted) t.reply(result.status, result.body, { "x-godex-diagnostics": diagnosticsHeader(result.headerDiagnostics), ...result.headers });
@@ -99,6 +145,13 @@ export async function serveResponse(rt: GatewayRuntime, raw: unknown, t: Respons
       ...(result.servedBy ? { servedBy: result.servedBy } : {}),
       ...(result.attempts.length > 1 || result.fallback ? { attempts: result.attempts, fallback: result.fallback } : {}),
     });
+    const kept = (stats.outcome === "completed" || stats.outcome === "incomplete") && stats.response && stats.historyOutput;
+    try {
+      if (kept) await keep(o, asked, seen, stats.response!, stats.historyOutput!);
+      else if (previousId) await o.continuations?.forget(previousId);
+    } finally {
+      held?.release();
+    }
   } catch (err) {
     let ce: ClientError;
     if (err instanceof ClientError) ce = err;
@@ -106,6 +159,8 @@ export async function serveResponse(rt: GatewayRuntime, raw: unknown, t: Respons
       o.onInternalError?.(err);
       ce = new ClientError(500, "server_error", "internal_error", "GodeX hit an internal error handling this request; see the server log.");
     }
+    // A continuation that fails is not trusted again: its previous response is forgotten.
+    if (previousId) await Promise.resolve(o.continuations?.forget(previousId)).catch((e: unknown) => o.onInternalError?.(e));
     record.status = ce.status;
     record.outcome = "rejected";
     record.errorCode = ce.code;
@@ -115,4 +170,60 @@ export async function serveResponse(rt: GatewayRuntime, raw: unknown, t: Respons
   const entry = { ...record, latencyMs: Date.now() - started } as RequestRecord;
   if (streaming) o.onStreamEnd?.(streamRecord);
   return entry;
+}
+
+async function findPrevious(c: Continuations | undefined, id: string): Promise<History> {
+  const found = c ? await c.find(id) : null;
+  if (!found) throw notFound(id);
+  return found;
+}
+
+/** Hands a finished response to the continuation store; a store failure is GodeX's, never the client's. */
+async function keep(o: ServeOptions, asked: Parameters<typeof ownInput>[0], seen: History, response: RequestRecordResponse, output: RequestRecordOutput) {
+  if (!o.continuations) return;
+  try {
+    await o.continuations.remember({ id: response.id, request: asked, input: ownInput(asked), history: afterResponse(seen, output), output, response });
+  } catch (err) {
+    o.onInternalError?.(err);
+  }
+}
+
+type RequestRecordResponse = NonNullable<RunStats["response"]>;
+type RequestRecordOutput = NonNullable<RunStats["historyOutput"]>;
+
+/** A stream whose end() is deferred until release() (both must happen for the stream to end). */
+function holdEnd(out: StreamOut): { out: StreamOut; release(): void } {
+  let ended = false;
+  let released = false;
+  return {
+    out: {
+      ...out,
+      begin: (d, h) => out.begin(d, h),
+      event: out.event,
+      congested: out.congested ? () => out.congested!() : undefined,
+      end() {
+        ended = true;
+        if (released) out.end();
+      },
+    },
+    release() {
+      if (released) return;
+      released = true;
+      if (ended) out.end();
+    },
+  };
+}
+
+/** Summarizes the conversation before a compaction_trigger and answers with the sealed compaction item. */
+async function compactionResponse(rt: GatewayRuntime, body: ResponsesRequest, run: RunOptions, target: Target, out: StreamOut | null, signal: AbortSignal, o: ServeOptions) {
+  const history = (Array.isArray(body.input) ? body.input : []).filter((i) => (i as { type?: string }).type !== "compaction_trigger");
+  const c = await compactConversation(rt, { model: body.model, instructions: body.instructions, reasoning: body.reasoning, input: history }, signal, { onInternalError: o.onInternalError });
+  if (c.status !== 200) {
+    const e = (c.body as { error: { type: string; code: string; message: string; param: string | null } }).error;
+    throw new ClientError(c.status, e.type, e.code, e.message, e.param);
+  }
+  const result = c.body as { output: OutputItem[]; usage?: Usage };
+  const sealed = result.output.at(-1) as unknown as { encrypted_content: string };
+  const item = (id: string) => ({ id, type: "compaction", encrypted_content: sealed.encrypted_content, created_by: "godex" }) as unknown as OutputItem;
+  return serveMade(run, target, out, [item], result.usage ?? { input_tokens: 0, input_tokens_details: { cached_tokens: 0 }, output_tokens: 0, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 0 });
 }

@@ -2,6 +2,22 @@
 /* eslint-disable */
 
 /**
+ * a byte count or a size such as 512kb, 64mb, 1gb
+ */
+export type Size = string | number;
+/**
+ * Largest response.create message (a size such as 64mb); defaults to body_limit.
+ */
+export type Size1 = string | number;
+/**
+ * Conversation bytes a connection keeps for previous_response_id.
+ */
+export type Size2 = string | number;
+/**
+ * Total size of stored responses; the oldest go first past it.
+ */
+export type Size3 = string | number;
+/**
  * "provider/model", a list of them, or {targets, fallback}
  */
 export type AliasRoute = TargetName | TargetList | WeightedRoute;
@@ -30,6 +46,41 @@ export type LegacyLogLevel = "trace" | "debug" | "info" | "warn" | "error";
  */
 export interface GodexConfigFile {
   server?: Server;
+  /**
+   * POST /v1/responses/compact: how GodeX asks the routed model for a summary, and how a sealed summary is given back to a provider later.
+   */
+  compaction?: {
+    /**
+     * The instruction appended to the conversation to get the summary.
+     */
+    prompt?: string;
+    /**
+     * Text placed before the summary when a compaction item is expanded for the provider.
+     */
+    summary_prefix?: string;
+  };
+  /**
+   * Stored responses (store: true): previous_response_id over HTTP, GET/DELETE /v1/responses/{id}.
+   */
+  store?: {
+    /**
+     * sqlite (a file, the default), postgres (shared by several GodeX instances), or off.
+     */
+    backend?: "sqlite" | "postgres" | "off";
+    /**
+     * SQLite file; defaults to responses.db in GodeX's data directory (GODEX_HOME or ~/.godex).
+     */
+    path?: string;
+    /**
+     * PostgreSQL connection URL for backend postgres. Prefer ${ENV_VAR}.
+     */
+    url?: string;
+    /**
+     * Stored responses older than this are gone (previous_response_not_found).
+     */
+    retention_hours?: number;
+    max_size?: Size3;
+  };
   /**
    * Provider used for a bare model name that no alias (nor "*") matches.
    */
@@ -139,10 +190,7 @@ export interface Server {
    * Listen port (0 = any free port). Overridden by GODEX_PORT.
    */
   port?: number;
-  /**
-   * a byte count or a size such as 512kb, 64mb, 1gb
-   */
-  body_limit?: string | number;
+  body_limit?: Size;
   /**
    * Also emit raw reasoning_text events, besides the reasoning summary.
    */
@@ -160,6 +208,29 @@ export interface Server {
      * Allow a non-loopback host without auth tokens.
      */
     allow_unauthenticated_remote?: boolean;
+  };
+  /**
+   * WebSocket mode on GET /v1/responses (Codex's supports_websockets, the built-in openai provider).
+   */
+  websocket?: {
+    /**
+     * false answers upgrades with 426, so Codex falls back to HTTP.
+     */
+    enabled?: boolean;
+    max_message?: Size1;
+    max_cached?: Size2;
+    /**
+     * Responses a connection keeps for previous_response_id (the most recent).
+     */
+    max_cached_responses?: number;
+    /**
+     * A connection with no response running and no message for this long is closed (1000).
+     */
+    idle_timeout_ms?: number;
+    /**
+     * A client that reads nothing for this long while its buffer is full is disconnected.
+     */
+    stall_timeout_ms?: number;
   };
   /**
    * Host names besides the loopback ones (localhost, 127.x, [::1], always allowed) under which clients may reach GodeX, e.g. a reverse proxy's or a LAN name. A request with any other Host header is refused (DNS rebinding). On a non-loopback bind an empty list allows every Host; the bind address itself is always allowed.

@@ -82,7 +82,7 @@ export interface ResponseObject {
    * Presence penalty in effect: the value GodeX sent upstream, else the provider's default (mapping request.sampling_defaults).
    */
   presence_penalty: number;
-  previous_response_id: null;
+  previous_response_id: string | null;
   prompt_cache_key: string | null;
   reasoning: ReasoningEcho;
   safety_identifier: string | null;

@@ -83,6 +83,10 @@ export interface ResponsesRequestBody {
   } | null;
   background?: boolean | null;
   previous_response_id?: string | null;
+  /**
+   * WebSocket mode: false warms the connection up (a response with no output, no provider call).
+   */
+  generate?: boolean | null;
   conversation?:
     | string
     | {

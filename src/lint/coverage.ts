@@ -35,6 +35,9 @@ export const INTERPRETER_FIELDS: readonly string[] = [
   "user",
   "safety_identifier",
   "metadata",
+  // Handled by the engine before translation (src/engine/serve.ts, src/engine/continuation/).
+  "previous_response_id",
+  "generate",
 ];
 
 const ACTIONS = ["mapped", "ignored", "rejected"];

@@ -17,6 +17,10 @@ import { GatewayMetrics } from "./metrics.ts";
 import { RecentRequests } from "./recent.ts";
 import { TargetHealth } from "../engine/routing/health.ts";
 import { targetStates } from "../engine/routing/summary.ts";
+import type { ResponseStore } from "../store/response-store.ts";
+import { storeContinuations } from "../store/response-store.ts";
+import { storedResponseHandlers } from "./routes/stored.ts";
+import { compactHandler } from "./routes/compact.ts";
 
 export interface AppOptions {
   getRuntime: () => GatewayRuntime;
@@ -29,11 +33,15 @@ export interface AppOptions {
   shutdown?: AbortSignal;
   /** Per-target circuit state; outlives runtime reloads. */
   health?: TargetHealth;
+  /** Stored responses (store: true); null or absent: none are kept. */
+  store?: ResponseStore | null;
 }
 
 export type GatewayApp = ReturnType<typeof express> & {
   /** Serves POST /v1/responses straight from Node's server without Express's per-request work; false when not that route. */
   fastPath(req: IncomingMessage, res: ServerResponse): boolean;
+  /** What POST /v1/responses is served with (logging, metrics, recent requests): WebSocket mode shares it. */
+  route: ResponsesRouteOptions;
 };
 
 export function createApp(o: AppOptions): GatewayApp {
@@ -66,12 +74,15 @@ export function createApp(o: AppOptions): GatewayApp {
   const route: ResponsesRouteOptions = {
     ...o,
     health,
+    continuations: o.store ? storeContinuations(o.store) : undefined,
     onFinished,
     onStreamStart: (r) => metrics.activeStreams.inc(streamLabels(r)),
     onStreamEnd: (r) => metrics.activeStreams.dec(streamLabels(r)),
   };
 
   const responses = responsesHandler(route);
+  const stored = storedResponseHandlers(o.store ?? null);
+  const compact = compactHandler(route);
 
   app.use(access);
   app.get("/health", healthHandler(o.getRuntime, health));
@@ -86,6 +97,10 @@ export function createApp(o: AppOptions): GatewayApp {
     app.get(`${prefix}/models`, modelsHandler(o.getRuntime));
     app.get(new RegExp(`^${prefix}/models/.+`), modelHandler(o.getRuntime));
     app.post(`${prefix}/responses`, json, responses);
+    app.post(`${prefix}/responses/compact`, json, compact);
+    app.get(`${prefix}/responses/:id/input_items`, stored.inputItems);
+    app.get(`${prefix}/responses/:id`, stored.get);
+    app.delete(`${prefix}/responses/:id`, stored.delete);
     app.all(`${prefix}/responses`, (req: Request, res: Response) => {
       sendError(res, isWebSocketUpgrade(req.headers)
         ? noWebSocketError()
@@ -114,5 +129,5 @@ export function createApp(o: AppOptions): GatewayApp {
     );
     return true;
   };
-  return Object.assign(app, { fastPath });
+  return Object.assign(app, { fastPath, route });
 }

@@ -7,12 +7,13 @@ import { sendError } from "./errors.ts";
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
 
-export function requireToken(currentTokens: () => string[]) {
+/** Whether a request's Authorization header carries an accepted token (true when no tokens are configured). */
+export function tokenChecker(currentTokens: () => string[]) {
   let cachedFor: string[] | null = null;
   let expected: Buffer[] = [];
-  return (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => {
+  return (req: IncomingMessage): boolean => {
     const tokens = currentTokens();
-    if (tokens.length === 0) return next();
+    if (tokens.length === 0) return true;
     if (tokens !== cachedFor) {
       cachedFor = tokens;
       expected = tokens.map(digest);
@@ -24,8 +25,17 @@ export function requireToken(currentTokens: () => string[]) {
     // configured token is compared (no early exit), so timing does not tell which one matched.
     let ok = false;
     if (given !== null) for (const e of expected) ok = timingSafeEqual(e, given) || ok;
-    if (ok) return next();
-    sendError(res, new ClientError(401, "authentication_error", "invalid_api_key", "GodeX requires a bearer token (server.auth.tokens); set env_key in the Codex provider config."));
+    return ok;
+  };
+}
+
+export const missingToken = () => new ClientError(401, "authentication_error", "invalid_api_key", "GodeX requires a bearer token (server.auth.tokens); set env_key in the Codex provider config.");
+
+export function requireToken(currentTokens: () => string[]) {
+  const check = tokenChecker(currentTokens);
+  return (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => {
+    if (check(req)) return next();
+    sendError(res, missingToken());
   };
 }
 

@@ -8,6 +8,11 @@ import { createLogger, type Logger } from "./log.ts";
 import { remoteBindProblem } from "./auth.ts";
 import { isLoopbackHost } from "../config/load.ts";
 import { TargetHealth } from "../engine/routing/health.ts";
+import { attachResponsesSockets, type ResponsesSockets } from "./ws/upgrade.ts";
+import { openResponseStore } from "../store/open.ts";
+import type { ResponseStore } from "../store/response-store.ts";
+import { dirname, join } from "node:path";
+import { homedir } from "node:os";
 
 export interface RunningGateway {
   url: string;
@@ -15,6 +20,10 @@ export interface RunningGateway {
   readonly runtime: GatewayRuntime;
   /** Per-target circuit state (routing). */
   readonly health: TargetHealth;
+  /** Open WebSocket-mode connections. */
+  sockets: ResponsesSockets;
+  /** Stored responses (null when store.backend is off). Opened at start; a reload does not change it. */
+  store: ResponseStore | null;
   /** Swaps in a new config (throws, keeping the old one, when it cannot be built). */
   reload(next: LoadedConfig): void;
   /** Stops listening; in-flight requests get `graceMs` (default 0) to finish. */
@@ -37,7 +46,10 @@ export async function startGateway(config: LoadedConfig, opts: StartOptions = {}
   const shutdown = new AbortController();
   // Circuit state outlives reloads: a reload must not forget that a target is down.
   const health = new TargetHealth();
-  const app = createApp({ getRuntime: () => runtime, log, fixedIds: opts.fixedIds, keepAliveMs: opts.keepAliveMs, onFinished: opts.onFinished, shutdown: shutdown.signal, health });
+  // The store lives beside the carrier key (GodeX's data directory) unless store.path says otherwise.
+  const dataDir = opts.carrierKeyFile ? dirname(opts.carrierKeyFile) : (process.env.GODEX_HOME ?? join(homedir(), ".godex"));
+  const store = openResponseStore(config.store, dataDir);
+  const app = createApp({ store, getRuntime: () => runtime, log, fixedIds: opts.fixedIds, keepAliveMs: opts.keepAliveMs, onFinished: opts.onFinished, shutdown: shutdown.signal, health });
   const server = createServer();
   let draining = false;
   // Registered before the app: during a drain, a request arriving on an existing keep-alive
@@ -53,6 +65,8 @@ export async function startGateway(config: LoadedConfig, opts: StartOptions = {}
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     if (!app.fastPath(req, res)) app(req, res);
   });
+  // WebSocket mode on GET /v1/responses: same serving path, logging and metrics as POST.
+  const sockets = attachResponsesSockets(server, app.route);
   // Codex keeps connections open between turns; long reasoning streams must not be cut by Node's defaults.
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 0;
@@ -67,6 +81,8 @@ export async function startGateway(config: LoadedConfig, opts: StartOptions = {}
     url: `http://${host}:${addr.port}`,
     server,
     health,
+    sockets,
+    store,
     get runtime() {
       return runtime;
     },
@@ -82,14 +98,18 @@ export async function startGateway(config: LoadedConfig, opts: StartOptions = {}
         draining = true;
         server.close(() => {
           clearTimeout(timer);
-          resolve();
+          void Promise.resolve(store?.close()).catch(() => {}).then(() => resolve());
         });
         server.closeIdleConnections();
+        sockets.closeIdle();
         // At the end of the grace period open streams are ended with response.failed first
         // (Codex then retries), and the connections cut a moment later.
         const timer = setTimeout(() => {
           shutdown.abort();
-          setTimeout(() => server.closeAllConnections(), 100).unref();
+          setTimeout(() => {
+            server.closeAllConnections();
+            sockets.closeAll();
+          }, 100).unref();
         }, graceMs);
         timer.unref();
       }),

@@ -188,17 +188,14 @@ describe("requests GodeX cannot serve", () => {
     expectRejected(await postJson(simpleRequest({ model: "gpt-unknown", stream: true })), { status: 400, code: "model_not_found" });
   });
 
-  it("previous_response_id → 400 unsupported_parameter", async () => {
-    expectRejected(await postJson(simpleRequest({ previous_response_id: "resp_123" })), {
-      status: 400,
-      code: "unsupported_parameter",
-      param: "previous_response_id",
-    });
-    expectRejected(await postJson(simpleRequest({ previous_response_id: "resp_123", stream: true })), {
-      status: 400,
-      code: "unsupported_parameter",
-      param: "previous_response_id",
-    });
+  it("an unknown previous_response_id → 400 previous_response_not_found, param previous_response_id", async () => {
+    for (const stream of [false, true]) {
+      expectRejected(await postJson(simpleRequest({ previous_response_id: "resp_123", stream })), {
+        status: 400,
+        code: "previous_response_not_found",
+        param: "previous_response_id",
+      });
+    }
   });
 
   it("background: true → 400 unsupported_parameter (background: false is fine)", async () => {

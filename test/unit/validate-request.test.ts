@@ -320,6 +320,8 @@ describe("schema and exported constants agree", () => {
         "max_output_tokens", "temperature", "top_p", "text", "include", "user", "safety_identifier", "metadata",
         "store", "prompt_cache_key", "client_metadata", "service_tier", "truncation", "max_tool_calls",
         "top_logprobs", "stream_options", "background", "previous_response_id", "conversation", "prompt",
+        // WebSocket mode's warm-up (generate: false).
+        "generate",
         // Declared by the openai SDK 6.x; GodeX ignores them with a diagnostic.
         "context_management", "moderation", "prompt_cache_options", "prompt_cache_retention",
       ].sort(),

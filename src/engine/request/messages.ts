@@ -58,7 +58,7 @@ const DROPPED_ITEMS: Record<string, string> = {
   local_shell_call_output: "local_shell output cannot be replayed to a Chat Completions provider; dropped from history.",
   web_search_call: "Web search calls have no Chat Completions equivalent; dropped from history.",
   image_generation_call: "Image generation results cannot be replayed; dropped from history.",
-  compaction: "An OpenAI compaction blob cannot be read by this provider; dropped from history.",
+  compaction: "A compaction item GodeX did not seal (e.g. OpenAI's) cannot be read by this provider; dropped from history.",
   ghost_snapshot: "Client-side snapshot items are not model input; dropped.",
   agent_message: "Multi-agent messages are not forwarded; dropped from history.",
   file_search_call: "File search results cannot be replayed; dropped from history.",

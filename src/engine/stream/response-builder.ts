@@ -90,6 +90,8 @@ export class ResponseBuilder {
   private closingStatus: "completed" | "incomplete" = "completed";
   private ended = false;
   private sawContent = false;
+  /** Sealed reasoning of items the client did not ask to receive sealed: a continuation replays it. */
+  private readonly sealedForHistory = new Map<string, string>();
 
   constructor(private readonly o: BuilderOptions) {
     this.state = {
@@ -225,7 +227,21 @@ export class ResponseBuilder {
     return {
       usage: reported ? { input: u.input_tokens, cached: u.input_tokens_details.cached_tokens, output: u.output_tokens, reasoning: u.output_tokens_details.reasoning_tokens } : undefined,
       diagnostics: this.state.diagnostics,
+      response: this.snapshot(),
+      historyOutput: this.historyOutput(),
     };
+  }
+
+  /**
+   * The output as a continuation replays it (previous_response_id): every reasoning item carries
+   * its sealed text, whether or not the client asked for encrypted_content.
+   */
+  historyOutput(): OutputItem[] {
+    if (this.sealedForHistory.size === 0) return this.state.output;
+    return this.state.output.map((item) => {
+      const sealed = item.type === "reasoning" && item.id ? this.sealedForHistory.get(item.id) : undefined;
+      return sealed ? { ...item, encrypted_content: sealed } : item;
+    });
   }
 
   // ---- items ----
@@ -410,6 +426,7 @@ export class ResponseBuilder {
       ...(this.o.includeEncrypted ? { encrypted_content: this.sealReasoning(item.text) } : {}),
       status: this.closingStatus,
     };
+    if (!this.o.includeEncrypted) this.sealedForHistory.set(item.id, this.sealReasoning(item.text));
     this.emitItemDone(item.index, done);
   }
 
@@ -483,6 +500,16 @@ export class ResponseBuilder {
   }
 
   // ---- emission ----
+
+  /** An item GodeX made whole (a compaction summary): added and done at once, after any open item. */
+  addItem(make: (id: string) => OutputItem) {
+    this.closeCurrent();
+    const item = make(this.nextId("cmp"));
+    const index = this.itemCount++;
+    this.sawContent = true;
+    this.emitItemAdded(index, item);
+    this.emitItemDone(index, item);
+  }
 
   private nextId(prefix: string): string {
     return `${prefix}_${this.o.idBase}${this.itemCount}`;

@@ -15,6 +15,7 @@ export type ResponseEcho = Pick<
   | "metadata"
   | "parallel_tool_calls"
   | "presence_penalty"
+  | "previous_response_id"
   | "prompt_cache_key"
   | "reasoning"
   | "safety_identifier"
@@ -70,6 +71,7 @@ export function echoFromRequest(req: ResponsesRequest, applied: AppliedSettings)
     metadata: req.metadata ?? {},
     parallel_tool_calls: req.parallel_tool_calls ?? true,
     presence_penalty: applied.sampling.presence_penalty,
+    previous_response_id: req.previous_response_id ?? null,
     prompt_cache_key: req.prompt_cache_key ?? null,
     reasoning: { effort: echoedEffort(req.reasoning?.effort), summary: req.reasoning?.summary ?? null },
     safety_identifier: req.safety_identifier ?? null,
@@ -118,7 +120,7 @@ export function responseObject(s: ResponseState, echo: ResponseEcho): ResponseOb
     output: s.output,
     parallel_tool_calls: echo.parallel_tool_calls,
     presence_penalty: echo.presence_penalty,
-    previous_response_id: null,
+    previous_response_id: echo.previous_response_id,
     prompt_cache_key: echo.prompt_cache_key,
     reasoning: echo.reasoning,
     safety_identifier: echo.safety_identifier,
@@ -156,7 +158,7 @@ export class ResponseSerializer {
     this.afterError = `,"frequency_penalty":${J(echo.frequency_penalty)}`;
     this.beforeOutput = `,"instructions":${J(echo.instructions)},"max_output_tokens":${J(echo.max_output_tokens)},"max_tool_calls":${J(echo.max_tool_calls)},"model":${J(model)}`;
     this.afterOutput =
-      `,"parallel_tool_calls":${J(echo.parallel_tool_calls)},"presence_penalty":${J(echo.presence_penalty)},"previous_response_id":null,"prompt_cache_key":${J(echo.prompt_cache_key)}` +
+      `,"parallel_tool_calls":${J(echo.parallel_tool_calls)},"presence_penalty":${J(echo.presence_penalty)},"previous_response_id":${J(echo.previous_response_id)},"prompt_cache_key":${J(echo.prompt_cache_key)}` +
       `,"reasoning":${J(echo.reasoning)},"safety_identifier":${J(echo.safety_identifier)},"service_tier":"default","store":${J(echo.store)}` +
       `,"temperature":${J(echo.temperature)},"text":${J(echo.text)},"tool_choice":${J(echo.tool_choice)},"tools":${J(echo.tools)}` +
       `,"top_logprobs":${J(echo.top_logprobs)},"top_p":${J(echo.top_p)},"truncation":${J(echo.truncation)}`;

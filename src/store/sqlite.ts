@@ -1,0 +1,113 @@
+// The embedded response store: one SQLite file (better-sqlite3, synchronous and fast for these
+// small keyed reads). Expired rows are invisible at once and deleted by the periodic prune, which
+// also drops the oldest rows while the total size is over the cap.
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import type { InputItem } from "../protocol/request.ts";
+import type { ResponseObject } from "../generated/responses-output.ts";
+import type { FinishedResponse, History } from "../engine/continuation/history.ts";
+import { historyOf, toRow, type ResponseStore, type StoreLimits } from "./response-store.ts";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS godex_responses (
+  id TEXT PRIMARY KEY,
+  previous_id TEXT,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  input TEXT NOT NULL,
+  output TEXT NOT NULL,
+  response TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS godex_responses_created ON godex_responses (created_at);
+`;
+
+/** Prune at most this often (ms); every put counts toward it. */
+const PRUNE_EVERY_MS = 5_000;
+
+export class SqliteResponseStore implements ResponseStore {
+  private readonly db: Database.Database;
+  private lastPrune = 0;
+  /** Total bytes stored (this process is the file's only writer). */
+  private total: number;
+  private readonly q;
+
+  constructor(
+    file: string,
+    private readonly limits: StoreLimits,
+  ) {
+    if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = NORMAL");
+    this.db.exec(SCHEMA);
+    this.q = {
+      put: this.db.prepare(
+        "INSERT OR REPLACE INTO godex_responses (id, previous_id, created_at, expires_at, bytes, input, output, response) VALUES (@id, @previousId, @createdAt, @expiresAt, @bytes, @input, @output, @response)",
+      ),
+      get: this.db.prepare<[string, number], { response: string }>("SELECT response FROM godex_responses WHERE id = ? AND expires_at > ?"),
+      input: this.db.prepare<[string, number], { input: string }>("SELECT input FROM godex_responses WHERE id = ? AND expires_at > ?"),
+      chain: this.db.prepare<[{ id: string; now: number }], { id: string; previousId: string | null; input: string; output: string }>(
+        `WITH RECURSIVE chain(id, previous_id, input, output, depth) AS (
+           SELECT id, previous_id, input, output, 0 FROM godex_responses WHERE id = @id AND expires_at > @now
+           UNION ALL
+           SELECT r.id, r.previous_id, r.input, r.output, c.depth + 1 FROM godex_responses r JOIN chain c ON r.id = c.previous_id WHERE r.expires_at > @now
+         ) SELECT id, previous_id AS previousId, input, output FROM chain ORDER BY depth`,
+      ),
+      delete: this.db.prepare<[string]>("DELETE FROM godex_responses WHERE id = ?"),
+      expire: this.db.prepare<[number]>("DELETE FROM godex_responses WHERE expires_at <= ?"),
+      total: this.db.prepare<[], { total: number | null }>("SELECT SUM(bytes) AS total FROM godex_responses"),
+      oldest: this.db.prepare<[], { id: string; bytes: number }>("SELECT id, bytes FROM godex_responses ORDER BY created_at LIMIT 100"),
+    };
+    this.total = this.q.total.get()?.total ?? 0;
+  }
+
+  async put(r: FinishedResponse): Promise<void> {
+    const row = toRow(r, this.limits);
+    this.q.put.run(row);
+    this.total += row.bytes;
+    if (this.total > this.limits.maxBytes || Date.now() - this.lastPrune >= PRUNE_EVERY_MS) this.prune();
+  }
+
+  async get(id: string): Promise<ResponseObject | null> {
+    const row = this.q.get.get(id, Date.now());
+    return row ? (JSON.parse(row.response) as ResponseObject) : null;
+  }
+
+  async inputItems(id: string): Promise<InputItem[] | null> {
+    const row = this.q.input.get(id, Date.now());
+    return row ? (JSON.parse(row.input) as InputItem[]) : null;
+  }
+
+  async history(id: string): Promise<History | null> {
+    return historyOf(this.q.chain.all({ id, now: Date.now() }), id);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return this.q.delete.run(id).changes > 0;
+  }
+
+  /** Deletes expired rows, then the oldest while the total is over max_size. */
+  prune(now = Date.now()) {
+    this.lastPrune = now;
+    this.q.expire.run(now);
+    let total = this.q.total.get()?.total ?? 0;
+    while (total > this.limits.maxBytes) {
+      const batch = this.q.oldest.all();
+      if (batch.length === 0) break;
+      this.db.transaction(() => {
+        for (const row of batch) {
+          if (total <= this.limits.maxBytes) break;
+          this.q.delete.run(row.id);
+          total -= row.bytes;
+        }
+      })();
+    }
+    this.total = total;
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
