@@ -1,6 +1,7 @@
 // Every error GodeX answers itself goes out in the OpenAI error shape.
 import type { ServerResponse } from "node:http";
 import { ClientError } from "../protocol/types.ts";
+import vary from "vary";
 import { encodeBody, replyCoding } from "./compress.ts";
 
 /**
@@ -12,7 +13,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown) {
   const bytes = encodeBody(JSON.stringify(body), coding);
   res.statusCode = status;
   res.setHeader("content-type", "application/json; charset=utf-8");
-  res.setHeader("vary", "accept-encoding");
+  vary(res, "Accept-Encoding");
   if (coding) res.setHeader("content-encoding", coding);
   res.setHeader("content-length", bytes.length);
   res.end(bytes);
