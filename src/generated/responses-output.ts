@@ -42,7 +42,7 @@ export type StreamEvent =
   | CustomToolCallInputDoneEvent;
 
 /**
- * The Responses API output GodeX produces: the Response object (the JSON body of a non-streaming answer, and `response` in the lifecycle stream events), its output items, and the stream events (definitions.StreamEvent). Derived from src/engine/stream/response-builder.ts and response-object.ts; test/unit/output-schema.test.ts checks golden outputs against it and test/compliance/ checks every Response GodeX produces in the test suite. At least as strict as the Open Responses ResponseResource (test/compliance/openresponses/): numbers where it wants numbers, every field it requires. Objects GodeX builds are closed; fields echoed from the request (instructions, text, tool_choice, tools, metadata) are as open as the request allows, except that an echoed function tool always has description, parameters and a boolean strict. Beyond Open Responses (OpenAI vocabulary Codex uses): custom/namespace/hosted tools in `tools`, custom_tool_call and tool_search_call items, effort `minimal`, array `instructions`.
+ * The Responses API output GodeX produces: the Response object (the JSON body of a non-streaming answer, and `response` in the lifecycle stream events), its output items, and the stream events (definitions.StreamEvent). Derived from src/engine/stream/response-builder.ts and response-object.ts; test/unit/output-schema.test.ts checks golden outputs against it and test/compliance/ checks every Response GodeX produces in the test suite. At least as strict as the Open Responses ResponseResource (test/compliance/openresponses/): numbers where it wants numbers, every field it requires. Objects GodeX builds are closed; fields echoed from the request (instructions, text, tool_choice, tools, metadata) are as open as the request allows, except that an echoed function tool always has description, parameters and a boolean strict. Beyond Open Responses (OpenAI vocabulary Codex uses): custom/namespace/hosted tools in `tools`, custom_tool_call and tool_search_call items, efforts `minimal`, `max`, `ultra` (echoed as sent), array `instructions`.
  */
 export interface ResponseObject {
   id: string;
@@ -286,7 +286,7 @@ export interface OutputToolSearchCall {
  * via the `definition` "ReasoningEcho".
  */
 export interface ReasoningEcho {
-  effort: "none" | "minimal" | "low" | "medium" | "high" | "xhigh" | null;
+  effort: "none" | "minimal" | "low" | "medium" | "high" | "xhigh" | "max" | "ultra" | null;
   summary: "auto" | "concise" | "detailed" | null;
 }
 /**

@@ -1,6 +1,7 @@
 // Every error GodeX answers itself goes out in the OpenAI error shape.
 import type { ServerResponse } from "node:http";
 import { ClientError } from "../protocol/types.ts";
+import vary from "vary";
 import { encodeBody, replyCoding } from "./compress.ts";
 
 /**
@@ -12,18 +13,10 @@ export function sendJson(res: ServerResponse, status: number, body: unknown) {
   const bytes = encodeBody(JSON.stringify(body), coding);
   res.statusCode = status;
   res.setHeader("content-type", "application/json; charset=utf-8");
-  addVary(res, "accept-encoding");
+  vary(res, "Accept-Encoding");
   if (coding) res.setHeader("content-encoding", coding);
   res.setHeader("content-length", bytes.length);
   res.end(bytes);
-}
-
-/** Adds a name to Vary without losing what other layers (CORS) put there. */
-export function addVary(res: ServerResponse, name: string) {
-  const prev = res.getHeader("vary");
-  const list = prev === undefined ? [] : String(prev).split(",").map((v) => v.trim()).filter(Boolean);
-  if (!list.some((v) => v.toLowerCase() === name.toLowerCase())) list.push(name);
-  res.setHeader("vary", list.join(", "));
 }
 
 export function sendError(res: ServerResponse, err: ClientError) {

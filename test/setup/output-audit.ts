@@ -5,22 +5,33 @@
 // anything the schema rejects fails in afterAll with the offending paths.
 import { ServerResponse } from "node:http";
 import { gunzipSync } from "node:zlib";
-import { afterAll, expect } from "vitest";
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, expect } from "vitest";
 import type * as Validators from "./output-validators.ts";
 
-/** ajv and the schema are loaded on the first audited body: files without a gateway pay nothing. */
+/**
+ * ajv and the schema take ~1 s to load and compile: only files that start a gateway load them, before
+ * their tests (compiling mid-stream would stall the event loop past a test's idle timeout). Any other
+ * file that still sends a body on /v1/responses gets them loaded then.
+ */
 let validators: typeof Validators | null = null;
 let loading: Promise<void> | null = null;
+const STARTS_GATEWAY = /\b(startStack|startRig|startOpsStack|makeGateway|startGateway|createApp|harness)\b/;
+
+function load(): Promise<void> {
+  loading ??= import("./output-validators.ts").then((v) => {
+    validators = v;
+    for (const q of queue.splice(0)) validate(q.kind, q.data, q.where);
+  });
+  return loading;
+}
 /** What arrived before the validators were loaded (the first response of a file). */
 const queue: { kind: "event" | "body"; data: unknown; where: string }[] = [];
 
 function validate(kind: "event" | "body", data: unknown, at: string) {
   if (!validators) {
     queue.push({ kind, data, where: at });
-    loading ??= import("./output-validators.ts").then((v) => {
-      validators = v;
-      for (const q of queue.splice(0)) validate(q.kind, q.data, q.where);
-    });
+    void load();
     return;
   }
   const { problems, validateEvent, validateResponse, validateError } = validators;
@@ -131,42 +142,55 @@ function finish(res: ServerResponse) {
 /** GODEX_OUTPUT_AUDIT=0 turns the audit off (to time a test without it). */
 const enabled = process.env.GODEX_OUTPUT_AUDIT !== "0";
 
-const originalWriteHead = ServerResponse.prototype.writeHead;
-const originalWrite = ServerResponse.prototype.write;
-const originalEnd = ServerResponse.prototype.end;
+// A worker process runs many test files: keep Node's own methods once, so each file's audit replaces
+// the previous file's instead of wrapping it.
+const ORIGINALS = Symbol.for("godex.test.outputAudit.originals");
+const proto = ServerResponse.prototype as unknown as Record<symbol, unknown>;
+proto[ORIGINALS] ??= { writeHead: ServerResponse.prototype.writeHead, write: ServerResponse.prototype.write, end: ServerResponse.prototype.end };
+const { writeHead: originalWriteHead, write: originalWrite, end: originalEnd } = proto[ORIGINALS] as {
+  writeHead: typeof ServerResponse.prototype.writeHead;
+  write: typeof ServerResponse.prototype.write;
+  end: typeof ServerResponse.prototype.end;
+};
 
-if (enabled) installAudit();
+if (enabled) {
+  installAudit();
+  beforeAll(async ({}, file) => {
+    const path = (file as { filepath?: string } | undefined)?.filepath;
+    if (path && STARTS_GATEWAY.test(readFileSync(path, "utf8"))) await load();
+  });
+}
 
 function installAudit() {
-ServerResponse.prototype.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-  const headers = args.find((a, i) => i > 0 && a !== null && typeof a === "object");
-  if (headers) {
-    const flat: Record<string, string> = {};
-    if (Array.isArray(headers)) for (let i = 0; i + 1 < headers.length; i += 2) flat[String(headers[i]).toLowerCase()] = String(headers[i + 1]);
-    else for (const [k, v] of Object.entries(headers)) flat[k.toLowerCase()] = String(v);
-    headHeaders.set(this, flat);
-  }
-  return (originalWriteHead as (...a: unknown[]) => ServerResponse).apply(this, args);
-} as typeof ServerResponse.prototype.writeHead;
+  ServerResponse.prototype.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+    const headers = args.find((a, i) => i > 0 && a !== null && typeof a === "object");
+    if (headers) {
+      const flat: Record<string, string> = {};
+      if (Array.isArray(headers)) for (let i = 0; i + 1 < headers.length; i += 2) flat[String(headers[i]).toLowerCase()] = String(headers[i + 1]);
+      else for (const [k, v] of Object.entries(headers)) flat[k.toLowerCase()] = String(v);
+      headHeaders.set(this, flat);
+    }
+    return (originalWriteHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+  } as typeof ServerResponse.prototype.writeHead;
 
-ServerResponse.prototype.write = function (this: ServerResponse, chunk: unknown, encoding?: unknown, cb?: unknown) {
-  try {
-    add(this, chunk, encoding);
-  } catch (err) {
-    violations.push(`audit failed: ${String(err)}`);
-  }
-  return (originalWrite as (...a: unknown[]) => boolean).call(this, chunk, encoding, cb);
-} as typeof ServerResponse.prototype.write;
+  ServerResponse.prototype.write = function (this: ServerResponse, chunk: unknown, encoding?: unknown, cb?: unknown) {
+    try {
+      add(this, chunk, encoding);
+    } catch (err) {
+      violations.push(`audit failed: ${String(err)}`);
+    }
+    return (originalWrite as (...a: unknown[]) => boolean).call(this, chunk, encoding, cb);
+  } as typeof ServerResponse.prototype.write;
 
-ServerResponse.prototype.end = function (this: ServerResponse, chunk?: unknown, encoding?: unknown, cb?: unknown) {
-  try {
-    add(this, chunk, encoding);
-    finish(this);
-  } catch (err) {
-    violations.push(`audit failed: ${String(err)}`);
-  }
-  return (originalEnd as (...a: unknown[]) => ServerResponse).call(this, chunk, encoding, cb);
-} as typeof ServerResponse.prototype.end;
+  ServerResponse.prototype.end = function (this: ServerResponse, chunk?: unknown, encoding?: unknown, cb?: unknown) {
+    try {
+      add(this, chunk, encoding);
+      finish(this);
+    } catch (err) {
+      violations.push(`audit failed: ${String(err)}`);
+    }
+    return (originalEnd as (...a: unknown[]) => ServerResponse).call(this, chunk, encoding, cb);
+  } as typeof ServerResponse.prototype.end;
 }
 
 afterAll(async () => {
