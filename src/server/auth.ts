@@ -7,7 +7,13 @@ import { sendError } from "./errors.ts";
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
 
-export function requireToken(currentTokens: () => string[]) {
+/** The name of the token a request authenticated with (never the token itself). */
+const tokenNames = new WeakMap<IncomingMessage, string>();
+export function tokenNameOf(req: IncomingMessage): string | null {
+  return tokenNames.get(req) ?? null;
+}
+
+export function requireToken(currentTokens: () => string[], currentNames: () => string[] = () => []) {
   let cachedFor: string[] | null = null;
   let expected: Buffer[] = [];
   return (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => {
@@ -22,9 +28,14 @@ export function requireToken(currentTokens: () => string[]) {
     const given = m ? digest(m[1].trim()) : null;
     // Hashing first makes every comparison the same length, so timingSafeEqual applies; every
     // configured token is compared (no early exit), so timing does not tell which one matched.
-    let ok = false;
-    if (given !== null) for (const e of expected) ok = timingSafeEqual(e, given) || ok;
-    if (ok) return next();
+    let matched = -1;
+    if (given !== null) {
+      for (let i = 0; i < expected.length; i++) if (timingSafeEqual(expected[i], given) && matched < 0) matched = i;
+    }
+    if (matched >= 0) {
+      tokenNames.set(req, currentNames()[matched] ?? `token-${matched + 1}`);
+      return next();
+    }
     sendError(res, new ClientError(401, "authentication_error", "invalid_api_key", "GodeX requires a bearer token (server.auth.tokens); set env_key in the Codex provider config."));
   };
 }

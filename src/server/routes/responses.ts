@@ -9,6 +9,7 @@ import type { GatewayRuntime } from "../runtime.ts";
 import type { Logger } from "../log.ts";
 import { sendError, sendJson, toClientError } from "../errors.ts";
 import { sseOut } from "../sse.ts";
+import { tokenNameOf } from "../auth.ts";
 
 export interface ResponsesRouteOptions {
   getRuntime: () => GatewayRuntime;
@@ -38,6 +39,12 @@ export interface RequestRecord {
   retries: number;
   usage?: { input: number; cached: number; output: number; reasoning: number };
   diagnostics: Diagnostic[];
+  /** The conversation key Codex sends (prompt_cache_key), when it did. */
+  conversation?: string | null;
+  /** The inbound token's name when auth is on (never the token). */
+  tokenName?: string | null;
+  /** provider/model that produced the answer (after fallbacks, once routing exists). */
+  servedBy?: string | null;
 }
 
 export function responsesHandler(o: ResponsesRouteOptions) {
@@ -46,10 +53,11 @@ export function responsesHandler(o: ResponsesRouteOptions) {
     const requestId = `req_${randomHex(8)}`;
     res.setHeader("x-request-id", requestId);
     const rt = o.getRuntime();
-    let record: Partial<RequestRecord> = { requestId, retries: 0, diagnostics: [], firstTokenMs: null, errorCode: null };
+    let record: Partial<RequestRecord> = { requestId, retries: 0, diagnostics: [], firstTokenMs: null, errorCode: null, tokenName: tokenNameOf(req) };
     let streaming = false;
     try {
       const body = validateResponsesRequest(req.body);
+      record.conversation = typeof body.prompt_cache_key === "string" ? body.prompt_cache_key : null;
       const resolved = rt.resolve(body.model);
       if (!resolved) {
         throw new ClientError(400, "invalid_request_error", "model_not_found", `The model '${body.model}' is not configured in GodeX: add an alias under models.aliases or use provider/model.`, "model");
@@ -62,7 +70,7 @@ export function responsesHandler(o: ResponsesRouteOptions) {
         throw new ClientError(401, "authentication_error", "missing_api_key", `GodeX has no API key for provider '${provider.name}'${env ? `: set ${env}` : ""} (or run 'godex serve --mock').`);
       }
       const stream = body.stream === true;
-      record = { ...record, alias: resolved.alias, provider: provider.name, model: resolved.model, stream };
+      record = { ...record, alias: resolved.alias, provider: provider.name, model: resolved.model, stream, servedBy: `${provider.name}/${resolved.model}` };
       if (stream) {
         streaming = true;
         o.onStreamStart?.(record);
