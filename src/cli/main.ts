@@ -5,6 +5,7 @@ import { init } from "./init.ts";
 import { doctor } from "./doctor.ts";
 import { models } from "./models.ts";
 import { lint } from "./lint.ts";
+import { usage } from "./usage.ts";
 
 const HELP = `GodeX ${VERSION}: the OpenAI Responses API (Codex) in front of Chat Completions providers.
 
@@ -16,6 +17,7 @@ Commands:
   doctor    check config, keys, port and Codex's config; --live also calls the providers
   models    the alias table and, per model, what each reasoning effort sends
   lint      check the config and mapping files (godex lint --help)
+  usage     tokens, cache-hit rate, cost and latency from the usage ledger (godex usage --help)
   version   print the version
 `;
 
@@ -32,6 +34,8 @@ export async function main(argv: string[]): Promise<number> {
       return models(rest);
     case "lint":
       return lint(rest);
+    case "usage":
+      return usage(rest);
     case "version":
     case "--version":
     case "-v":

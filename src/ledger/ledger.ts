@@ -3,12 +3,14 @@
 import { hostname } from "node:os";
 import type { LedgerConfig } from "../config/types.ts";
 import { BudgetGuard } from "./budgets.ts";
-import { chartData, periodTotals, rangeBounds, type ChartRange } from "./charts.ts";
+import { chartData, periodTotals, rangeBounds, type ChartData, type ChartRange } from "./charts.ts";
 import type { LedgerRow } from "./row.ts";
 import { openLedgerStore, type LedgerStore } from "./store.ts";
 import { LedgerWriter, type WriterOptions } from "./writer.ts";
 
 const DAY = 86_400_000;
+
+export type LedgerCharts = ChartData & { totals: ReturnType<typeof periodTotals>; ledger: { kind: string; rows_written: number } };
 
 export interface LedgerOptions extends Pick<WriterOptions, "flushMs" | "maxQueue" | "batchSize"> {
   /** How often budget sums are re-read from the database (default 1 s). */
@@ -23,7 +25,7 @@ export class Ledger {
   readonly budgets: BudgetGuard;
   readonly instance: string;
   private retentionTimer: NodeJS.Timeout | null = null;
-  private chartCache = new Map<string, { at: number; value: Promise<unknown> }>();
+  private chartCache = new Map<string, { at: number; value: Promise<LedgerCharts> }>();
 
   constructor(
     readonly store: LedgerStore,
@@ -67,7 +69,7 @@ export class Ledger {
   }
 
   /** Charts and totals for the status page (re-read at most every 5 s). */
-  async charts(range: ChartRange, now = Date.now()) {
+  async charts(range: ChartRange, now = Date.now()): Promise<LedgerCharts> {
     const key = range;
     const hit = this.chartCache.get(key);
     if (hit && now - hit.at < 5000) return hit.value;

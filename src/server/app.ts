@@ -10,6 +10,9 @@ import { requireToken } from "./auth.ts";
 import { jsonBody } from "./body.ts";
 import { responsesHandler, type RequestRecord, type ResponsesRouteOptions } from "./routes/responses.ts";
 import { statusJsonHandler, statusPageHandler } from "./routes/status.ts";
+import { assetHandler, usageJsonHandler } from "./routes/usage.ts";
+import { ledgerHooks } from "./ledger-hooks.ts";
+import type { Ledger } from "../ledger/ledger.ts";
 import { GatewayMetrics } from "./metrics.ts";
 import { RecentRequests } from "./recent.ts";
 
@@ -22,6 +25,8 @@ export interface AppOptions {
   keepAliveMs?: number;
   onFinished?: ResponsesRouteOptions["onFinished"];
   shutdown?: AbortSignal;
+  /** The usage ledger (rows, budgets, charts); none = no ledger. */
+  ledger?: Ledger;
 }
 
 export type GatewayApp = ReturnType<typeof express> & {
@@ -36,13 +41,19 @@ export function createApp(o: AppOptions): GatewayApp {
   const limit = o.getRuntime().config.server.bodyLimitBytes;
   // JSON whatever the content type says: some clients send text/plain.
   const json = jsonBody(limit);
-  const auth = requireToken(() => o.getRuntime().config.server.auth.tokens);
+  const auth = requireToken(
+    () => o.getRuntime().config.server.auth.tokens,
+    () => o.getRuntime().config.server.auth.tokenNames,
+  );
 
   const recent = o.recent ?? new RecentRequests();
   const metrics = o.metrics ?? new GatewayMetrics();
+  if (o.ledger) metrics.watchLedger(() => o.ledger!.writer.stats);
+  const ledger = ledgerHooks(o.getRuntime, o.ledger, metrics, o.log);
   const onFinished = (r: RequestRecord) => {
     recent.add(r);
     metrics.record(r);
+    ledger.finished(r);
     o.onFinished?.(r);
   };
   const streamLabels = (r: Partial<RequestRecord>) => ({ alias: r.alias ?? "", provider: r.provider ?? "", model: r.model ?? "" });
@@ -53,13 +64,16 @@ export function createApp(o: AppOptions): GatewayApp {
     onStreamEnd: (r) => metrics.activeStreams.dec(streamLabels(r)),
   };
 
-  const responses = responsesHandler(route);
+  const responses = ledger.gate(responsesHandler(route));
 
   app.get("/health", healthHandler(o.getRuntime));
   // Tokens are read per request, so a hot reload of server.auth.tokens applies at once.
   app.use(auth);
   app.get("/", statusPageHandler());
   app.get("/status.json", statusJsonHandler(o.getRuntime, recent));
+  app.get("/status/usage.json", usageJsonHandler(o.ledger));
+  app.get("/assets/uplot.js", assetHandler("uplot.js"));
+  app.get("/assets/uplot.css", assetHandler("uplot.css"));
   app.get("/metrics", async (_req: Request, res: Response) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });

@@ -23,6 +23,8 @@ export interface StartOptions extends RuntimeOptions {
   fixedIds?: AppOptions["fixedIds"];
   keepAliveMs?: number;
   onFinished?: AppOptions["onFinished"];
+  /** The usage ledger, opened by the caller (`godex serve` opens the config's); closed with the gateway. */
+  ledger?: AppOptions["ledger"];
 }
 
 export async function startGateway(config: LoadedConfig, opts: StartOptions = {}): Promise<RunningGateway> {
@@ -32,7 +34,7 @@ export async function startGateway(config: LoadedConfig, opts: StartOptions = {}
   let runtime = buildRuntime(config, opts);
   const log = opts.log ?? createLogger(config.logging.level);
   const shutdown = new AbortController();
-  const app = createApp({ getRuntime: () => runtime, log, fixedIds: opts.fixedIds, keepAliveMs: opts.keepAliveMs, onFinished: opts.onFinished, shutdown: shutdown.signal });
+  const app = createApp({ getRuntime: () => runtime, log, fixedIds: opts.fixedIds, keepAliveMs: opts.keepAliveMs, onFinished: opts.onFinished, shutdown: shutdown.signal, ledger: opts.ledger });
   const server = createServer();
   let draining = false;
   // Registered before the app: during a drain, a request arriving on an existing keep-alive
@@ -76,7 +78,8 @@ export async function startGateway(config: LoadedConfig, opts: StartOptions = {}
         draining = true;
         server.close(() => {
           clearTimeout(timer);
-          resolve();
+          // The rows of the last responses reach the database before the process ends.
+          void (opts.ledger?.close() ?? Promise.resolve()).catch((err) => log.warn({ msg: "ledger close failed", error: String(err?.message ?? err) })).finally(resolve);
         });
         server.closeIdleConnections();
         // At the end of the grace period open streams are ended with response.failed first
