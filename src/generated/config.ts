@@ -134,12 +134,6 @@ export interface GodexConfigFile {
     provider?: "none" | "mock" | "zhipu";
     on_unavailable?: "client_tool_call" | "fail" | "ignore";
     max_iterations?: number;
-    /**
-     * Your prices for this provider's models (contract prices), keyed like the mapping's `prices` (exact name, globs, "*"); they win over the mapping's. cached_input defaults to input, currency to USD.
-     */
-    prices?: {
-      [k: string]: PriceRule | undefined;
-    };
     timeout_ms?: number;
   };
 }
@@ -236,6 +230,12 @@ export interface Provider {
      */
     max_attempts?: number;
     max_delay_ms?: number;
+  };
+  /**
+   * Your prices for this provider's models (contract prices), keyed like the mapping's `prices` (exact name, globs, "*"); they win over the mapping's. cached_input defaults to input, currency to USD.
+   */
+  prices?: {
+    [k: string]: PriceRule | undefined;
   };
   /**
    * @deprecated
