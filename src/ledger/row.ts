@@ -1,6 +1,7 @@
 // One ledger row per response: what was asked, who answered, what it cost, how long it took.
 import type { Price } from "./prices.ts";
 import { costOf } from "./prices.ts";
+import type { RequestRecord } from "../protocol/record.ts";
 
 export interface LedgerRow {
   /** Epoch milliseconds of the end of the response. */
@@ -45,27 +46,8 @@ export const ROW_COLUMNS: (keyof LedgerRow)[] = [
   "latency_ms", "first_token_ms", "retries", "diagnostics",
 ];
 
-/** What the server knows about a finished response (structurally its RequestRecord). */
-export interface FinishedResponse {
-  requestId: string;
-  alias?: string;
-  provider?: string;
-  model?: string;
-  stream?: boolean;
-  status: number;
-  outcome: string;
-  errorCode: string | null;
-  latencyMs: number;
-  firstTokenMs: number | null;
-  retries: number;
-  usage?: { input: number; cached: number; output: number; reasoning: number };
-  diagnostics: { code: string }[];
-  conversation?: string | null;
-  tokenName?: string | null;
-  servedBy?: string | null;
-  /** The alias's first target, to tell a fallback apart (routing). */
-  firstTarget?: string | null;
-}
+/** A finished response as every transport reports it; `firstTarget` is the alias's first target (routing). */
+export type FinishedResponse = Omit<RequestRecord, "diagnostics"> & { diagnostics: { code: string }[]; firstTarget?: string | null };
 
 export function toRow(r: FinishedResponse, price: Price | null, instance: string | null, now = Date.now()): LedgerRow {
   const u = r.usage ?? { input: 0, cached: 0, output: 0, reasoning: 0 };

@@ -1,14 +1,15 @@
 // The HTTP surface: /v1/responses, /v1/models, /health, with OpenAI-shaped errors for everything else.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import express, { type NextFunction, type Request, type Response } from "express";
-import type { GatewayRuntime } from "./runtime.ts";
+import type { GatewayRuntime } from "../engine/runtime.ts";
 import type { Logger } from "./log.ts";
 import { ClientError } from "../protocol/types.ts";
 import { sendError, toClientError } from "./errors.ts";
 import { healthHandler, modelHandler, modelsHandler } from "./routes/info.ts";
 import { requireToken } from "./auth.ts";
 import { jsonBody } from "./body.ts";
-import { responsesHandler, type RequestRecord, type ResponsesRouteOptions } from "./routes/responses.ts";
+import type { RequestRecord } from "../protocol/record.ts";
+import { responsesHandler, type ResponsesRouteOptions } from "./routes/responses.ts";
 import { statusJsonHandler, statusPageHandler } from "./routes/status.ts";
 import { assetHandler, usageJsonHandler } from "./routes/usage.ts";
 import { ledgerHooks } from "./ledger-hooks.ts";

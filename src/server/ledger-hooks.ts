@@ -8,7 +8,7 @@ import type { Ledger } from "../ledger/ledger.ts";
 import { priceFor, type Price } from "../ledger/prices.ts";
 import { toRow, type FinishedResponse } from "../ledger/row.ts";
 import { budgetMessage } from "../ledger/budgets.ts";
-import type { GatewayRuntime } from "./runtime.ts";
+import type { GatewayRuntime } from "../engine/runtime.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import type { Logger } from "./log.ts";
 import { tokenNameOf } from "./auth.ts";

@@ -1,7 +1,7 @@
 // Prometheus metrics (GET /metrics), labelled by alias, provider and model. One registry per
 // gateway, so tests can run several side by side.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { RequestRecord } from "./routes/responses.ts";
+import type { RequestRecord } from "../protocol/record.ts";
 
 const LABELS = ["alias", "provider", "model"] as const;
 

@@ -1,5 +1,5 @@
 // The last N requests, for the status page. A fixed ring: memory never grows with traffic.
-import type { RequestRecord } from "./routes/responses.ts";
+import type { RequestRecord } from "../protocol/record.ts";
 
 export class RecentRequests {
   private readonly ring: (RequestRecord & { at: string })[] = [];

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { LoadedConfig } from "../config/types.ts";
 import { createApp, type AppOptions } from "./app.ts";
-import { buildRuntime, type GatewayRuntime, type RuntimeOptions } from "./runtime.ts";
+import { buildRuntime, type GatewayRuntime, type RuntimeOptions } from "../engine/runtime.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { remoteBindProblem } from "./auth.ts";
 import { isLoopbackHost } from "../config/load.ts";

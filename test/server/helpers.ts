@@ -7,7 +7,7 @@ import type { Express } from "express";
 import type { Test } from "supertest";
 import { expect } from "vitest";
 import { createApp } from "../../src/server/app.ts";
-import { buildRuntime, type GatewayRuntime } from "../../src/server/runtime.ts";
+import { buildRuntime, type GatewayRuntime } from "../../src/engine/runtime.ts";
 import { loadConfigFromObject } from "../../src/config/load.ts";
 import { createLogger } from "../../src/server/log.ts";
 import { startMockUpstreams, type MockUpstreams } from "../../src/mock/server.ts";

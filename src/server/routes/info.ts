@@ -1,6 +1,6 @@
 // GET /health and GET /v1/models.
 import type { Request, Response } from "express";
-import { providerSummaries, type GatewayRuntime } from "../runtime.ts";
+import { providerSummaries, type GatewayRuntime } from "../../engine/runtime.ts";
 import { VERSION } from "../../version.ts";
 import { ClientError } from "../../protocol/types.ts";
 import { sendError } from "../errors.ts";

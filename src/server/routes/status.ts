@@ -1,6 +1,6 @@
 // GET / (a small self-refreshing status page, plain HTML, no build step) and GET /status.json.
 import type { Request, Response } from "express";
-import { providerSummaries, type GatewayRuntime } from "../runtime.ts";
+import { providerSummaries, type GatewayRuntime } from "../../engine/runtime.ts";
 import type { RecentRequests } from "../recent.ts";
 import { VERSION } from "../../version.ts";
 

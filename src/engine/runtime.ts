@@ -1,13 +1,13 @@
-// Everything the HTTP server needs, built once from a loaded config: providers joined with their
-// compiled mappings, the alias resolver and the reasoning carrier.
+// Everything a request needs, built once from a loaded config: providers joined with their
+// compiled mappings, the alias resolver and the reasoning carrier. Rebuilt on hot reload.
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { LoadedConfig, ResolvedModel } from "../config/types.ts";
 import { resolveModel } from "../config/resolve-model.ts";
 import { compileMapping, type CompiledMapping } from "../mapping/compile.ts";
 import { DEFAULT_MAPPINGS_DIR, loadMappingDoc } from "../mapping/load.ts";
-import { authHeaders, upstreamUrl, type ProviderRuntime } from "../engine/provider-runtime.ts";
-import { ReasoningCarrier, carrierSecret } from "../engine/reasoning-carrier.ts";
+import { authHeaders, upstreamUrl, type ProviderRuntime } from "./provider-runtime.ts";
+import { ReasoningCarrier, carrierSecret } from "./reasoning-carrier.ts";
 
 export interface GatewayRuntime {
   config: LoadedConfig;

@@ -1,0 +1,26 @@
+// One served request as the operator surfaces see it (log line, metrics, status page, ledger),
+// whatever transport carried it.
+import type { Diagnostic } from "./types.ts";
+
+export interface RequestRecord {
+  requestId: string;
+  alias?: string;
+  provider?: string;
+  model?: string;
+  stream?: boolean;
+  status: number;
+  outcome: string;
+  errorCode: string | null;
+  latencyMs: number;
+  firstTokenMs: number | null;
+  /** Upstream attempts beyond the first. */
+  retries: number;
+  usage?: { input: number; cached: number; output: number; reasoning: number };
+  diagnostics: Diagnostic[];
+  /** The conversation key Codex sends (prompt_cache_key), when it did. */
+  conversation?: string | null;
+  /** The inbound token's name when auth is on (never the token). */
+  tokenName?: string | null;
+  /** provider/model that produced the answer (another than the alias's first target after a fallback). */
+  servedBy?: string | null;
+}
