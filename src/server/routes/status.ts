@@ -3,6 +3,7 @@ import type { Request, Response } from "express";
 import { providerSummaries, type GatewayRuntime } from "../../engine/runtime.ts";
 import type { RecentRequests } from "../recent.ts";
 import { VERSION } from "../../version.ts";
+import { USAGE_HEAD, USAGE_SCRIPT, USAGE_SECTION } from "./usage-page.ts";
 
 export function statusJsonHandler(getRuntime: () => GatewayRuntime, recent: RecentRequests) {
   return (_req: Request, res: Response) => {
@@ -27,6 +28,7 @@ const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>GodeX status</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
+${USAGE_HEAD}
 <style>
  body{font:14px/1.4 system-ui,sans-serif;margin:1.5rem;color:#1d2330;background:#fafbfc}
  h1{font-size:1.3rem;margin:0 0 .2rem} h2{font-size:1rem;margin:1.4rem 0 .4rem}
@@ -36,6 +38,7 @@ const PAGE = `<!doctype html>
 </style></head>
 <body>
 <h1>GodeX</h1><div class="muted" id="meta">loading…</div>
+${USAGE_SECTION}
 <h2>Providers</h2>
 <table id="providers"><thead><tr><th>provider</th><th>mapping</th><th>endpoint</th><th>API key</th></tr></thead><tbody></tbody></table>
 <h2>Models</h2>
@@ -63,6 +66,7 @@ async function refresh() {
   } catch (e) { document.getElementById("meta").textContent = "cannot reach GodeX: " + e; }
 }
 refresh(); setInterval(refresh, 2000);
+${USAGE_SCRIPT}
 </script>
 </body></html>
 `;
