@@ -21,7 +21,7 @@ function currencies(lines: UsageLine[]): string[] {
 }
 
 function money(n: number): string {
-  return n >= 100 ? n.toFixed(2) : n >= 1 ? n.toFixed(3) : n.toFixed(4);
+  return n >= 1000 ? n.toFixed(2) : n.toFixed(4);
 }
 
 export function formatTable(r: UsageReport): string {

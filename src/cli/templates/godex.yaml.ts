@@ -75,9 +75,20 @@ providers:
     # timeouts: { connect_ms: 10000, first_byte_ms: 300000, idle_ms: 300000, total_ms: 0 }  # 0 = no limit
     # retry: { max_attempts: 3, max_delay_ms: 8000 }   # only before the first response byte
     # endpoint: { base_url: ..., path: /chat/completions, headers: { X-Extra: value } }
+    # prices: { "mimo-v2.5*": { input: 0.14, cached_input: 0.0028, output: 0.28, currency: USD } }  # per 1M tokens; over the mapping's
 
 logging:
   level: info              # trace | debug | info | warn | error | silent
   payloads: false          # log request/response bodies (they contain your code)
+
+# Usage ledger: one row per response (tokens, cost, latency), read by \`godex usage\` and the status page.
+# ledger:
+#   path: ~/.godex/usage.db          # SQLite (default)
+#   url: postgres://user@host/godex  # or PostgreSQL, shared by several GodeX instances
+#   retention_days: 90               # 0 = keep forever
+# Spend limits (the ledger must be on): over a limit, HTTP 429 insufficient_quota and no provider call.
+# budgets:
+#   - { name: alice-daily, token: alice, period: daily, limit: 5 }        # token = a named server.auth.tokens entry
+#   - { name: pro-monthly, alias: gpt-5.5, period: monthly, limit: 200, currency: USD }
 `;
 }
