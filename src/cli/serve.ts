@@ -12,13 +12,16 @@ import { anyProviderKey, withMockProviders } from "./mock-config.ts";
 import { watchConfig } from "./watch.ts";
 import { preflight, PreflightError } from "./preflight.ts";
 import { Ledger } from "../ledger/ledger.ts";
+import { defaultLedgerPath } from "../ledger/store.ts";
 import type { Logger } from "../server/log.ts";
 
 /** The config's ledger, or none (with an error logged) when it cannot be opened: GodeX still serves. */
-async function openConfiguredLedger(config: LoadedConfig, log: Logger): Promise<Ledger | undefined> {
+async function openConfiguredLedger(config: LoadedConfig, log: Logger, mock: boolean): Promise<Ledger | undefined> {
   if (!config.ledger.enabled) return undefined;
+  // Emulated responses never mix with real spend: mock mode keeps its own SQLite file.
+  const settings = mock ? { ...config.ledger, url: undefined, path: defaultLedgerPath().replace(/usage\.db$/, "usage-mock.db") } : config.ledger;
   try {
-    const ledger = await Ledger.open(config.ledger, { onError: (what, err) => log.warn({ msg: `ledger: ${what} failed`, error: String((err as Error)?.message ?? err) }) });
+    const ledger = await Ledger.open(settings, { onError: (what, err) => log.warn({ msg: `ledger: ${what} failed`, error: String((err as Error)?.message ?? err) }) });
     process.stderr.write(`Usage ledger: ${ledger.store.kind} ${ledger.store.where} (godex usage)\n`);
     return ledger;
   } catch (err) {
@@ -99,7 +102,7 @@ export async function serve(argv: string[]): Promise<number> {
     );
   }
   const log = createLogger(config.logging.level);
-  const ledger = await openConfiguredLedger(config, log);
+  const ledger = await openConfiguredLedger(config, log, useMock);
   let gateway;
   try {
     gateway = await startGateway(config, { mock: useMock, log, mappingsDir, ledger });

@@ -194,6 +194,9 @@ function build(input: unknown, env: Env, file: string, locate: Locate, baseDir: 
       fail(["budgets", i, "token"], `budgets[${i}].token: no token named "${b.token}" in server.auth.tokens${tokenEntries.length ? ` (names: ${[...seenNames].join(", ")})` : " (auth is off: every request is anonymous)"}`);
     }
   }
+  if (raw.budgets.length > 0 && !raw.ledger.enabled) {
+    fail(["ledger", "enabled"], "budgets are read from the usage ledger: with ledger.enabled false they could not be enforced (enable the ledger, or remove budgets)");
+  }
   const ledger = { enabled: raw.ledger.enabled, retentionDays: raw.ledger.retention_days, ...(raw.ledger.path ? { path: resolve(baseDir, expandHome(raw.ledger.path)) } : {}) };
   if (raw.ledger.url) hide(ledger, "url", raw.ledger.url);
   if (!isLoopbackHost(host) && tokenEntries.length === 0 && !auth.allowUnauthenticatedRemote) {
