@@ -11,6 +11,7 @@ import { lintPaths } from "../lint/index.ts";
 import type { MappingDoc } from "../mapping/doc.ts";
 import { loadMappingDoc } from "../mapping/load.ts";
 import { VERSION } from "../version.ts";
+import { accessRules, describeAccess, hostAllowed } from "../server/access.ts";
 import { parseCommandArgs, portArg } from "./args.ts";
 import { catalogSlugs } from "./codex-catalog.ts";
 import { defaultCodexHome, viewCodexConfig, PROVIDER_ID, type CodexConfigView, type TomlTableValue } from "./codex-config.ts";
@@ -47,6 +48,7 @@ Checks the setup and prints a ✓/✗ table, with the fix for each ✗. Exit 0 w
   keys          each provider's API key is set (which variable; the key is never printed)
   provider URL  with --live only: each base URL answers (GET /models, else a 1-token request; 10 s)
   port          GodeX's port is free (or a GodeX already runs there)
+  access        who may call GodeX: the Host names it answers to, the web origins it serves (CORS)
   Codex         <codex home>/config.toml has model_providers.godex pointing at this GodeX, and
                 Codex's model catalog lists GodeX's models
 
@@ -219,6 +221,24 @@ export async function portCheck(host: string, port: number): Promise<Check> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Access (src/server/access.ts)
+
+/** The effective Host, Origin and body rules; a hint when the Host check is off. */
+export function accessCheck(config: LoadedConfig): Check {
+  const d = describeAccess(config.server);
+  const open = accessRules(config.server).anyHost;
+  return {
+    name: "access",
+    ok: true,
+    detail: `Host: ${d.hosts}`,
+    more: [`Origin: ${d.origins}`, `bodies: ${d.bodies}`],
+    fix: open
+      ? "list the names clients use in server.allowed_hosts: with every Host accepted, a web page can reach GodeX by DNS rebinding (README: Security)"
+      : "a reverse proxy or another name: server.allowed_hosts; a browser-based client: server.cors.allowed_origins (README: Security)",
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Codex
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
@@ -277,6 +297,14 @@ function codexChecks(codexHome: string, host: string, port: number, config: Load
     const base = typeof g.base_url === "string" ? g.base_url : undefined;
     if (!base || !pointsAt(base, host, port)) {
       checks.push({ name: "Codex config", ok: false, detail: `model_providers.godex.base_url is ${base ? `"${base}"` : "missing"}, GodeX will listen on ${want}`, fix });
+    } else if (config && !hostAllowed(accessRules(config.server), new URL(base).host)) {
+      const name = new URL(base).hostname;
+      checks.push({
+        name: "Codex config",
+        ok: false,
+        detail: `model_providers.godex.base_url uses the host name ${name}, which GodeX refuses (not a loopback name, not in server.allowed_hosts)`,
+        fix: `add ${name.replace(/^\[|\]$/g, "")} to server.allowed_hosts in the config, or use http://127.0.0.1:${port}/v1`,
+      });
     } else if (g.wire_api !== undefined && g.wire_api !== "responses") {
       checks.push({ name: "Codex config", ok: false, detail: `model_providers.godex.wire_api is "${String(g.wire_api)}": GodeX speaks "responses"`, fix });
     } else if (g.requires_openai_auth === true) {
@@ -362,6 +390,7 @@ export async function doctorChecks(opts: DoctorOptions, io: CliIO): Promise<Chec
   const host = config?.server.host ?? "127.0.0.1";
   const port = opts.port ?? config?.server.port ?? 5678;
   checks.push(await portCheck(host, port));
+  if (config) checks.push(accessCheck(config));
   checks.push(...codexChecks(resolve(io.cwd, opts.codexHome ?? defaultCodexHome(io.env)), host, port, config, opts.mappingsDir));
   return checks;
 }

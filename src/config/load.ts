@@ -56,6 +56,19 @@ export function isLoopbackHost(host: string): boolean {
   return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h) || /^::ffff:127\./.test(h);
 }
 
+/** "GodeX.LAN." → "godex.lan", "[FD00::1]" → "fd00::1": how a Host header's name is compared. */
+export function normalizeHostName(name: string): string {
+  return name.toLowerCase().replace(/^\[|\]$/g, "").replace(/(?<=.)\.$/, "");
+}
+
+/** As browsers serialize an Origin header: lowercase, default port dropped. */
+export function normalizeOrigin(origin: string): string {
+  const o = origin.toLowerCase();
+  const port = /:(\d+)$/.exec(o);
+  if ((o.startsWith("http://") && port?.[1] === "80") || (o.startsWith("https://") && port?.[1] === "443")) return o.slice(0, -port[0].length);
+  return o;
+}
+
 /** The file's shape once the schema has accepted it and filled its defaults. */
 interface RawConfig {
   server: {
@@ -65,6 +78,8 @@ interface RawConfig {
     expose_raw_reasoning: boolean;
     carrier_secret?: string;
     auth: { tokens: (string | { name: string; token: string })[]; allow_unauthenticated_remote: boolean };
+    allowed_hosts: string[];
+    cors: { allowed_origins: string[] };
   };
   default_provider?: string;
   models: { aliases: Record<string, string> };
@@ -218,6 +233,8 @@ function build(input: unknown, env: Env, file: string, locate: Locate, baseDir: 
     bodyLimitBytes: parseBodyLimit(raw.server.body_limit),
     exposeRawReasoning: raw.server.expose_raw_reasoning,
     auth,
+    allowedHosts: raw.server.allowed_hosts.map(normalizeHostName),
+    cors: { allowedOrigins: raw.server.cors.allowed_origins.map(normalizeOrigin) },
   };
   if (carrierSecret) hide(server, "carrierSecret", carrierSecret);
 

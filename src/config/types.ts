@@ -29,6 +29,14 @@ export interface ServerConfig {
   /** HMAC key for reasoning carried in encrypted_content. Non-enumerable (never serialized). */
   carrierSecret?: string;
   auth: ServerAuth;
+  /** Host names served besides the loopback ones: lowercase, no port; ".example.com" = it and its subdomains. */
+  allowedHosts: string[];
+  cors: ServerCors;
+}
+
+export interface ServerCors {
+  /** Origins whose web pages may call GodeX: lowercase scheme://host[:port], default ports dropped. */
+  allowedOrigins: string[];
 }
 
 /** Milliseconds; 0 disables that limit. */

@@ -175,6 +175,20 @@ export interface Server {
     allow_unauthenticated_remote?: boolean;
   };
   /**
+   * Host names besides the loopback ones (localhost, 127.x, [::1], always allowed) under which clients may reach GodeX, e.g. a reverse proxy's or a LAN name. A request with any other Host header is refused (DNS rebinding). On a non-loopback bind an empty list allows every Host; the bind address itself is always allowed.
+   *
+   * Items: a host name or IP address without scheme or port (godex.example.com; .example.com for it and every subdomain; 192.168.1.10; [fd00::1])
+   */
+  allowed_hosts?: string[];
+  cors?: {
+    /**
+     * Web origins whose pages may call GodeX (CORS answers). A request with any other Origin header is refused; clients that are not browsers (Codex, the SDKs, curl) send none.
+     *
+     * Items: an origin: scheme://host[:port] with no path or trailing slash (http://localhost:3000, https://chat.example.com)
+     */
+    allowed_origins?: string[];
+  };
+  /**
    * @deprecated
    * a setting of the earlier GodeX, ignored
    */

@@ -7,6 +7,7 @@ import { ClientError } from "../protocol/types.ts";
 import { sendError, toClientError } from "./errors.ts";
 import { healthHandler, modelHandler, modelsHandler } from "./routes/info.ts";
 import { requireToken } from "./auth.ts";
+import { accessGuard, refusalLogger } from "./access.ts";
 import { jsonBody } from "./body.ts";
 import type { RequestRecord } from "../protocol/record.ts";
 import { responsesHandler, type ResponsesRouteOptions } from "./routes/responses.ts";
@@ -40,7 +41,6 @@ export function createApp(o: AppOptions): GatewayApp {
   app.disable("x-powered-by");
   app.set("etag", false);
   const limit = o.getRuntime().config.server.bodyLimitBytes;
-  // JSON whatever the content type says: some clients send text/plain.
   const json = jsonBody(limit);
   const auth = requireToken(
     () => o.getRuntime().config.server.auth.tokens,
@@ -51,6 +51,15 @@ export function createApp(o: AppOptions): GatewayApp {
   const metrics = o.metrics ?? new GatewayMetrics();
   if (o.ledger) metrics.watchLedger(() => o.ledger!.writer.stats);
   const ledger = ledgerHooks(o.getRuntime, o.ledger, metrics, o.log);
+  // Host, Origin (CORS) and JSON-only POST bodies, before anything else (rules re-read on reload).
+  const logRefusal = refusalLogger((f) => o.log.warn(f));
+  const access = accessGuard(
+    () => o.getRuntime().config.server,
+    (err, req) => {
+      metrics.refused.inc({ code: err.code });
+      logRefusal(err, req);
+    },
+  );
   const onFinished = (r: RequestRecord) => {
     recent.add(r);
     metrics.record(r);
@@ -67,6 +76,7 @@ export function createApp(o: AppOptions): GatewayApp {
 
   const responses = ledger.gate(responsesHandler(route));
 
+  app.use(access);
   app.get("/health", healthHandler(o.getRuntime));
   // Tokens are read per request, so a hot reload of server.auth.tokens applies at once.
   app.use(auth);
@@ -102,11 +112,13 @@ export function createApp(o: AppOptions): GatewayApp {
     if (req.method !== "POST") return false;
     const path = (req.url ?? "").split("?", 1)[0];
     if (path !== "/v1/responses" && path !== "/responses") return false;
-    auth(req, res, () =>
-      json(req, res, (err?: unknown) => {
-        if (err) sendError(res, toClientError(err));
-        else void responses(req, res);
-      }),
+    access(req, res, () =>
+      auth(req, res, () =>
+        json(req, res, (err?: unknown) => {
+          if (err) sendError(res, toClientError(err));
+          else void responses(req, res);
+        }),
+      ),
     );
     return true;
   };

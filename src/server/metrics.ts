@@ -18,6 +18,7 @@ export class GatewayMetrics {
   private readonly cachedTokens = new Counter({ name: "godex_cached_tokens_total", help: "Input tokens the provider's prompt cache served, by provider/model.", labelNames: ["provider", "model"], registers: [this.registry] });
   private readonly ledgerFailures = new Counter({ name: "godex_ledger_failures_total", help: "Ledger rows not recorded, budget checks that could not read the ledger.", registers: [this.registry] });
   private readonly budgetRejections = new Counter({ name: "godex_budget_rejections_total", help: "Requests answered 429 insufficient_quota because a budget was exhausted.", labelNames: ["budget"], registers: [this.registry] });
+  readonly refused = new Counter({ name: "godex_refused_requests_total", help: "Requests refused before routing (Host, Origin, content type), by error code.", labelNames: ["code"], registers: [this.registry] });
   readonly activeStreams = new Gauge({ name: "godex_active_streams", help: "Streams currently open to clients.", labelNames: [...LABELS], registers: [this.registry] });
 
   record(r: RequestRecord) {

@@ -1,7 +1,7 @@
 // `godex doctor`: each ✗ case with its fix, the all-✓ case, and --live against local emulators.
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer, type Server as NetServer, type Socket } from "node:net";
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -74,6 +74,7 @@ describe("godex doctor", () => {
       ["config", true],
       ["deepseek key", true],
       ["port", true],
+      ["access", true],
       ["Codex config", true],
       ["Codex models", true],
     ]);
@@ -219,6 +220,46 @@ function writeConfigText(p: number): string {
     "",
   ].join("\n");
 }
+
+describe("godex doctor: access rules", () => {
+  it("shows the effective Host, Origin and body rules", async () => {
+    writeFileSync(join(dir, "godex.yaml"), writeConfigText(port).replace(`port: ${port} }`, `port: ${port}, allowed_hosts: [godex.lan, .proxy.example], cors: { allowed_origins: ["http://localhost:3000"] } }`));
+    const r = await runDoctor([], { DEEPSEEK_API_KEY: KEY });
+    expect(r.rows.get("access")).toBe(true);
+    expect(r.out).toMatch(/✓ access +Host: localhost, 127\.x, \[::1\], godex\.lan, \*\.proxy\.example\n/);
+    expect(r.out).toContain("Origin: web pages from http://localhost:3000 (with CORS) and GodeX's own pages; other pages refused");
+    expect(r.out).toContain("bodies: POST only with Content-Type: application/json");
+    expect(r.out).toContain("hint: a reverse proxy or another name: server.allowed_hosts; a browser-based client: server.cors.allowed_origins");
+
+    writeConfig();
+    const plain = await runDoctor([], { DEEPSEEK_API_KEY: KEY });
+    expect(plain.out).toMatch(/✓ access +Host: localhost, 127\.x, \[::1\]\n/);
+    expect(plain.out).toContain("Origin: no web pages but GodeX's own (server.cors.allowed_origins is empty)");
+  });
+
+  it("a non-loopback bind with every Host accepted: a hint about DNS rebinding", async () => {
+    writeFileSync(join(dir, "godex.yaml"), writeConfigText(port).replace("host: 127.0.0.1", "host: 0.0.0.0").replace(`port: ${port} }`, `port: ${port}, auth: { tokens: [t0k3n-for-the-test] } }`));
+    const r = await runDoctor([], { DEEPSEEK_API_KEY: KEY });
+    expect(r.out).toContain("Host: any host name (0.0.0.0 is not a loopback bind and server.allowed_hosts is empty)");
+    expect(r.out).toContain("hint: list the names clients use in server.allowed_hosts");
+  });
+
+  it("✗ when Codex's base_url uses a host name GodeX refuses", async () => {
+    const env = { DEEPSEEK_API_KEY: KEY };
+    writeConfig();
+    await writeCodex(env);
+    const file = join(dir, "codex", "config.toml");
+    writeFileSync(file, readFileSync(file, "utf8").replace(`http://127.0.0.1:${port}/v1`, `http://godex.lan:${port}/v1`));
+    writeFileSync(join(dir, "godex.yaml"), writeConfigText(port).replace("host: 127.0.0.1", "host: 0.0.0.0").replace(`port: ${port} }`, `port: ${port}, allowed_hosts: [other.lan], auth: { tokens: [t0k3n-for-the-test] } }`));
+    let r = await runDoctor([], env);
+    expect(r.rows.get("Codex config")).toBe(false);
+    expect(r.out).toContain("model_providers.godex.base_url uses the host name godex.lan, which GodeX refuses");
+    expect(r.out).toContain("fix: add godex.lan to server.allowed_hosts");
+    writeFileSync(join(dir, "godex.yaml"), writeConfigText(port).replace("host: 127.0.0.1", "host: 0.0.0.0").replace(`port: ${port} }`, `port: ${port}, allowed_hosts: [godex.lan], auth: { tokens: [t0k3n-for-the-test] } }`));
+    r = await runDoctor([], env);
+    expect(r.out).not.toContain("which GodeX refuses");
+  });
+});
 
 describe("godex doctor --live", () => {
   it("✓ when the provider answers GET /models with the key; plain progress lines off a terminal", async () => {

@@ -25,6 +25,19 @@ describe("lint rules: one broken fixture each", () => {
     expect(r.errors).toBe(2);
   });
 
+  it("config-schema: allowed_hosts and allowed_origins entries in the wrong form", async () => {
+    const r = await lint("config/access.yaml");
+    expect(where(r.findings)).toEqual([
+      `${F}/config/access.yaml:3:30 config-schema error`,
+      `${F}/config/access.yaml:3:54 config-schema error`,
+      `${F}/config/access.yaml:5:48 config-schema error`,
+      `${F}/config/access.yaml:5:74 config-schema error`,
+      `${F}/config/access.yaml:5:79 config-schema error`,
+    ]);
+    expect(r.findings[0]!.message).toBe("server.allowed_hosts[1] must be a host name or IP address without scheme or port (godex.example.com; .example.com for it and every subdomain; 192.168.1.10; [fd00::1])");
+    expect(r.findings[2]!.message).toBe("server.cors.allowed_origins[1] must be an origin: scheme://host[:port] with no path or trailing slash (http://localhost:3000, https://chat.example.com)");
+  });
+
   it("mapping-schema: enum value and unknown key, in the child file", async () => {
     const r = await lint("mappings/mapping-schema.yaml");
     expect(where(r.findings)).toEqual([

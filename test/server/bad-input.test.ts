@@ -30,13 +30,9 @@ function postJson(body: unknown, path = "/v1/responses") {
   return request(gw.app).post(path).set("content-type", "application/json").timeout(TIMEOUT_MS).send(body as object);
 }
 
-/**
- * POST a body exactly as given. Strings are sent verbatim under any content type; a Buffer must go
- * as a non-JSON type (supertest would JSON-serialize it otherwise). GodeX parses JSON whatever the type.
- */
-function postRaw(bytes: string | Buffer, contentType = "application/octet-stream") {
-  if (Buffer.isBuffer(bytes) && /json/i.test(contentType)) throw new Error("postRaw: send Buffers as octet-stream");
-  return request(gw.app).post("/v1/responses").set("content-type", contentType).timeout(TIMEOUT_MS).send(bytes);
+/** POST a body exactly as given (no serialization, even for a Buffer under a JSON content type). */
+function postRaw(bytes: string | Buffer, contentType = "application/json") {
+  return request(gw.app).post("/v1/responses").set("content-type", contentType).serialize((b: unknown) => b as string).timeout(TIMEOUT_MS).send(bytes);
 }
 
 interface Expected {
@@ -67,7 +63,8 @@ describe("unparseable bodies", () => {
 
   it("empty body → 400", async () => {
     expectRejected(await postRaw("", "application/json"), { status: 400 });
-    expectRejected(await request(gw.app).post("/v1/responses").timeout(TIMEOUT_MS), { status: 400 });
+    // No body and no content type: the content type is what is missing first.
+    expectRejected(await request(gw.app).post("/v1/responses").timeout(TIMEOUT_MS), { status: 415, code: "unsupported_content_type" });
     expect(gw.mock.requests).toHaveLength(0);
   });
 
@@ -104,11 +101,12 @@ describe("unparseable bodies", () => {
     expectRejected(await postRaw(JSON.stringify(simpleRequest()), "application/json; charset=latin1"), { status: 415 });
     const res = await request(gw.app)
       .post("/v1/responses")
-      .set("content-type", "application/octet-stream")
+      .set("content-type", "application/json")
       .set("content-encoding", "gzip")
+      .serialize((b: unknown) => b as string)
       .timeout(TIMEOUT_MS)
       .send(Buffer.from("not gzip at all"));
-    expectRejected(res);
+    expectRejected(res, { status: 415, code: "unsupported_encoding" });
   });
 });
 

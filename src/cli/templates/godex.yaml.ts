@@ -29,6 +29,9 @@ server:
   # auth:                  # needed before binding a non-loopback host
   #   tokens: ["\${GODEX_TOKEN}"]
   #   allow_unauthenticated_remote: false
+  # allowed_hosts: [godex.example.com]   # Host names served besides localhost/127.x/[::1] (a reverse proxy's)
+  # cors:                  # web pages allowed to call GodeX (others are refused)
+  #   allowed_origins: ["http://localhost:3000"]
 
 # Used for a bare model name that no alias matches: "foo" -> deepseek/foo.
 # default_provider: deepseek
