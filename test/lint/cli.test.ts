@@ -1,5 +1,6 @@
 // `godex lint` as a process: output formats and exit codes (0 clean, 1 findings, 2 could not run).
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 
 const F = "test/fixtures/lint";
@@ -28,7 +29,8 @@ describe("godex lint (CLI)", { timeout: 120_000 }, () => {
     const keyed = godex(["--strict"], { DEEPSEEK_API_KEY: "a", ZHIPU_API_KEY: "b", MINIMAX_API_KEY: "c", XIAOMI_API_KEY: "d" });
     // With every key set, only the unpriced model is left (a price in godex.yaml would silence it).
     expect(keyed.code).toBe(1);
-    expect(keyed.stdout.trim().split("\n").slice(0, -1).map((l) => l.replace(/: minimax.*/, ""))).toEqual(["godex.yaml:48:40: error price"]);
+    const line = readFileSync("godex.yaml", "utf8").split("\n").findIndex((l) => l.includes("MiniMax-M3.1-Flash-Preview")) + 1;
+    expect(keyed.stdout.trim().split("\n").slice(0, -1).map((l) => l.replace(/:\d+: error price: minimax.*/, ": error price"))).toEqual([`godex.yaml:${line}: error price`]);
   });
 
   it("human format: file:line:col: severity rule: message, then a summary", () => {
