@@ -29,6 +29,8 @@ export type RequestRules = Required<Omit<G.RequestRules, OptionalRules | "fields
   };
 
 export type PassbackRules = G.MappingFile["reasoning"]["passback"];
+/** The pass-back rules in force for one request, after its `reasoning.context` was applied. */
+export type ActivePassback = PassbackRules & { turns?: "all" | "current" };
 
 export interface ModelRule {
   effort_table?: string;
