@@ -37,13 +37,15 @@ const { values: argv } = parseArgs({
     only: { type: "string" },
     profile: { type: "string" },
     "profile-case": { type: "string", default: "stream" },
+    // The usage ledger is on by default (SQLite under the bench's temp GODEX_HOME); off to compare.
+    "no-ledger": { type: "boolean", default: false },
     help: { type: "boolean", short: "h" },
   },
 });
 if (argv.help) {
   process.stdout.write(
     "Usage: npm run bench -- [--quick] [--only seq,load,cpu,bigstream,translate,rss (or 1-6)]\n" +
-      "                        [--profile DIR [--profile-case stream|history]]\n" +
+      "                        [--profile DIR [--profile-case stream|history]] [--no-ledger]\n" +
       "  --profile DIR   run GodeX under node --cpu-prof: 50-connection streamed load (stream), or 1 MB Codex\n" +
       "                  histories one after the other (history); then print the top self-time functions\n",
   );
@@ -127,7 +129,8 @@ async function startGodex(upstreamPort: number, profileDir?: string): Promise<{ 
     `server:\n  host: 127.0.0.1\n  port: 5678\n  carrier_secret: ${CARRIER_SECRET}\n` +
     `models:\n  aliases:\n    gpt-5.5: fast/${UPSTREAM_MODEL}\n    bench-big: big/${UPSTREAM_MODEL}\n    bench-slow: slow/${UPSTREAM_MODEL}\n` +
     `providers:\n${provider("fast")}${provider("big")}${provider("slow")}` +
-    `logging:\n  level: warn\n`;
+    `logging:\n  level: warn\n` +
+    (argv["no-ledger"] ? "ledger:\n  enabled: false\n" : "");
   const file = join(tmp, "godex.yaml");
   writeFileSync(file, yaml);
   const port = await freePort();

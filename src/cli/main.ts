@@ -5,6 +5,7 @@ import { init } from "./init.ts";
 import { doctor } from "./doctor.ts";
 import { models } from "./models.ts";
 import { lint } from "./lint.ts";
+import { usage as usageReport } from "./usage.ts";
 
 const HELP = `GodeX ${VERSION}: the OpenAI Responses API (Codex) in front of Chat Completions providers.
 
@@ -16,11 +17,12 @@ Commands:
   doctor    check config, keys, port and Codex's config; --live also calls the providers
   models    the alias table and, per model, what each reasoning effort sends
   lint      check the config and mapping files (godex lint --help)
+  usage     tokens, cache-hit rate, cost and latency from the usage ledger (godex usage --help)
   version   print the version (also --version, -v)
   help      this text; godex help <command> (or godex <command> --help) for a command's options
 `;
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { serve, init, doctor, models, lint };
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { serve, init, doctor, models, lint, usage: usageReport };
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -12,6 +12,24 @@ import { watchConfig } from "./watch.ts";
 import { preflight, PreflightError } from "./preflight.ts";
 import { parseCommandArgs, portArg } from "./args.ts";
 import { configFileFor } from "./config-file.ts";
+import { Ledger } from "../ledger/ledger.ts";
+import { defaultLedgerPath } from "../ledger/store.ts";
+import type { Logger } from "../server/log.ts";
+
+/** The config's ledger, or none (with an error logged) when it cannot be opened: GodeX still serves. */
+async function openConfiguredLedger(config: LoadedConfig, log: Logger, mock: boolean): Promise<Ledger | undefined> {
+  if (!config.ledger.enabled) return undefined;
+  // Emulated responses never mix with real spend: mock mode keeps its own SQLite file.
+  const settings = mock ? { ...config.ledger, url: undefined, path: defaultLedgerPath().replace(/usage\.db$/, "usage-mock.db") } : config.ledger;
+  try {
+    const ledger = await Ledger.open(settings, { onError: (what, err) => log.warn({ msg: `ledger: ${what} failed`, error: String((err as Error)?.message ?? err) }) });
+    process.stderr.write(`Usage ledger: ${ledger.store.kind} ${ledger.store.where} (godex usage)\n`);
+    return ledger;
+  } catch (err) {
+    log.error({ msg: "usage ledger cannot be opened: serving without it (no usage rows, budgets not enforced)", error: String((err as Error)?.message ?? err) });
+    return undefined;
+  }
+}
 
 const HELP = `Usage: godex serve [--config FILE] [--host H] [--port N] [--mock | --no-mock] [--log-level LEVEL] [--no-watch]
 
@@ -85,11 +103,13 @@ export async function serve(argv: string[]): Promise<number> {
     );
   }
   const log = createLogger(config.logging.level);
+  const ledger = await openConfiguredLedger(config, log, useMock);
   let gateway;
   try {
-    gateway = await startGateway(config, { mock: useMock, log, mappingsDir });
+    gateway = await startGateway(config, { mock: useMock, log, mappingsDir, ledger });
   } catch (err) {
     process.stderr.write(`godex: cannot start: ${(err as Error).message}\n`);
+    await ledger?.close();
     await mock?.close();
     return 1;
   }

@@ -3,7 +3,8 @@
 // located, and never quotes a secret.
 import bytes from "bytes";
 import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { formatLocation, parseYamlWithLocations } from "../util/yaml-source.ts";
 import type { SourceLocation, SourceProblem, ValuePath } from "../util/yaml-source.ts";
 import { hasEnvRef, interpolateEnv } from "./interpolate.ts";
@@ -12,6 +13,7 @@ import { coerceFromEnv, displayPath, findDeprecated, validateConfigShape } from 
 import type { AliasRoute, ConfigProblem, LoadedConfig, LogLevel, ProviderConfig } from "./types.ts";
 import type { AliasRoute as AliasRouteFile } from "../generated/config.ts";
 import { parseTarget, routeLabel } from "./resolve-model.ts";
+import type { PriceRule as ConfigPriceRule } from "../generated/config.ts";
 import { isHttpUrl } from "../util/url.ts";
 
 export class ConfigError extends Error {
@@ -75,7 +77,7 @@ interface RawConfig {
     body_limit: string | number;
     expose_raw_reasoning: boolean;
     carrier_secret?: string;
-    auth: { tokens: string[]; allow_unauthenticated_remote: boolean };
+    auth: { tokens: (string | { name: string; token: string })[]; allow_unauthenticated_remote: boolean };
     websocket: { enabled: boolean; max_message?: string | number; max_cached: string | number; max_cached_responses: number; idle_timeout_ms: number; stall_timeout_ms: number };
     allowed_hosts: string[];
     cors: { allowed_origins: string[] };
@@ -87,6 +89,8 @@ interface RawConfig {
   routing: { failures: number; window_ms: number; cooldown_ms: number; max_cooldown_ms: number };
   providers: Record<string, RawProvider>;
   logging: { level: LogLevel; payloads: boolean };
+  ledger: { enabled: boolean; path?: string; url?: string; retention_days: number };
+  budgets: { name: string; token?: string; alias?: string; period: "daily" | "monthly"; limit: number; currency: string }[];
 }
 
 interface RawProvider {
@@ -96,6 +100,7 @@ interface RawProvider {
   models: string[];
   timeouts: { connect_ms: number; first_byte_ms: number; idle_ms: number; total_ms: number };
   retry: { max_attempts: number; max_delay_ms: number };
+  prices: Record<string, ConfigPriceRule>;
   timeout_ms?: number;
 }
 
@@ -160,6 +165,7 @@ function build(input: unknown, env: Env, file: string, locate: Locate, baseDir: 
         totalMs: writtenTimeouts?.total_ms === undefined && p.timeout_ms !== undefined ? p.timeout_ms : p.timeouts.total_ms,
       },
       retry: { maxAttempts: p.retry.max_attempts, maxDelayMs: p.retry.max_delay_ms },
+      prices: { ...p.prices },
     };
     if (apiKey) hide(provider, "apiKey", apiKey);
     providers[name] = provider;
@@ -201,9 +207,25 @@ function build(input: unknown, env: Env, file: string, locate: Locate, baseDir: 
     if (/^\d+$/.test(envPort) && Number(envPort) <= 65535) port = Number(envPort);
     else fail(["server", "port"], "GODEX_PORT (environment) must be an integer from 0 to 65535");
   }
-  const auth = { tokens: [] as string[], allowUnauthenticatedRemote: raw.server.auth.allow_unauthenticated_remote };
-  hide(auth, "tokens", [...raw.server.auth.tokens]);
-  if (!isLoopbackHost(host) && raw.server.auth.tokens.length === 0 && !auth.allowUnauthenticatedRemote) {
+  const tokenEntries = raw.server.auth.tokens.map((t, i) => (typeof t === "string" ? { name: `token-${i + 1}`, token: t } : t));
+  const auth = { tokens: [] as string[], tokenNames: tokenEntries.map((t) => t.name), allowUnauthenticatedRemote: raw.server.auth.allow_unauthenticated_remote };
+  hide(auth, "tokens", tokenEntries.map((t) => t.token));
+  const seenNames = new Set<string>();
+  tokenEntries.forEach((t, i) => {
+    if (seenNames.has(t.name)) fail(["server", "auth", "tokens", i, "name"], `server.auth.tokens: the name "${t.name}" is used twice`);
+    seenNames.add(t.name);
+  });
+  for (const [i, b] of raw.budgets.entries()) {
+    if (b.token !== undefined && !seenNames.has(b.token)) {
+      fail(["budgets", i, "token"], `budgets[${i}].token: no token named "${b.token}" in server.auth.tokens${tokenEntries.length ? ` (names: ${[...seenNames].join(", ")})` : " (auth is off: every request is anonymous)"}`);
+    }
+  }
+  if (raw.budgets.length > 0 && !raw.ledger.enabled) {
+    fail(["ledger", "enabled"], "budgets are read from the usage ledger: with ledger.enabled false they could not be enforced (enable the ledger, or remove budgets)");
+  }
+  const ledger = { enabled: raw.ledger.enabled, retentionDays: raw.ledger.retention_days, ...(raw.ledger.path ? { path: resolve(baseDir, expandHome(raw.ledger.path)) } : {}) };
+  if (raw.ledger.url) hide(ledger, "url", raw.ledger.url);
+  if (!isLoopbackHost(host) && tokenEntries.length === 0 && !auth.allowUnauthenticatedRemote) {
     warn(
       ["server", "host"],
       `server.host ${host} accepts other machines and server.auth.tokens is empty: anyone who reaches the port spends your provider keys (add server.auth.tokens, or set server.auth.allow_unauthenticated_remote: true)`,
@@ -260,6 +282,8 @@ function build(input: unknown, env: Env, file: string, locate: Locate, baseDir: 
     },
     providers,
     logging: { level: raw.logging.level, payloads: raw.logging.payloads },
+    ledger,
+    budgets: raw.budgets.map((b) => ({ ...b })),
     file,
     referencedEnv: [...new Set(refs.map((r) => r.name))],
     warnings: sortProblems(warnings),
@@ -327,6 +351,11 @@ function readApiKey(
   const keyPathText = displayPath(keyPath);
   const apiKeyEnv = refs.find((r) => displayPath(r.path) === keyPathText)?.name;
   return { apiKey: apiKey || undefined, ...(apiKeyEnv ? { apiKeyEnv } : {}) };
+}
+
+/** `~/x` → the home directory's x. */
+function expandHome(path: string): string {
+  return path === "~" || path.startsWith("~/") ? join(homedir(), path.slice(1)) : path;
 }
 
 /** Secrets are non-enumerable: JSON.stringify, console.log and spreads never carry them. */

@@ -1,6 +1,7 @@
 // The normalized configuration the rest of GodeX reads. Field names are camelCase; the YAML's
 // snake_case lives only in schemas/config.schema.json and src/config/load.ts.
 import type { SourceLocation, SourceProblem } from "../util/yaml-source.ts";
+import type { PriceRule as ConfigPriceRule } from "../generated/config.ts";
 
 export type { SourceLocation, SourceProblem };
 
@@ -14,6 +15,8 @@ export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "silent";
 export interface ServerAuth {
   /** Bearer tokens accepted from clients; empty = no client auth. Non-enumerable (never serialized). */
   tokens: string[];
+  /** The name of each token, same order (`token-<n>` when the config names none): what the ledger records. */
+  tokenNames: string[];
   allowUnauthenticatedRemote: boolean;
 }
 
@@ -85,6 +88,29 @@ export interface ProviderConfig {
   models: string[];
   timeouts: ProviderTimeouts;
   retry: ProviderRetry;
+  /** Contract prices keyed by model name or glob, over the mapping's (snake_case as in the file). */
+  prices: Record<string, ConfigPriceRule>;
+}
+
+export interface LedgerConfig {
+  enabled: boolean;
+  /** SQLite file; undefined = ~/.godex/usage.db (or $GODEX_HOME/usage.db). */
+  path?: string;
+  /** postgres://… : PostgreSQL instead of SQLite. Non-enumerable (may hold a password). */
+  url?: string;
+  /** 0 = keep forever. */
+  retentionDays: number;
+}
+
+export interface BudgetConfig {
+  name: string;
+  /** Inbound token name; undefined = every token. */
+  token?: string;
+  /** Requested model name; undefined = every model. */
+  alias?: string;
+  period: "daily" | "monthly";
+  limit: number;
+  currency: string;
 }
 
 export interface LoggingConfig {
@@ -149,6 +175,8 @@ export interface LoadedConfig {
   routing: RoutingPolicy;
   providers: Record<string, ProviderConfig>;
   logging: LoggingConfig;
+  ledger: LedgerConfig;
+  budgets: BudgetConfig[];
   /** The file it came from ("<inline>" for loadConfigFromObject). */
   file: string;
   /** Env var names the file referred to with ${…}; never their values. */

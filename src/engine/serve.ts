@@ -64,6 +64,7 @@ export async function serveResponse(rt: GatewayRuntime, raw: unknown, t: Respons
     const seen = continued.history;
     // A compaction item GodeX sealed becomes its summary text; a foreign one is dropped by the translator.
     const body = expandCompactions(continued.request, rt.carrier, rt.config.compaction.summaryPrefix);
+    record.conversation = typeof body.prompt_cache_key === "string" ? body.prompt_cache_key : null;
     const resolved = rt.resolve(body.model);
     if (!resolved) {
       throw new ClientError(400, "invalid_request_error", "model_not_found", `The model '${body.model}' is not configured in GodeX: add an alias under models.aliases or use provider/model.`, "model");

@@ -6,6 +6,10 @@
  */
 export type Size = string | number;
 /**
+ * letters, digits, "_", "." and "-" (no "/": targets are written provider/model)
+ */
+export type Name = string;
+/**
  * Largest response.create message (a size such as 64mb); defaults to body_limit.
  */
 export type Size1 = string | number;
@@ -38,8 +42,12 @@ export type WeightedTarget = TargetName | WeightedEntry;
 /**
  * letters, digits, "_", "." and "-" (no "/": targets are written provider/model)
  */
-export type Name = string;
+export type Name1 = string;
 export type LegacyLogLevel = "trace" | "debug" | "info" | "warn" | "error";
+/**
+ * letters, digits, "_", "." and "-" (no "/": targets are written provider/model)
+ */
+export type Name2 = string;
 
 /**
  * String values may use ${VAR} and ${VAR:-default}; they are expanded before validation. Keys marked deprecated come from the earlier GodeX: accepted so old files still load, then ignored with a warning.
@@ -146,6 +154,44 @@ export interface GodexConfigFile {
     };
   };
   /**
+   * The usage ledger: one row per response (tokens, cost, latency), for `godex usage`, the status page charts and budgets.
+   */
+  ledger?: {
+    enabled?: boolean;
+    /**
+     * SQLite file (default ~/.godex/usage.db, or $GODEX_HOME/usage.db)
+     */
+    path?: string;
+    /**
+     * postgres://… : share one ledger between several GodeX instances (PostgreSQL) instead of the SQLite file
+     */
+    url?: string;
+    /**
+     * rows older than this are deleted (0 = keep forever)
+     */
+    retention_days?: number;
+  };
+  /**
+   * Spend limits read from the ledger. Over a limit, requests get HTTP 429 insufficient_quota (the provider is not called) until the period resets.
+   */
+  budgets?: {
+    name: Name;
+    token?: Name2;
+    /**
+     * requested model name the budget applies to; omitted = every model
+     */
+    alias?: string;
+    /**
+     * daily resets at 00:00 UTC, monthly on the 1st at 00:00 UTC
+     */
+    period: "daily" | "monthly";
+    /**
+     * spend allowed per period, in `currency`
+     */
+    limit: number;
+    currency?: string;
+  }[];
+  /**
    * @deprecated
    * a setting of the earlier GodeX, ignored
    */
@@ -201,9 +247,15 @@ export interface Server {
   carrier_secret?: string;
   auth?: {
     /**
-     * Bearer tokens accepted from clients. Empty = no client auth.
+     * Bearer tokens accepted from clients. Empty = no client auth. A token may be named ({ name, token }); the name (never the token) appears in the usage ledger and budgets. Unnamed tokens are named token-1, token-2, … by position.
      */
-    tokens?: string[];
+    tokens?: (
+      | string
+      | {
+          name: Name;
+          token: string;
+        }
+    )[];
     /**
      * Allow a non-loopback host without auth tokens.
      */
@@ -273,7 +325,7 @@ export interface WeightedEntry {
   weight?: number;
 }
 export interface Provider {
-  spec?: Name;
+  spec?: Name1;
   credentials?: {
     /**
      * Prefer ${ENV_VAR}. Unset or empty = provider reported as having no key.
@@ -324,8 +376,90 @@ export interface Provider {
     max_delay_ms?: number;
   };
   /**
+   * Your prices for this provider's models (contract prices), keyed like the mapping's `prices` (exact name, globs, "*"); they win over the mapping's. cached_input defaults to input, currency to USD.
+   */
+  prices?: {
+    [k: string]: PriceRule | undefined;
+  };
+  /**
    * @deprecated
    * a setting of the earlier GodeX, read as timeouts.total_ms when that is not set
    */
   timeout_ms?: number;
+}
+/**
+ * A model's price.
+ */
+export interface PriceRule {
+  /**
+   * per 1M input tokens the cache did not serve (cache miss)
+   */
+  input: number;
+  /**
+   * per 1M input tokens served from the provider's cache (cache hit); default: input
+   */
+  cached_input?: number;
+  /**
+   * per 1M output tokens (reasoning included)
+   */
+  output: number;
+  /**
+   * ISO 4217 code; default USD
+   */
+  currency?: string;
+  /**
+   * the date the price was read (YYYY-MM-DD)
+   */
+  checked?: string;
+  /**
+   * where the price was read
+   */
+  source?: string;
+  variants?: PriceVariant[];
+}
+/**
+ * Rates that replace the rule's own when `when` matches (peak hours, long-context tiers). The first matching variant wins.
+ */
+export interface PriceVariant {
+  when: PriceWhen;
+  /**
+   * per 1M input tokens the cache did not serve
+   */
+  input?: number;
+  /**
+   * per 1M input tokens served from the provider's cache
+   */
+  cached_input?: number;
+  /**
+   * per 1M output tokens (reasoning included)
+   */
+  output?: number;
+}
+/**
+ * All given conditions must hold.
+ */
+export interface PriceWhen {
+  /**
+   * the request's input tokens (cached included) exceed this
+   */
+  input_tokens_above?: number;
+  /**
+   * IANA time zone the days and hours are read in (default UTC)
+   */
+  timezone?: string;
+  /**
+   * weekdays the window applies on
+   *
+   * @minItems 1
+   */
+  days?: [
+    "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+    ...("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[],
+  ];
+  /**
+   * time ranges HH:MM-HH:MM (end excluded)
+   *
+   * @minItems 1
+   */
+  hours?: [string, ...string[]];
 }

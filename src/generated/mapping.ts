@@ -29,6 +29,12 @@ export interface MappingFile {
         }
       | undefined;
   };
+  /**
+   * Prices per model, keyed like `models` (exact name, then globs such as glm-5*, then "*"). Cost of a response = input misses × input + cache hits × cached_input + output × output, per 1M tokens.
+   */
+  prices?: {
+    [k: string]: PriceRule | undefined;
+  };
   request: RequestRules;
   reasoning: {
     effort_tables?: {
@@ -181,6 +187,82 @@ export interface FieldRule {
   message?: string;
   quiet?: unknown[];
   quiet_always?: boolean;
+}
+/**
+ * A model's price as the provider publishes it.
+ */
+export interface PriceRule {
+  /**
+   * per 1M input tokens the cache did not serve (cache miss)
+   */
+  input: number;
+  /**
+   * per 1M input tokens served from the provider's cache (cache hit)
+   */
+  cached_input: number;
+  /**
+   * per 1M output tokens (reasoning included)
+   */
+  output: number;
+  /**
+   * ISO 4217 code
+   */
+  currency: string;
+  /**
+   * the date the price was read from the provider's page (YYYY-MM-DD)
+   */
+  checked: string;
+  /**
+   * where the price was read
+   */
+  source?: string;
+  variants?: PriceVariant[];
+}
+/**
+ * Rates that replace the rule's own when `when` matches (peak hours, long-context tiers). The first matching variant wins.
+ */
+export interface PriceVariant {
+  when: PriceWhen;
+  /**
+   * per 1M input tokens the cache did not serve
+   */
+  input?: number;
+  /**
+   * per 1M input tokens served from the provider's cache
+   */
+  cached_input?: number;
+  /**
+   * per 1M output tokens (reasoning included)
+   */
+  output?: number;
+}
+/**
+ * All given conditions must hold.
+ */
+export interface PriceWhen {
+  /**
+   * the request's input tokens (cached included) exceed this
+   */
+  input_tokens_above?: number;
+  /**
+   * IANA time zone the days and hours are read in (default UTC)
+   */
+  timezone?: string;
+  /**
+   * weekdays the window applies on
+   *
+   * @minItems 1
+   */
+  days?: [
+    "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+    ...("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[],
+  ];
+  /**
+   * time ranges HH:MM-HH:MM (end excluded)
+   *
+   * @minItems 1
+   */
+  hours?: [string, ...string[]];
 }
 export interface EffortTable {
   default_thinking: boolean;

@@ -5,11 +5,12 @@ import { interpolateEnv, type Env } from "../config/interpolate.ts";
 import { coerceFromEnv, displayPath, findDeprecated, validateConfigShape } from "../config/validate.ts";
 import { lintEnvRefs, lintLiteralKeys } from "./env.ts";
 import { lintConfigReferences, type SpecRef } from "./references.ts";
+import { lintConfigPrices } from "./prices.ts";
 import { rootOf, type SourceFile } from "./sources.ts";
 import { Findings, isPlainObject } from "./types.ts";
 
-const MAPPING_KEYS = ["name", "extends", "abstract", "endpoint", "request", "reasoning", "response", "stream", "usage", "finish_reasons", "errors", "examples"];
-const CONFIG_KEYS = ["providers", "models", "routing", "server", "default_provider", "logging"];
+const MAPPING_KEYS = ["name", "extends", "abstract", "endpoint", "prices", "request", "reasoning", "response", "stream", "usage", "finish_reasons", "errors", "examples"];
+const CONFIG_KEYS = ["providers", "models", "routing", "server", "default_provider", "logging", "ledger", "budgets", "store", "compaction"];
 
 /** A config has providers:/models:/server: at the top; mapping keys (mappings have models: too) win. */
 export function looksLikeConfig(value: unknown): boolean {
@@ -43,5 +44,7 @@ export function lintConfigFile(file: SourceFile, env: Env, mappingsDir: string, 
     findings.warning(file.locate(path, "key"), "config-schema", `${displayPath(path)}: ${description}`);
   }
   lintLiteralKeys(file, findings);
-  return lintConfigReferences(file, shaped, mappingsDir, findings, display);
+  const specs = lintConfigReferences(file, shaped, mappingsDir, findings, display);
+  lintConfigPrices(file, shaped, specs, mappingsDir, findings);
+  return specs;
 }

@@ -17,6 +17,7 @@ export const RULES = [
   "coverage-reply",
   "effort-coverage",
   "examples",
+  "price",
 ] as const;
 export type RuleId = (typeof RULES)[number];
 

@@ -5,6 +5,7 @@ import type { CanonicalDelta, FinishOutcome, UpstreamFailure, Usage } from "../p
 import type { EffortTable, MappingDoc, ModelRule, RequestRules } from "./doc.ts";
 import { compileGetter, type Getter } from "./path.ts";
 import { deepMerge } from "./load.ts";
+import { ruleForModel } from "./glob.ts";
 
 export interface ModelView {
   request: RequestRules;
@@ -239,16 +240,7 @@ function plainMessage(text: string, status: number): string {
 
 /** Exact model name first, then glob keys (`MiniMax-M2*`) in file order, then "*". */
 function modelRule(doc: MappingDoc, model: string): ModelRule {
-  const models = doc.models ?? {};
-  if (Object.hasOwn(models, model)) return models[model];
-  for (const [key, rule] of Object.entries(models)) {
-    if (key !== "*" && key.includes("*") && globToRegExp(key).test(model)) return rule;
-  }
-  return models["*"] ?? {};
-}
-
-function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "i");
+  return ruleForModel(doc.models, model) ?? {};
 }
 
 function statusRule(status: number, doc: MappingDoc) {

@@ -17,6 +17,10 @@ export interface RequestRecord {
   retries: number;
   usage?: { input: number; cached: number; output: number; reasoning: number };
   diagnostics: Diagnostic[];
+  /** The conversation key Codex sends (prompt_cache_key), when it did. */
+  conversation?: string | null;
+  /** The inbound token's name when auth is on (never the token). */
+  tokenName?: string | null;
   /** "provider/model" that answered (routing); absent when no target did. */
   servedBy?: string;
   /** Served by another target than the first one planned for this request. */

@@ -13,6 +13,9 @@ import { jsonBody } from "./body.ts";
 import type { RequestRecord } from "../protocol/record.ts";
 import { responsesHandler, type ResponsesRouteOptions } from "./routes/responses.ts";
 import { statusJsonHandler, statusPageHandler } from "./routes/status.ts";
+import { assetHandler, usageJsonHandler } from "./routes/usage.ts";
+import { ledgerHooks } from "./ledger-hooks.ts";
+import type { Ledger } from "../ledger/ledger.ts";
 import { GatewayMetrics } from "./metrics.ts";
 import { RecentRequests } from "./recent.ts";
 import { TargetHealth } from "../engine/routing/health.ts";
@@ -35,6 +38,8 @@ export interface AppOptions {
   health?: TargetHealth;
   /** Stored responses (store: true); null or absent: none are kept. */
   store?: ResponseStore | null;
+  /** The usage ledger (rows, budgets, charts); none = no ledger. */
+  ledger?: Ledger;
 }
 
 export type GatewayApp = ReturnType<typeof express> & {
@@ -50,12 +55,17 @@ export function createApp(o: AppOptions): GatewayApp {
   app.set("etag", false);
   const limit = o.getRuntime().config.server.bodyLimitBytes;
   const json = jsonBody(limit);
-  const auth = requireToken(() => o.getRuntime().config.server.auth.tokens);
+  const auth = requireToken(
+    () => o.getRuntime().config.server.auth.tokens,
+    () => o.getRuntime().config.server.auth.tokenNames,
+  );
 
   const recent = o.recent ?? new RecentRequests();
   const health = o.health ?? new TargetHealth();
   const metrics = o.metrics ?? new GatewayMetrics();
   metrics.watchTargets(() => targetStates(o.getRuntime(), health));
+  if (o.ledger) metrics.watchLedger(() => o.ledger!.writer.stats);
+  const ledger = ledgerHooks(o.getRuntime, o.ledger, metrics, o.log);
   // Host, Origin (CORS) and JSON-only POST bodies, before anything else (rules re-read on reload).
   const logRefusal = refusalLogger((f) => o.log.warn(f));
   const access = accessGuard(
@@ -68,6 +78,7 @@ export function createApp(o: AppOptions): GatewayApp {
   const onFinished = (r: RequestRecord) => {
     recent.add(r);
     metrics.record(r);
+    ledger.finished(r);
     o.onFinished?.(r);
   };
   const streamLabels = (r: Partial<RequestRecord>) => ({ alias: r.alias ?? "", provider: r.provider ?? "", model: r.model ?? "" });
@@ -80,7 +91,7 @@ export function createApp(o: AppOptions): GatewayApp {
     onStreamEnd: (r) => metrics.activeStreams.dec(streamLabels(r)),
   };
 
-  const responses = responsesHandler(route);
+  const responses = ledger.gate(responsesHandler(route));
   const stored = storedResponseHandlers(o.store ?? null);
   const compact = compactHandler(route);
 
@@ -90,6 +101,9 @@ export function createApp(o: AppOptions): GatewayApp {
   app.use(auth);
   app.get("/", statusPageHandler());
   app.get("/status.json", statusJsonHandler(o.getRuntime, recent, health));
+  app.get("/status/usage.json", usageJsonHandler(o.ledger));
+  app.get("/assets/uplot.js", assetHandler("uplot.js"));
+  app.get("/assets/uplot.css", assetHandler("uplot.css"));
   app.get("/metrics", async (_req: Request, res: Response) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });

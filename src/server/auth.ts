@@ -7,8 +7,17 @@ import { sendError } from "./errors.ts";
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
 
-/** Whether a request's Authorization header carries an accepted token (true when no tokens are configured). */
-export function tokenChecker(currentTokens: () => string[]) {
+/** The name of the token a request authenticated with (never the token itself). */
+const tokenNames = new WeakMap<IncomingMessage, string>();
+export function tokenNameOf(req: IncomingMessage): string | null {
+  return tokenNames.get(req) ?? null;
+}
+
+/**
+ * Whether a request's Authorization header carries an accepted token (true when no tokens are
+ * configured); the matched token's name is remembered for the ledger.
+ */
+export function tokenChecker(currentTokens: () => string[], currentNames: () => string[] = () => []) {
   let cachedFor: string[] | null = null;
   let expected: Buffer[] = [];
   return (req: IncomingMessage): boolean => {
@@ -23,16 +32,20 @@ export function tokenChecker(currentTokens: () => string[]) {
     const given = m ? digest(m[1].trim()) : null;
     // Hashing first makes every comparison the same length, so timingSafeEqual applies; every
     // configured token is compared (no early exit), so timing does not tell which one matched.
-    let ok = false;
-    if (given !== null) for (const e of expected) ok = timingSafeEqual(e, given) || ok;
-    return ok;
+    let matched = -1;
+    if (given !== null) {
+      for (let i = 0; i < expected.length; i++) if (timingSafeEqual(expected[i], given) && matched < 0) matched = i;
+    }
+    if (matched < 0) return false;
+    tokenNames.set(req, currentNames()[matched] ?? `token-${matched + 1}`);
+    return true;
   };
 }
 
 export const missingToken = () => new ClientError(401, "authentication_error", "invalid_api_key", "GodeX requires a bearer token (server.auth.tokens); set env_key in the Codex provider config.");
 
-export function requireToken(currentTokens: () => string[]) {
-  const check = tokenChecker(currentTokens);
+export function requireToken(currentTokens: () => string[], currentNames: () => string[] = () => []) {
+  const check = tokenChecker(currentTokens, currentNames);
   return (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => {
     if (check(req)) return next();
     sendError(res, missingToken());

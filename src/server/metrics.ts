@@ -38,6 +38,10 @@ export class GatewayMetrics {
       for (const t of this.targets()) this.recentFailures.set({ target: t.target }, t.recent_failures);
     },
   });
+  private readonly cost = new Counter({ name: "godex_cost_total", help: "Spend computed from the mapping's (or the config's) prices, by provider/model and currency.", labelNames: ["provider", "model", "currency"], registers: [this.registry] });
+  private readonly cachedTokens = new Counter({ name: "godex_cached_tokens_total", help: "Input tokens the provider's prompt cache served, by provider/model.", labelNames: ["provider", "model"], registers: [this.registry] });
+  private readonly ledgerFailures = new Counter({ name: "godex_ledger_failures_total", help: "Ledger rows not recorded, budget checks that could not read the ledger.", registers: [this.registry] });
+  private readonly budgetRejections = new Counter({ name: "godex_budget_rejections_total", help: "Requests answered 429 insufficient_quota because a budget was exhausted.", labelNames: ["budget"], registers: [this.registry] });
   readonly refused = new Counter({ name: "godex_refused_requests_total", help: "Requests refused before routing (Host, Origin, content type), by error code.", labelNames: ["code"], registers: [this.registry] });
   readonly activeStreams = new Gauge({ name: "godex_active_streams", help: "Streams currently open to clients.", labelNames: [...LABELS], registers: [this.registry] });
 
@@ -54,6 +58,7 @@ export class GatewayMetrics {
     if (r.errorCode) this.errors.inc({ ...base, code: r.errorCode });
     this.latency.observe({ ...base, stream: String(r.stream ?? false) }, r.latencyMs / 1000);
     if (r.firstTokenMs != null) this.ttft.observe(base, r.firstTokenMs / 1000);
+    if (r.usage && r.provider) this.cachedTokens.inc({ provider: r.provider, model: r.model ?? "" }, r.usage.cached);
     if (r.usage) {
       this.tokens.inc({ ...base, kind: "input" }, r.usage.input);
       this.tokens.inc({ ...base, kind: "cached" }, r.usage.cached);
@@ -62,5 +67,24 @@ export class GatewayMetrics {
     }
     if (r.retries > 0) this.retries.inc(base, r.retries);
     for (const d of r.diagnostics) this.diagnostics.inc({ ...base, code: d.code, action: d.action });
+  }
+
+  recordCost(provider: string, model: string, currency: string, amount: number) {
+    if (amount > 0) this.cost.inc({ provider, model, currency }, amount);
+  }
+
+  ledgerFailure() {
+    this.ledgerFailures.inc();
+  }
+
+  budgetRejected(budget: string) {
+    this.budgetRejections.inc({ budget });
+  }
+
+  /** Ledger writer counters, read at scrape time. */
+  watchLedger(stats: () => { written: number; failed: number; dropped: number; queued: number }) {
+    new Gauge({ name: "godex_ledger_queue_depth", help: "Ledger rows waiting to be written.", registers: [this.registry], collect() { this.set(stats().queued); } });
+    new Gauge({ name: "godex_ledger_rows_written", help: "Ledger rows written since start.", registers: [this.registry], collect() { this.set(stats().written); } });
+    new Gauge({ name: "godex_ledger_rows_lost", help: "Ledger rows lost since start (write failures and a full queue).", registers: [this.registry], collect() { const s = stats(); this.set(s.failed + s.dropped); } });
   }
 }

@@ -35,6 +35,8 @@ export interface StartOptions extends RuntimeOptions {
   fixedIds?: AppOptions["fixedIds"];
   keepAliveMs?: number;
   onFinished?: AppOptions["onFinished"];
+  /** The usage ledger, opened by the caller (`godex serve` opens the config's); closed with the gateway. */
+  ledger?: AppOptions["ledger"];
 }
 
 export async function startGateway(config: LoadedConfig, opts: StartOptions = {}): Promise<RunningGateway> {
@@ -49,7 +51,7 @@ export async function startGateway(config: LoadedConfig, opts: StartOptions = {}
   // The store lives beside the carrier key (GodeX's data directory) unless store.path says otherwise.
   const dataDir = opts.carrierKeyFile ? dirname(opts.carrierKeyFile) : (process.env.GODEX_HOME ?? join(homedir(), ".godex"));
   const store = openResponseStore(config.store, dataDir);
-  const app = createApp({ store, getRuntime: () => runtime, log, fixedIds: opts.fixedIds, keepAliveMs: opts.keepAliveMs, onFinished: opts.onFinished, shutdown: shutdown.signal, health });
+  const app = createApp({ store, getRuntime: () => runtime, log, fixedIds: opts.fixedIds, keepAliveMs: opts.keepAliveMs, onFinished: opts.onFinished, shutdown: shutdown.signal, health, ledger: opts.ledger });
   const server = createServer();
   let draining = false;
   // Registered before the app: during a drain, a request arriving on an existing keep-alive
@@ -98,7 +100,12 @@ export async function startGateway(config: LoadedConfig, opts: StartOptions = {}
         draining = true;
         server.close(() => {
           clearTimeout(timer);
-          void Promise.resolve(store?.close()).catch(() => {}).then(() => resolve());
+          // The rows of the last responses reach the database before the process ends.
+          void Promise.resolve(store?.close())
+            .catch(() => {})
+            .then(() => opts.ledger?.close())
+            .catch((err) => log.warn({ msg: "ledger close failed", error: String(err?.message ?? err) }))
+            .finally(resolve);
         });
         server.closeIdleConnections();
         sockets.closeIdle();

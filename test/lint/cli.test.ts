@@ -1,5 +1,6 @@
 // `godex lint` as a process: output formats and exit codes (0 clean, 1 findings, 2 could not run).
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 
 const F = "test/fixtures/lint";
@@ -16,14 +17,20 @@ describe("godex lint (CLI)", { timeout: 120_000 }, () => {
     const r = godex([]);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split("\n");
-    expect(lines.slice(0, -1).every((l) => /^godex\.yaml:\d+:\d+: warning env-unset: /.test(l))).toBe(true);
-    expect(lines.at(-1)).toBe("godex lint: 0 errors, 4 warnings in 6 files");
+    // Unset keys, and the one shipped model without a published price.
+    expect(lines.slice(0, -1).every((l) => /^godex\.yaml:\d+:\d+: warning (env-unset|price): /.test(l))).toBe(true);
+    expect(lines.filter((l) => / warning price: minimax\/MiniMax-M3\.1-Flash-Preview has no price/.test(l))).toHaveLength(1);
+    expect(lines.at(-1)).toBe("godex lint: 0 errors, 5 warnings in 6 files");
     expect(r.stdout).not.toMatch(/sk-/);
   });
 
   it("--strict: the same warnings fail the run", () => {
     expect(godex(["--strict"]).code).toBe(1);
-    expect(godex(["--strict"], { DEEPSEEK_API_KEY: "a", ZHIPU_API_KEY: "b", MINIMAX_API_KEY: "c", XIAOMI_API_KEY: "d" }).code).toBe(0);
+    const keyed = godex(["--strict"], { DEEPSEEK_API_KEY: "a", ZHIPU_API_KEY: "b", MINIMAX_API_KEY: "c", XIAOMI_API_KEY: "d" });
+    // With every key set, only the unpriced model is left (a price in godex.yaml would silence it).
+    expect(keyed.code).toBe(1);
+    const line = readFileSync("godex.yaml", "utf8").split("\n").findIndex((l) => l.includes("MiniMax-M3.1-Flash-Preview")) + 1;
+    expect(keyed.stdout.trim().split("\n").slice(0, -1).map((l) => l.replace(/:\d+: error price: minimax.*/, ": error price"))).toEqual([`godex.yaml:${line}: error price`]);
   });
 
   it("human format: file:line:col: severity rule: message, then a summary", () => {

@@ -8,12 +8,12 @@ import { lintPaths } from "../../src/lint/index.ts";
 const KEYS = { DEEPSEEK_API_KEY: "k1", ZHIPU_API_KEY: "k2", MINIMAX_API_KEY: "k3", XIAOMI_API_KEY: "k4" };
 
 describe("shipped configuration", () => {
-  it("godex.yaml and every mapping it uses: no errors; warnings only for unset keys", async () => {
+  it("godex.yaml and every mapping it uses: no errors; warnings only for unset keys and the one unpriced model", async () => {
     const r = await lintPaths({ config: "godex.yaml", env: {} });
     expect(r.couldNotRun).toBe(false);
     expect(r.errors).toBe(0);
-    expect(r.findings.every((f) => f.rule === "env-unset" && f.severity === "warning")).toBe(true);
-    expect(r.warnings).toBe(4);
+    expect(r.findings.every((f) => (f.rule === "env-unset" || f.rule === "price") && f.severity === "warning")).toBe(true);
+    expect(r.warnings).toBe(5);
     expect(r.files).toEqual([
       "godex.yaml",
       "mappings/deepseek.yaml",
@@ -24,9 +24,9 @@ describe("shipped configuration", () => {
     ]);
   });
 
-  it("with the keys set there is nothing to say", async () => {
+  it("with the keys set only the model without a published price is left", async () => {
     const r = await lintPaths({ config: "godex.yaml", env: KEYS, strict: true });
-    expect(r.findings).toEqual([]);
+    expect(r.findings.map((f) => `${f.rule}: ${f.message.split(" has no price")[0]}`)).toEqual(["price: minimax/MiniMax-M3.1-Flash-Preview"]);
   });
 
   it("every shipped mapping file, linted directly, is clean", async () => {

@@ -218,12 +218,14 @@ describe("loadConfig", () => {
   it("applies defaults to a minimal inline config", () => {
     const cfg = loadConfigFromObject(minimal, {});
     expect(cfg.server).toMatchObject({ host: "127.0.0.1", port: 5678, bodyLimitBytes: 64 * 1024 * 1024, exposeRawReasoning: false });
-    expect(cfg.server.auth).toEqual({ allowUnauthenticatedRemote: false });
+    expect(cfg.server.auth).toEqual({ allowUnauthenticatedRemote: false, tokenNames: [] });
     expect(cfg.server.auth.tokens).toEqual([]);
     expect(cfg.server.carrierSecret).toBeUndefined();
     expect(cfg.aliases).toEqual({});
     expect(cfg.defaultProvider).toBeUndefined();
     expect(cfg.logging).toEqual({ level: "info", payloads: false });
+    expect(cfg.ledger).toEqual({ enabled: true, retentionDays: 90 });
+    expect(cfg.budgets).toEqual([]);
     expect(cfg.file).toBe("<inline>");
   });
 

@@ -8,6 +8,7 @@ import type { GatewayRuntime } from "../../engine/runtime.ts";
 import type { Logger } from "../log.ts";
 import { sendJson } from "../errors.ts";
 import { sseOut } from "../sse.ts";
+import { tokenNameOf } from "../auth.ts";
 
 export type { RequestRecord };
 
@@ -29,6 +30,9 @@ export function responsesHandler(o: ResponsesRouteOptions) {
       },
       onInternalError: (err) => o.log.error({ requestId, msg: "request failed", error: String((err as Error)?.stack ?? err) }),
     });
+    // The inbound token's name (never the token) is the transport's to know.
+    const token = tokenNameOf(req);
+    if (token) entry.tokenName = token;
     o.log.info({ msg: "response", ...entry });
     if (entry.fallback) {
       const failed = (entry.attempts ?? []).filter((a) => a.result !== "served").map((a) => `${a.target} ${a.result}${a.code ? ` (${a.code})` : ""}`);

@@ -6,6 +6,7 @@ import { VERSION } from "../../version.ts";
 import { sendJson } from "../errors.ts";
 import type { TargetHealth } from "../../engine/routing/health.ts";
 import { targetStates } from "../../engine/routing/summary.ts";
+import { USAGE_HEAD, USAGE_SCRIPT, USAGE_SECTION } from "./usage-page.ts";
 
 export function statusJsonHandler(getRuntime: () => GatewayRuntime, recent: RecentRequests, health: TargetHealth) {
   return (_req: Request, res: Response) => {
@@ -31,6 +32,7 @@ const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>GodeX status</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
+${USAGE_HEAD}
 <style>
  body{font:14px/1.4 system-ui,sans-serif;margin:1.5rem;color:#1d2330;background:#fafbfc}
  h1{font-size:1.3rem;margin:0 0 .2rem} h2{font-size:1rem;margin:1.4rem 0 .4rem}
@@ -40,6 +42,7 @@ const PAGE = `<!doctype html>
 </style></head>
 <body>
 <h1>GodeX</h1><div class="muted" id="meta">loading…</div>
+${USAGE_SECTION}
 <h2>Providers</h2>
 <table id="providers"><thead><tr><th>provider</th><th>mapping</th><th>endpoint</th><th>API key</th></tr></thead><tbody></tbody></table>
 <h2>Models</h2>
@@ -72,6 +75,7 @@ async function refresh() {
   } catch (e) { document.getElementById("meta").textContent = "cannot reach GodeX: " + e; }
 }
 refresh(); setInterval(refresh, 2000);
+${USAGE_SCRIPT}
 </script>
 </body></html>
 `;
