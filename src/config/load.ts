@@ -10,6 +10,7 @@ import type { Env, EnvRef } from "./interpolate.ts";
 import { coerceFromEnv, displayPath, findDeprecated, validateConfigShape } from "./validate.ts";
 import type { ConfigProblem, LoadedConfig, LogLevel, ProviderConfig } from "./types.ts";
 import { isHttpUrl } from "../util/url.ts";
+import { readWebSearch, type RawWebSearch } from "./web-search.ts";
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -83,6 +84,7 @@ interface RawConfig {
   models: { aliases: Record<string, string> };
   providers: Record<string, RawProvider>;
   logging: { level: LogLevel; payloads: boolean };
+  web_search?: RawWebSearch;
 }
 
 interface RawProvider {
@@ -203,6 +205,9 @@ function build(input: unknown, env: Env, file: string, locate: Locate, baseDir: 
     warn(["server", "carrier_secret"], "server.carrier_secret is shorter than 16 characters: use a long random value");
   }
 
+  const webSearchKeyEnv = refs.find((r) => displayPath(r.path) === "web_search.credentials.api_key")?.name;
+  const webSearch = readWebSearch(raw.web_search, providers, webSearchKeyEnv, baseDir, fail, warn);
+
   if (problems.length > 0) throw new ConfigError(sortProblems(problems));
 
   const server = {
@@ -222,6 +227,7 @@ function build(input: unknown, env: Env, file: string, locate: Locate, baseDir: 
     aliases: { ...raw.models.aliases },
     providers,
     logging: { level: raw.logging.level, payloads: raw.logging.payloads },
+    ...(webSearch ? { webSearch } : {}),
     file,
     referencedEnv: [...new Set(refs.map((r) => r.name))],
     warnings: sortProblems(warnings),
@@ -286,6 +292,7 @@ function hide(target: object, key: string, value: unknown): void {
 }
 
 function isApiKeyPath(path: (string | number)[]): boolean {
+  if (path.length === 3 && path[0] === "web_search" && path[1] === "credentials" && path[2] === "api_key") return true;
   return path.length === 4 && path[0] === "providers" && path[2] === "credentials" && path[3] === "api_key";
 }
 

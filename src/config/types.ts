@@ -82,6 +82,25 @@ export interface LoggingConfig {
   payloads: boolean;
 }
 
+/** GodeX-hosted web search (`web_search:`); absent = off (the tool is dropped with a diagnostic). */
+export interface WebSearchConfig {
+  /** A search backend definition: search/<backend>.yaml (or searchDir). */
+  backend: string;
+  /** Undefined = the definition's default_base_url. No trailing slash. */
+  baseUrl?: string;
+  /** Non-enumerable (never serialized). Undefined: none set (a definition may reuse a provider's key). */
+  apiKey?: string;
+  apiKeyEnv?: string;
+  maxResults: number;
+  maxSearches: number;
+  timeoutMs: number;
+  /** Size cap of the result text sent upstream. */
+  maxResultChars: number;
+  /** A mapping's own search switch may serve the search. */
+  native: boolean;
+  searchDir?: string;
+}
+
 export interface LoadedConfig {
   server: ServerConfig;
   defaultProvider?: string;
@@ -89,6 +108,7 @@ export interface LoadedConfig {
   aliases: Record<string, string>;
   providers: Record<string, ProviderConfig>;
   logging: LoggingConfig;
+  webSearch?: WebSearchConfig;
   /** The file it came from ("<inline>" for loadConfigFromObject). */
   file: string;
   /** Env var names the file referred to with ${…}; never their values. */
