@@ -6,6 +6,8 @@ import { validateResponsesRequest } from "../protocol/request.ts";
 import { diagnosticsHeader } from "./diagnostics.ts";
 import { prepare, runResponse, type RunOptions, type StreamOut, type Target } from "./run.ts";
 import type { GatewayRuntime } from "./runtime.ts";
+import { runWithWebSearch } from "./hosted/web-search.ts";
+import { toolSources } from "./request/tools.ts";
 
 /** What a transport offers the engine for one response. */
 export interface ResponseTransport {
@@ -70,10 +72,12 @@ export async function serveResponse(rt: GatewayRuntime, raw: unknown, t: Respons
       now: o.fixedIds?.now,
       keepAliveMs: o.keepAliveMs,
     };
-    const prepared = await prepare(run, target, stream);
+    const search = rt.search && asksForWebSearch(body) ? rt.search : undefined;
+    const prepared = await prepare(run, target, stream, search !== undefined);
     if (rt.config.logging.payloads) o.onPayload?.(body, prepared.upstreamBody);
     const diagnostics = prepared.translated.diagnostics.list;
-    const result = await runResponse(run, target, prepared, stream ? t.openStream() : null);
+    const out = stream ? t.openStream() : null;
+    const result = search ? await runWithWebSearch(run, target, prepared, out, search, stream) : await runResponse(run, target, prepared, out);
     const stats = result.stats;
     record.status = result.status;
     if (!stream && !t.signal.aborted) t.reply(result.status, result.body, { "x-godex-diagnostics": diagnosticsHeader(diagnostics) });
@@ -84,6 +88,7 @@ export async function serveResponse(rt: GatewayRuntime, raw: unknown, t: Respons
       retries: Math.max(0, stats.attempts - 1),
       diagnostics: stats.diagnostics ?? diagnostics,
       usage: stats.usage ?? undefined,
+      ...(stats.searches && stats.searches.length > 0 ? { searches: stats.searches } : {}),
     });
   } catch (err) {
     let ce: ClientError;
@@ -101,4 +106,9 @@ export async function serveResponse(rt: GatewayRuntime, raw: unknown, t: Respons
   const entry = { ...record, latencyMs: Date.now() - started } as RequestRecord;
   if (streaming) o.onStreamEnd?.(entry);
   return entry;
+}
+
+/** Codex's hosted web_search tool is among the declared tools. */
+function asksForWebSearch(body: Parameters<typeof toolSources>[0]): boolean {
+  return toolSources(body).some((s) => s.tools.some((tool) => /^web_search/.test(tool.type)));
 }

@@ -6,7 +6,12 @@
  * via the `definition` "OutputItem".
  */
 export type OutputItem =
-  OutputReasoning | OutputMessage | OutputFunctionCall | OutputCustomToolCall | OutputToolSearchCall;
+  | OutputReasoning
+  | OutputMessage
+  | OutputFunctionCall
+  | OutputCustomToolCall
+  | OutputToolSearchCall
+  | OutputWebSearchCall;
 /**
  * One `data:` payload of the SSE stream; the SSE `event:` name equals `type`.
  *
@@ -34,7 +39,11 @@ export type StreamEvent =
   | FunctionCallArgumentsDeltaEvent
   | FunctionCallArgumentsDoneEvent
   | CustomToolCallInputDeltaEvent
-  | CustomToolCallInputDoneEvent;
+  | CustomToolCallInputDoneEvent
+  | WebSearchCallInProgressEvent
+  | WebSearchCallSearchingEvent
+  | WebSearchCallCompletedEvent
+  | OutputTextAnnotationAddedEvent;
 
 /**
  * The Responses API output GodeX produces: the Response object (the JSON body of a non-streaming answer, and `response` in the lifecycle stream events), its output items, and the stream events (definitions.StreamEvent). Derived from src/engine/stream/response-builder.ts and response-object.ts; test/unit/output-schema.test.ts checks golden outputs against it. Objects GodeX builds are closed; fields echoed from the request (instructions, text, tool_choice, tools, metadata) are as open as the request allows.
@@ -193,17 +202,26 @@ export interface OutputText {
   type: "output_text";
   text: string;
   /**
-   * Always empty: GodeX produces no annotations.
-   *
-   * @maxItems 0
+   * url_citation annotations where a hosted web search's result URL is cited in the text; otherwise empty.
    */
-  annotations: [];
+  annotations: UrlCitation[];
   /**
    * Always empty: GodeX produces no logprobs.
    *
    * @maxItems 0
    */
   logprobs: [];
+}
+/**
+ * This interface was referenced by `ResponseObject`'s JSON-Schema
+ * via the `definition` "UrlCitation".
+ */
+export interface UrlCitation {
+  type: "url_citation";
+  start_index: number;
+  end_index: number;
+  url: string;
+  title: string;
 }
 /**
  * This interface was referenced by `ResponseObject`'s JSON-Schema
@@ -266,6 +284,25 @@ export interface OutputToolSearchCall {
    */
   arguments: {
     [k: string]: unknown | undefined;
+  };
+}
+/**
+ * A web search GodeX ran for the model (web_search config): the action carries the query once the search ran.
+ *
+ * This interface was referenced by `ResponseObject`'s JSON-Schema
+ * via the `definition` "OutputWebSearchCall".
+ */
+export interface OutputWebSearchCall {
+  id: string;
+  type: "web_search_call";
+  status: "in_progress" | "searching" | "completed" | "failed";
+  action?: {
+    type: "search";
+    query: string;
+    sources?: {
+      type: "url";
+      url: string;
+    }[];
   };
 }
 /**
@@ -648,4 +685,59 @@ export interface CustomToolCallInputDoneEvent {
   output_index: number;
   call_id: string;
   input: string;
+}
+/**
+ * This interface was referenced by `ResponseObject`'s JSON-Schema
+ * via the `definition` "WebSearchCallInProgressEvent".
+ */
+export interface WebSearchCallInProgressEvent {
+  type: "response.web_search_call.in_progress";
+  /**
+   * 0, 1, 2, … in emission order.
+   */
+  sequence_number: number;
+  output_index: number;
+  item_id: string;
+}
+/**
+ * This interface was referenced by `ResponseObject`'s JSON-Schema
+ * via the `definition` "WebSearchCallSearchingEvent".
+ */
+export interface WebSearchCallSearchingEvent {
+  type: "response.web_search_call.searching";
+  /**
+   * 0, 1, 2, … in emission order.
+   */
+  sequence_number: number;
+  output_index: number;
+  item_id: string;
+}
+/**
+ * This interface was referenced by `ResponseObject`'s JSON-Schema
+ * via the `definition` "WebSearchCallCompletedEvent".
+ */
+export interface WebSearchCallCompletedEvent {
+  type: "response.web_search_call.completed";
+  /**
+   * 0, 1, 2, … in emission order.
+   */
+  sequence_number: number;
+  output_index: number;
+  item_id: string;
+}
+/**
+ * This interface was referenced by `ResponseObject`'s JSON-Schema
+ * via the `definition` "OutputTextAnnotationAddedEvent".
+ */
+export interface OutputTextAnnotationAddedEvent {
+  type: "response.output_text.annotation.added";
+  /**
+   * 0, 1, 2, … in emission order.
+   */
+  sequence_number: number;
+  item_id: string;
+  output_index: number;
+  content_index: number;
+  annotation_index: number;
+  annotation: UrlCitation;
 }

@@ -17,4 +17,6 @@ export interface RequestRecord {
   retries: number;
   usage?: { input: number; cached: number; output: number; reasoning: number };
   diagnostics: Diagnostic[];
+  /** Queries of the web searches GodeX ran (hosted web_search). */
+  searches?: string[];
 }
