@@ -71,6 +71,7 @@ type OpenItem = ReasoningItem | MessageItem | CallItem;
 
 /** A hosted web search the model asked for: its item is open until the search ran. */
 export interface PendingSearch {
+  /** Item id and output index, given when the search starts (so its item's events come together). */
   itemId: string;
   index: number;
   callId: string;
@@ -207,7 +208,8 @@ export class ResponseBuilder {
 
   /** The step asked for hosted searches only (no client tool call): the loop runs them and calls again. */
   get stepWantsSearches(): boolean {
-    return this.pending.length > 0 && !this.clientCallInStep && this.held === null && (this.current?.kind !== "call" || this.current.hosted);
+    const open = this.current?.kind === "call" && this.current.hosted;
+    return (this.pending.length > 0 || open) && !this.clientCallInStep && this.held === null;
   }
 
   /**
@@ -238,13 +240,23 @@ export class ResponseBuilder {
     return r;
   }
 
-  /** A hosted search starts running. */
+  /** A hosted search starts running: its web_search_call item opens (if not yet), then searches. */
   searchStarted(s: PendingSearch) {
+    this.openSearch(s);
     this.emitIfStreaming("response.web_search_call.searching", () => `{"type":"response.web_search_call.searching","sequence_number":${this.seq},"output_index":${s.index},"item_id":"${s.itemId}"}`);
+  }
+
+  private openSearch(s: PendingSearch) {
+    if (s.index >= 0) return;
+    s.itemId = this.nextId("ws");
+    s.index = this.itemCount++;
+    this.emitItemAdded(s.index, { id: s.itemId, type: "web_search_call", status: "in_progress" });
+    this.emitIfStreaming("response.web_search_call.in_progress", () => `{"type":"response.web_search_call.in_progress","sequence_number":${this.seq},"output_index":${s.index},"item_id":"${s.itemId}"}`);
   }
 
   /** A hosted search ran (or could not): its item ends. */
   searchDone(s: PendingSearch, query: string, ok: boolean, sources: string[] = []) {
+    this.openSearch(s);
     if (ok) this.emitIfStreaming("response.web_search_call.completed", () => `{"type":"response.web_search_call.completed","sequence_number":${this.seq},"output_index":${s.index},"item_id":"${s.itemId}"}`);
     const action = sources.length > 0 ? { type: "search" as const, query, sources: sources.map((url) => ({ type: "url" as const, url })) } : { type: "search" as const, query };
     this.emitItemDone(s.index, { id: s.itemId, type: "web_search_call", status: ok ? "completed" : "failed", action });
@@ -258,9 +270,14 @@ export class ResponseBuilder {
   /** Closes open items and emits the terminal event for a finish outcome. */
   complete(outcome: FinishOutcome) {
     if (this.ended) return;
+    if (outcome.status !== "failed" && this.current?.kind === "call" && this.current.hosted) this.closeCurrent();
     // Searches asked for in a step that also called a client tool (or ended the response) never ran.
     for (const s of this.pending.splice(0)) {
-      this.searchDone(s, searchQuery(s.arguments), false);
+      if (outcome.status !== "failed") {
+        this.flushSplitter();
+        this.closeCurrent();
+        this.searchDone(s, searchQuery(s.arguments), false);
+      }
       this.addDiagnostic({ code: "web_search_not_run", path: `output[${s.index}]`, action: "ignored", message: "The model asked for a web search in the same step as a client tool call (or as the response ended); the search did not run." });
     }
     if (outcome.status === "failed") {
@@ -411,8 +428,9 @@ export class ResponseBuilder {
     if (!hosted) this.clientCallInStep = true;
     const item: CallItem = {
       kind: "call",
-      id: this.nextId(custom ? "ctc" : search ? "tsc" : hosted ? "ws" : "fc"),
-      index: this.itemCount++,
+      // A web search's item appears only when it runs (searchStarted): id and index are given then.
+      id: hosted ? "" : this.nextId(custom ? "ctc" : search ? "tsc" : "fc"),
+      index: hosted ? -1 : this.itemCount++,
       upstreamIndex,
       callId: id || `call_${this.o.idBase}${this.itemCount}`,
       flatName,
@@ -429,8 +447,6 @@ export class ResponseBuilder {
     this.sawContent = true;
     const namespace = item.namespace ? { namespace: item.namespace } : {};
     if (hosted) {
-      this.emitItemAdded(item.index, { id: item.id, type: "web_search_call", status: "in_progress" });
-      this.emitIfStreaming("response.web_search_call.in_progress", () => `{"type":"response.web_search_call.in_progress","sequence_number":${this.seq},"output_index":${item.index},"item_id":"${item.id}"}`);
       if (args) item.args += args;
       return;
     }
@@ -550,7 +566,7 @@ export class ResponseBuilder {
     this.closedCalls.add(item.upstreamIndex);
     if (item.hosted) {
       // Stays open: the search runs at the end of the step (searchStarted / searchDone).
-      this.pending.push({ itemId: item.id, index: item.index, callId: item.callId, arguments: item.args });
+      this.pending.push({ itemId: "", index: -1, callId: item.callId, arguments: item.args });
       return;
     }
     const argsValid = isJson(item.args);
