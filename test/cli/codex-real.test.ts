@@ -134,4 +134,26 @@ describe("real Codex CLI with the config godex init --write-codex writes", () =>
     },
     TIMEOUT,
   );
+
+describe("real Codex CLI with GodeX-hosted web search (godex serve --mock: the search emulator)", () => {
+  it(
+    "the emulated model searches, GodeX runs the search, Codex shows the answer citing the result",
+    async () => {
+      const home = join(root, "search");
+      mkdirSync(home);
+      await initInto(home);
+      const work = join(root, "work");
+      mkdirSync(work, { recursive: true });
+      const r = await runCodex({ cwd: work, codexHome: home, prompt: "search the web for vitest config", args: ["--strict-config", "-m", "gpt-5.5"], timeoutMs: 45_000 });
+      const dump = describeRun(r);
+      expect(r.code, dump).toBe(0);
+      const answer = r.events.filter((e) => e.type === "item.completed" && e.item?.type === "agent_message").map((e) => String(e.item?.text ?? "")).join("\n");
+      expect(answer, dump).toContain("https://docs.example.org/vitest-config/1");
+      const searches = mock.requests.filter((q) => q.provider === "searxng");
+      expect(searches, dump).toHaveLength(1);
+      expect(new URL(searches[0]!.path, "http://x").searchParams.get("q")).toBe("vitest config");
+    },
+    TIMEOUT,
+  );
+});
 });
