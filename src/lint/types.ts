@@ -17,6 +17,7 @@ export const RULES = [
   "coverage-reply",
   "effort-coverage",
   "examples",
+  "search-schema",
 ] as const;
 export type RuleId = (typeof RULES)[number];
 
