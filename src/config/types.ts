@@ -96,8 +96,6 @@ export interface WebSearchConfig {
   timeoutMs: number;
   /** Size cap of the result text sent upstream. */
   maxResultChars: number;
-  /** A mapping's own search switch may serve the search. */
-  native: boolean;
   searchDir?: string;
 }
 

@@ -13,7 +13,6 @@ export interface RawWebSearch {
   max_searches_per_response?: number;
   timeout_ms?: number;
   max_result_chars?: number;
-  native?: boolean;
   search_dir?: string;
   enabled?: boolean;
   mode?: "auto" | "provider_native" | "godex_managed" | "disabled";
@@ -68,7 +67,6 @@ export function readWebSearch(
     maxSearches,
     timeoutMs: raw.timeout_ms ?? 10_000,
     maxResultChars: raw.max_result_chars ?? 8000,
-    native: raw.native ?? raw.mode !== "godex_managed",
     ...(raw.search_dir ? { searchDir: resolve(baseDir, raw.search_dir) } : {}),
   };
   if (apiKey) Object.defineProperty(ws, "apiKey", { value: apiKey, enumerable: false, writable: true, configurable: true });

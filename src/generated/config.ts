@@ -97,6 +97,9 @@ export interface GodexConfigFile {
       api_key_file?: string;
     };
     max_results?: number;
+    /**
+     * default 4 (or the earlier max_iterations)
+     */
     max_searches_per_response?: number;
     /**
      * per search
@@ -106,10 +109,6 @@ export interface GodexConfigFile {
      * size cap of the result text sent to the model
      */
     max_result_chars?: number;
-    /**
-     * let a provider mapping's own search switch serve the search where it has one
-     */
-    native?: boolean;
     /**
      * directory with extra search backend definitions (default: the shipped search/)
      */
@@ -121,7 +120,7 @@ export interface GodexConfigFile {
     enabled?: boolean;
     /**
      * @deprecated
-     * earlier GodeX key: use web_search.backend and web_search.native (mode: disabled turns search off)
+     * earlier GodeX key: use web_search.backend (mode: disabled turns search off; the other modes all mean GodeX-hosted search)
      */
     mode?: "auto" | "provider_native" | "godex_managed" | "disabled";
     /**
