@@ -127,3 +127,14 @@ describe("hosted web search failures", () => {
     }
   });
 });
+
+describe("status page", () => {
+  it("lists the searches of recent requests", async () => {
+    await request(gw.app).post("/v1/responses").send(searchRequest("m-deepseek", "search the web for status page query"));
+    const s = await request(gw.app).get("/status.json");
+    const recent = (s.body.recent as { searches?: string[] }[]).find((r) => r.searches?.includes("status page query"));
+    expect(recent).toBeDefined();
+    const html = await request(gw.app).get("/");
+    expect(html.text).toContain("web searches");
+  });
+});
