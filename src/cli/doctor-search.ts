@@ -18,6 +18,6 @@ export async function searchCheck(config: LoadedConfig, live: boolean): Promise<
   const key = hosted.keySource === "provider" ? "key of the provider reused" : hosted.keySource === "config" ? "key set" : "no key needed";
   if (!live) return { name, ok: true, detail: `${hosted.settings.baseUrl}, ${key}`, fix: "godex doctor --live runs one search" };
   const out = await runSearch(hosted.settings, "godex doctor", AbortSignal.timeout(ws.timeoutMs + 1000));
-  if (!out.ok) return { name, ok: false, detail: out.message, fix: `check web_search.endpoint.base_url${hosted.settings.backend.doc.name === "searxng" ? " and that settings.yml lists json under search.formats" : ""}` };
+  if (!out.ok) return { name, ok: false, detail: out.message, fix: `check web_search.endpoint.base_url and the backend (${hosted.settings.backend.file})` };
   return { name, ok: true, detail: `${hosted.settings.baseUrl} answered with ${out.results.length} result(s), ${key}` };
 }
