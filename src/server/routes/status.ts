@@ -41,7 +41,7 @@ const PAGE = `<!doctype html>
 <h2>Models</h2>
 <table id="aliases"><thead><tr><th>alias</th><th>provider/model</th></tr></thead><tbody></tbody></table>
 <h2>Last requests</h2>
-<table id="recent"><thead><tr><th>time</th><th>model</th><th>status</th><th>latency</th><th>tokens in / out</th><th>web searches</th><th>diagnostics</th></tr></thead><tbody></tbody></table>
+<table id="recent"><thead><tr><th>time</th><th>model</th><th>status</th><th>latency</th><th>tokens in / out</th><th>diagnostics</th><th>web searches</th></tr></thead><tbody></tbody></table>
 <script>
 const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({"&":"&amp;","<":"&lt;",">":"&gt;",'"':"&quot;"}[c]));
 function rows(id, html) { document.querySelector("#" + id + " tbody").innerHTML = html || '<tr><td colspan="6" class="muted">none yet</td></tr>'; }
@@ -58,7 +58,7 @@ async function refresh() {
       const tokens = r.usage ? r.usage.input + " (" + r.usage.cached + " cached) / " + r.usage.output + " (" + r.usage.reasoning + " reasoning)" : "";
       const diags = (r.diagnostics || []).map((d) => '<div class="diag">' + esc(d.action) + " " + esc(d.code) + " @ " + esc(d.path) + ": " + esc(d.message) + "</div>").join("");
       return "<tr><td>" + esc(new Date(r.at).toLocaleTimeString()) + "</td><td>" + esc(r.alias) + (r.provider ? " → " + esc(r.provider) + "/" + esc(r.model) : "") + (r.stream ? " (stream)" : "") +
-        '</td><td class="' + (ok ? "ok" : "bad") + '">' + esc(r.status) + outcome + "</td><td>" + esc(r.latencyMs) + " ms</td><td>" + tokens + "</td><td>" + (r.searches || []).map((q) => "<div>" + esc(q) + "</div>").join("") + "</td><td>" + diags + "</td></tr>";
+        '</td><td class="' + (ok ? "ok" : "bad") + '">' + esc(r.status) + outcome + "</td><td>" + esc(r.latencyMs) + " ms</td><td>" + tokens + "</td><td>" + diags + "</td><td>" + (r.searches || []).map((q) => "<div>" + esc(q) + "</div>").join("") + "</td></tr>";
     }).join(""));
   } catch (e) { document.getElementById("meta").textContent = "cannot reach GodeX: " + e; }
 }
