@@ -1,5 +1,6 @@
 // `godex doctor`: a ✓/✗ table of everything a working Codex → GodeX → provider setup needs, each ✗
 // with its fix. Exit 0 when every check passes, 1 otherwise. Never prints a key.
+import { searchCheck } from "./doctor-search.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
@@ -371,6 +372,8 @@ export async function doctorChecks(opts: DoctorOptions, io: CliIO): Promise<Chec
   if (config) {
     const providers = Object.values(config.providers);
     for (const p of providers) checks.push(keyCheck(p));
+    const search = await searchCheck(config, opts.live === true);
+    if (search) checks.push(search);
     if (opts.live) {
       const progress = createProgress(io.stderr, { title: "checking providers" });
       try {

@@ -15,7 +15,10 @@ export function withMockProviders(config: LoadedConfig, mock: MockUpstreams): { 
     providers[name] = copy;
     emulated.push(name);
   }
-  return { config: { ...config, providers }, emulated };
+  // Web search runs on the SearXNG-shaped emulator, so the offline demo can search too.
+  const base = config.webSearch ?? { backend: "searxng", maxResults: 5, maxSearches: 4, timeoutMs: 10_000, maxResultChars: 8000 };
+  const webSearch = { ...base, backend: "searxng", baseUrl: mock.searchUrl, searchDir: undefined };
+  return { config: { ...config, providers, webSearch }, emulated };
 }
 
 export function anyProviderKey(config: LoadedConfig): boolean {

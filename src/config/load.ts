@@ -15,6 +15,7 @@ import type { AliasRoute as AliasRouteFile } from "../generated/config.ts";
 import { parseTarget, routeLabel } from "./resolve-model.ts";
 import type { PriceRule as ConfigPriceRule } from "../generated/config.ts";
 import { isHttpUrl } from "../util/url.ts";
+import { readWebSearch, type RawWebSearch } from "./web-search.ts";
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -91,6 +92,7 @@ interface RawConfig {
   logging: { level: LogLevel; payloads: boolean };
   ledger: { enabled: boolean; path?: string; url?: string; retention_days: number };
   budgets: { name: string; token?: string; alias?: string; period: "daily" | "monthly"; limit: number; currency: string }[];
+  web_search?: RawWebSearch;
 }
 
 interface RawProvider {
@@ -237,6 +239,9 @@ function build(input: unknown, env: Env, file: string, locate: Locate, baseDir: 
   }
 
   if (raw.store.backend === "postgres" && !raw.store.url) fail(["store", "url"], "store.backend postgres needs store.url (e.g. url: ${GODEX_STORE_URL})");
+  const webSearchKeyEnv = refs.find((r) => displayPath(r.path) === "web_search.credentials.api_key")?.name;
+  const webSearch = readWebSearch(raw.web_search, providers, webSearchKeyEnv, baseDir, fail, warn);
+
   if (problems.length > 0) throw new ConfigError(sortProblems(problems));
 
   const ws = raw.server.websocket;
@@ -284,6 +289,7 @@ function build(input: unknown, env: Env, file: string, locate: Locate, baseDir: 
     logging: { level: raw.logging.level, payloads: raw.logging.payloads },
     ledger,
     budgets: raw.budgets.map((b) => ({ ...b })),
+    ...(webSearch ? { webSearch } : {}),
     file,
     referencedEnv: [...new Set(refs.map((r) => r.name))],
     warnings: sortProblems(warnings),
@@ -364,6 +370,7 @@ function hide(target: object, key: string, value: unknown): void {
 }
 
 function isApiKeyPath(path: (string | number)[]): boolean {
+  if (path.length === 3 && path[0] === "web_search" && path[1] === "credentials" && path[2] === "api_key") return true;
   return path.length === 4 && path[0] === "providers" && path[2] === "credentials" && path[3] === "api_key";
 }
 

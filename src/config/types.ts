@@ -163,6 +163,23 @@ export interface CompactionConfig {
   summaryPrefix: string;
 }
 
+/** GodeX-hosted web search (`web_search:`); absent = off (the tool is dropped with a diagnostic). */
+export interface WebSearchConfig {
+  /** A search backend definition: search/<backend>.yaml (or searchDir). */
+  backend: string;
+  /** Undefined = the definition's default_base_url. No trailing slash. */
+  baseUrl?: string;
+  /** Non-enumerable (never serialized). Undefined: none set (a definition may reuse a provider's key). */
+  apiKey?: string;
+  apiKeyEnv?: string;
+  maxResults: number;
+  maxSearches: number;
+  timeoutMs: number;
+  /** Size cap of the result text sent upstream. */
+  maxResultChars: number;
+  searchDir?: string;
+}
+
 export interface LoadedConfig {
   server: ServerConfig;
   store: StoreConfig;
@@ -177,6 +194,7 @@ export interface LoadedConfig {
   logging: LoggingConfig;
   ledger: LedgerConfig;
   budgets: BudgetConfig[];
+  webSearch?: WebSearchConfig;
   /** The file it came from ("<inline>" for loadConfigFromObject). */
   file: string;
   /** Env var names the file referred to with ${…}; never their values. */

@@ -54,6 +54,8 @@ export interface RunStats {
   response?: ResponseObject;
   /** The output as a continuation replays it (reasoning always sealed). */
   historyOutput?: OutputItem[];
+  /** Queries of the web searches GodeX ran for this response (hosted web_search). */
+  searches?: string[];
 }
 
 export interface Prepared {
@@ -61,8 +63,8 @@ export interface Prepared {
   upstreamBody: string;
 }
 
-export async function prepare(o: RunOptions, target: Target, stream: boolean): Promise<Prepared> {
-  const translated = await translateRequest(o.req, { mapping: target.provider.mapping, model: target.model, stream, carrier: o.carrier });
+export async function prepare(o: RunOptions, target: Target, stream: boolean, hostedSearch = false): Promise<Prepared> {
+  const translated = await translateRequest(o.req, { mapping: target.provider.mapping, model: target.model, stream, carrier: o.carrier, hostedSearch });
   return { translated, upstreamBody: JSON.stringify(translated.body) };
 }
 
@@ -253,6 +255,11 @@ class AttemptRun {
         this.builder.addDiagnostic({ code: "finish_reason_unknown", path: "upstream.finish_reason", action: "degraded", message: outcome.message });
       }
       this.reply.commit();
+      if (outcome.status === "completed" && this.builder.stepWantsSearches) {
+        // One step of a hosted tool loop ended: the loop runs the searches and calls again.
+        this.builder.endStep();
+        return;
+      }
       this.stats.outcome = outcome.status;
       this.stats.errorCode = outcome.code ?? null;
       this.builder.complete(outcome);

@@ -8,6 +8,7 @@ import { compileMapping, type CompiledMapping } from "../mapping/compile.ts";
 import { DEFAULT_MAPPINGS_DIR, loadMappingDoc } from "../mapping/load.ts";
 import { authHeaders, upstreamUrl, type ProviderRuntime } from "./provider-runtime.ts";
 import { ReasoningCarrier, carrierSecret } from "./reasoning-carrier.ts";
+import { buildHostedSearch, type HostedSearch } from "./hosted/search-runtime.ts";
 
 export interface GatewayRuntime {
   config: LoadedConfig;
@@ -16,12 +17,16 @@ export interface GatewayRuntime {
   resolve(model: string): ResolvedModel | null;
   /** Set when the providers are GodeX's built-in emulators. */
   mock: boolean;
+  /** GodeX-hosted web search (web_search config); undefined = off. */
+  search?: HostedSearch;
 }
 
 export interface RuntimeOptions {
   mappingsDir?: string;
   carrierKeyFile?: string;
   mock?: boolean;
+  /** The search backend's base URL instead of the configured one (godex serve --mock: the emulator). */
+  searchBaseUrl?: string;
 }
 
 export function buildRuntime(config: LoadedConfig, opts: RuntimeOptions = {}): GatewayRuntime {
@@ -52,6 +57,7 @@ export function buildRuntime(config: LoadedConfig, opts: RuntimeOptions = {}): G
     carrier: new ReasoningCarrier(carrierSecret(config.server.carrierSecret, keyFile)),
     resolve: (model) => resolveModel(config, model),
     mock: opts.mock ?? false,
+    search: buildHostedSearch(config, opts.searchBaseUrl),
   };
 }
 

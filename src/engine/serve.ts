@@ -4,7 +4,7 @@ import { ClientError } from "../protocol/types.ts";
 import type { RequestRecord } from "../protocol/record.ts";
 import { validateResponsesRequest } from "../protocol/request.ts";
 import { diagnosticsHeader } from "./diagnostics.ts";
-import { type RunOptions, type RunStats, type StreamOut, type Target } from "./run.ts";
+import { prepare, type RunOptions, type RunStats, type StreamOut, type Target } from "./run.ts";
 import { admitTargets, runRoute, type RouteRunOptions } from "./routing/run-route.ts";
 import { TargetHealth } from "./routing/health.ts";
 import type { GatewayRuntime } from "./runtime.ts";
@@ -15,6 +15,8 @@ import type { OutputItem } from "../generated/responses-output.ts";
 import type { Usage } from "../protocol/types.ts";
 import type { ResponsesRequest } from "../protocol/request.ts";
 import { expandCompactions } from "./continuation/compaction.ts";
+import { runWithWebSearch } from "./hosted/web-search.ts";
+import { toolSources } from "./request/tools.ts";
 
 /** What a transport offers the engine for one response. */
 export interface ResponseTransport {
@@ -124,9 +126,16 @@ export async function serveResponse(rt: GatewayRuntime, raw: unknown, t: Respons
     }
     // The stream's end waits until the response is kept, so a client that read to the end can continue it at once.
     const held = stream ? holdEnd(t.openStream()) : null;
+    const search = rt.search && asksForWebSearch(body) ? rt.search : undefined;
     let result;
     try {
-      result = await runRoute(run, candidates, skipped, held?.out ?? null);
+      if (search) {
+        // The hosted search loop runs its steps on the first admitted target (no fallback between steps yet).
+        const prepared = await prepare(run, firstTarget, stream, true);
+        if (rt.config.logging.payloads) o.onPayload?.(body, prepared.upstreamBody);
+        const searched = await runWithWebSearch(run, firstTarget, prepared, held?.out ?? null, search, stream);
+        result = { ...searched, provider: first.provider.name, model: first.target.model, servedBy: first.target.id, attempts: [], fallback: false, headers: {}, headerDiagnostics: prepared.translated.diagnostics.list };
+      } else result = await runRoute(run, candidates, skipped, held?.out ?? null);
     } catch (err) {
       held?.release();
       throw err;
@@ -145,6 +154,7 @@ export async function serveResponse(rt: GatewayRuntime, raw: unknown, t: Respons
       usage: stats.usage ?? undefined,
       ...(result.servedBy ? { servedBy: result.servedBy } : {}),
       ...(result.attempts.length > 1 || result.fallback ? { attempts: result.attempts, fallback: result.fallback } : {}),
+      ...(stats.searches && stats.searches.length > 0 ? { searches: stats.searches } : {}),
     });
     const kept = (stats.outcome === "completed" || stats.outcome === "incomplete") && stats.response && stats.historyOutput;
     try {
@@ -227,4 +237,9 @@ async function compactionResponse(rt: GatewayRuntime, body: ResponsesRequest, ru
   const sealed = result.output.at(-1) as unknown as { encrypted_content: string };
   const item = (id: string) => ({ id, type: "compaction", encrypted_content: sealed.encrypted_content, created_by: "godex" }) as unknown as OutputItem;
   return serveMade(run, target, out, [item], result.usage ?? { input_tokens: 0, input_tokens_details: { cached_tokens: 0 }, output_tokens: 0, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 0 });
+}
+
+/** Codex's hosted web_search tool is among the declared tools. */
+function asksForWebSearch(body: Parameters<typeof toolSources>[0]): boolean {
+  return toolSources(body).some((s) => s.tools.some((tool) => /^web_search/.test(tool.type)));
 }

@@ -215,16 +215,65 @@ export interface GodexConfigFile {
     payload_max_bytes?: number;
   };
   /**
-   * @deprecated
-   * a setting of the earlier GodeX, ignored
+   * GodeX-hosted web search for Codex's web_search tool (off unless set). GodeX runs each search the model asks for through a search backend (search/<backend>.yaml) and feeds the results back within the same response.
    */
   web_search?: {
-    enabled?: boolean;
-    mode?: "auto" | "provider_native" | "godex_managed" | "disabled";
-    provider?: "none" | "mock" | "zhipu";
-    on_unavailable?: "client_tool_call" | "fail" | "ignore";
-    max_iterations?: number;
+    /**
+     * a search backend definition by name: searxng, tavily, brave, zhipu, or a file in search_dir
+     */
+    backend?: string;
+    endpoint?: {
+      /**
+       * the backend's base URL (default: the definition's default_base_url)
+       */
+      base_url?: string;
+    };
+    credentials?: {
+      api_key?: string;
+      api_key_file?: string;
+    };
+    max_results?: number;
+    /**
+     * default 4 (or the earlier max_iterations)
+     */
+    max_searches_per_response?: number;
+    /**
+     * per search
+     */
     timeout_ms?: number;
+    /**
+     * size cap of the result text sent to the model
+     */
+    max_result_chars?: number;
+    /**
+     * directory with extra search backend definitions (default: the shipped search/)
+     */
+    search_dir?: string;
+    /**
+     * @deprecated
+     * earlier GodeX key: use web_search.backend (enabled: false turns search off)
+     */
+    enabled?: boolean;
+    /**
+     * @deprecated
+     * earlier GodeX key: use web_search.backend (mode: disabled turns search off; the other modes all mean GodeX-hosted search)
+     */
+    mode?: "auto" | "provider_native" | "godex_managed" | "disabled";
+    /**
+     * @deprecated
+     * earlier GodeX key: use web_search.backend (provider: zhipu is backend: zhipu)
+     */
+    provider?: "none" | "mock" | "zhipu";
+    /**
+     * @deprecated
+     * earlier GodeX key, ignored: a failed search becomes a tool result the model reads
+     */
+    on_unavailable?: "client_tool_call" | "fail" | "ignore";
+    /**
+     * @deprecated
+     * earlier GodeX key: use web_search.max_searches_per_response
+     */
+    max_iterations?: number;
   };
 }
 export interface Server {

@@ -6,7 +6,12 @@
  * via the `definition` "OutputItem".
  */
 export type OutputItem =
-  OutputReasoning | OutputMessage | OutputFunctionCall | OutputCustomToolCall | OutputToolSearchCall;
+  | OutputReasoning
+  | OutputMessage
+  | OutputFunctionCall
+  | OutputCustomToolCall
+  | OutputToolSearchCall
+  | OutputWebSearchCall;
 /**
  * This interface was referenced by `ResponseObject`'s JSON-Schema
  * via the `definition` "EchoedTool".
@@ -39,7 +44,11 @@ export type StreamEvent =
   | FunctionCallArgumentsDeltaEvent
   | FunctionCallArgumentsDoneEvent
   | CustomToolCallInputDeltaEvent
-  | CustomToolCallInputDoneEvent;
+  | CustomToolCallInputDoneEvent
+  | WebSearchCallInProgressEvent
+  | WebSearchCallSearchingEvent
+  | WebSearchCallCompletedEvent
+  | OutputTextAnnotationAddedEvent;
 
 /**
  * The Responses API output GodeX produces: the Response object (the JSON body of a non-streaming answer, and `response` in the lifecycle stream events), its output items, and the stream events (definitions.StreamEvent). Derived from src/engine/stream/response-builder.ts and response-object.ts; test/unit/output-schema.test.ts checks golden outputs against it and test/compliance/ checks every Response GodeX produces in the test suite. At least as strict as the Open Responses ResponseResource (test/compliance/openresponses/): numbers where it wants numbers, every field it requires. Objects GodeX builds are closed; fields echoed from the request (instructions, text, tool_choice, tools, metadata) are as open as the request allows, except that an echoed function tool always has description, parameters and a boolean strict. Beyond Open Responses (OpenAI vocabulary Codex uses): custom/namespace/hosted tools in `tools`, custom_tool_call and tool_search_call items, efforts `minimal`, `max`, `ultra` (echoed as sent), array `instructions`.
@@ -206,17 +215,26 @@ export interface OutputText {
   type: "output_text";
   text: string;
   /**
-   * Always empty: GodeX produces no annotations.
-   *
-   * @maxItems 0
+   * url_citation annotations where a hosted web search's result URL is cited in the text; otherwise empty.
    */
-  annotations: [];
+  annotations: UrlCitation[];
   /**
    * Always empty: GodeX produces no logprobs.
    *
    * @maxItems 0
    */
   logprobs: [];
+}
+/**
+ * This interface was referenced by `ResponseObject`'s JSON-Schema
+ * via the `definition` "UrlCitation".
+ */
+export interface UrlCitation {
+  type: "url_citation";
+  start_index: number;
+  end_index: number;
+  url: string;
+  title: string;
 }
 /**
  * This interface was referenced by `ResponseObject`'s JSON-Schema
@@ -279,6 +297,25 @@ export interface OutputToolSearchCall {
    */
   arguments: {
     [k: string]: unknown | undefined;
+  };
+}
+/**
+ * A web search GodeX ran for the model (web_search config): the action carries the query once the search ran.
+ *
+ * This interface was referenced by `ResponseObject`'s JSON-Schema
+ * via the `definition` "OutputWebSearchCall".
+ */
+export interface OutputWebSearchCall {
+  id: string;
+  type: "web_search_call";
+  status: "in_progress" | "searching" | "completed" | "failed";
+  action?: {
+    type: "search";
+    query: string;
+    sources?: {
+      type: "url";
+      url: string;
+    }[];
   };
 }
 /**
@@ -706,4 +743,59 @@ export interface CustomToolCallInputDoneEvent {
   output_index: number;
   call_id: string;
   input: string;
+}
+/**
+ * This interface was referenced by `ResponseObject`'s JSON-Schema
+ * via the `definition` "WebSearchCallInProgressEvent".
+ */
+export interface WebSearchCallInProgressEvent {
+  type: "response.web_search_call.in_progress";
+  /**
+   * 0, 1, 2, … in emission order.
+   */
+  sequence_number: number;
+  output_index: number;
+  item_id: string;
+}
+/**
+ * This interface was referenced by `ResponseObject`'s JSON-Schema
+ * via the `definition` "WebSearchCallSearchingEvent".
+ */
+export interface WebSearchCallSearchingEvent {
+  type: "response.web_search_call.searching";
+  /**
+   * 0, 1, 2, … in emission order.
+   */
+  sequence_number: number;
+  output_index: number;
+  item_id: string;
+}
+/**
+ * This interface was referenced by `ResponseObject`'s JSON-Schema
+ * via the `definition` "WebSearchCallCompletedEvent".
+ */
+export interface WebSearchCallCompletedEvent {
+  type: "response.web_search_call.completed";
+  /**
+   * 0, 1, 2, … in emission order.
+   */
+  sequence_number: number;
+  output_index: number;
+  item_id: string;
+}
+/**
+ * This interface was referenced by `ResponseObject`'s JSON-Schema
+ * via the `definition` "OutputTextAnnotationAddedEvent".
+ */
+export interface OutputTextAnnotationAddedEvent {
+  type: "response.output_text.annotation.added";
+  /**
+   * 0, 1, 2, … in emission order.
+   */
+  sequence_number: number;
+  item_id: string;
+  output_index: number;
+  content_index: number;
+  annotation_index: number;
+  annotation: UrlCitation;
 }

@@ -10,6 +10,8 @@ import { lintExamples } from "./examples.ts";
 import { lintJsonata } from "./jsonata.ts";
 import { lintMappingName, lintMappingReferences } from "./references.ts";
 import { lintMappingSchema } from "./schema.ts";
+import { lintConfigSearchBackend, lintSearchBackend } from "./search.ts";
+import { looksLikeSearchBackend } from "../search/backend.ts";
 import { buildChain, SourceCache, type SourceFile } from "./sources.ts";
 import { Findings, type DraftFinding, type Finding } from "./types.ts";
 
@@ -59,7 +61,12 @@ export async function lintPaths(opts: LintOptions = {}): Promise<LintResult> {
   for (const input of inputs) {
     const source = cache.read(cache.abs(input));
     if (!source) continue;
+    if (explicit && looksLikeSearchBackend(source.value)) {
+      lintSearchBackend(source, findings);
+      continue;
+    }
     if (!explicit || looksLikeConfig(source.value)) {
+      lintConfigSearchBackend(source, cache, findings);
       // As at run time: specs and their extends chains come from the one mappings directory.
       for (const ref of lintConfigFile(source, env, mappingsDir, findings, display)) {
         const mapping = ref.file ? cache.read(ref.file) : null;

@@ -18,6 +18,7 @@ export const RULES = [
   "effort-coverage",
   "examples",
   "price",
+  "search-schema",
 ] as const;
 export type RuleId = (typeof RULES)[number];
 

@@ -65,6 +65,8 @@ export const MAGIC = {
   finish: "GODEX_MOCK_FINISH",
   /** MiniMax: a business error inside an HTTP 200 (`base_resp.status_code`); `GODEX_MOCK_BIZERR=<code>` picks the code. */
   bizError: "GODEX_MOCK_BIZERR",
+  /** After each web search result, search again (until told the limit is reached). */
+  searchAgain: "GODEX_MOCK_SEARCH_AGAIN",
 } as const;
 
 const COMMAND_TOOLS = ["exec_command", "shell_command", "shell"];
@@ -226,6 +228,7 @@ function answerToolResult(input: BrainInput, last: BrainMessage): BrainReply {
   if (source !== undefined) return answerExecResult(input, source, last.content, reasoning);
   const patched = call?.name === "apply_patch" || /^Success\. Updated the following files:/m.test(last.content);
   if (patched) return { reasoning, content: "Done. The patch was applied.", toolCalls: [], finish: "stop" };
+  if (call?.name === "web_search") return answerWebSearch(input, last);
   if (call?.name === "tool_search") {
     const found = /^- ([^:]+):/m.exec(last.content)?.[1];
     return { reasoning, content: found ? `Done. The search found: ${found}` : "Done. The search found nothing.", toolCalls: [], finish: "stop" };
@@ -247,6 +250,22 @@ function stepsTaken(input: BrainInput): number {
     if (m.role === "assistant" && m.toolCalls.some((c) => !isWait(c.name))) n++;
   }
   return n;
+}
+
+/**
+ * After a web search: answers citing the first result URL. With `GODEX_MOCK_SEARCH_AGAIN` in the user
+ * message it searches again (each result asks for one more search), which exercises the search limit.
+ */
+function answerWebSearch(input: BrainInput, last: BrainMessage): BrainReply {
+  const reasoning = "The search returned results. I will answer and cite the source.";
+  if (lastUserText(input).includes(MAGIC.searchAgain) && !/Search limit reached/.test(last.content)) {
+    const n = input.messages.filter((m) => m.role === "tool").length;
+    return { reasoning: "I need more sources.", content: "", toolCalls: [{ name: "web_search", arguments: spacedJson({ query: `more sources ${n}` }) }], finish: "tool_calls" };
+  }
+  const url = /^URL: (\S+)/m.exec(last.content)?.[1];
+  const title = /^\[1\] (.+)$/m.exec(last.content)?.[1];
+  if (!url) return { reasoning, content: `I could not find anything on the web: ${last.content.split("\n")[0]}`, toolCalls: [], finish: "stop" };
+  return { reasoning, content: `According to ${title ?? "the first result"} (${url}), here is what I found.`, toolCalls: [], finish: "stop" };
 }
 
 function decideRaw(input: BrainInput): BrainReply {
@@ -279,6 +298,18 @@ function decideStep(input: BrainInput, text: string): BrainReply {
       ? ["echo one", "echo two"].map((c) => ({ name: cmdTool.name, arguments: commandArgs(cmdTool.name, c) }))
       : [0, 1].map(() => ({ name: input.tools[0]!.name, arguments: sampleArgs(input.tools[0]!) }));
     return { reasoning: "The user wants two tool calls at once. I will make them in parallel.", content: "", toolCalls: calls, finish: "tool_calls" };
+  }
+
+  // "search the web for X" / "look up X": GodeX's hosted web_search, when it is offered.
+  const web = /(?:search the web for|web search(?: for)?|look up)\s+(.+)/i.exec(text);
+  if (web && findTool(input, ["web_search"])) {
+    const query = stripQuotes(web[1]!).replace(/[.?!]$/, "");
+    return {
+      reasoning: `The user wants current information about ${query}. I will search the web.`,
+      content: "",
+      toolCalls: [{ name: "web_search", arguments: spacedJson({ query }) }],
+      finish: "tool_calls",
+    };
   }
 
   // "search tools for X" / "find a tool to X": Codex's deferred-tool search, when it is offered.

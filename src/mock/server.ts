@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { DIALECTS } from "./dialects.ts";
+import { handleSearch } from "./search.ts";
 import { splitFrames } from "./sse.ts";
 import type { Dialect, DialectResponse, RecordedRequest, ScriptedReply } from "./types.ts";
 
@@ -24,6 +25,8 @@ export interface MockUpstreams {
   readonly url: string;
   /** Base URL a gateway should use for `provider`, e.g. http://127.0.0.1:PORT/deepseek */
   baseUrl(provider: string): string;
+  /** Base URL of the SearXNG-shaped search emulator (web_search.endpoint.base_url). */
+  readonly searchUrl: string;
   /** Every request received, oldest first. */
   readonly requests: RecordedRequest[];
   /** Empties `requests` (in place) and drops pending scripted replies. */
@@ -126,6 +129,16 @@ export async function startMockUpstreams(opts: MockUpstreamsOptions = {}): Promi
     const dialect = dialects.get(provider);
     const rawBody = await readBody(req);
     const method = req.method ?? "GET";
+    if (provider === "searxng") {
+      requests.push({ provider, method, path: req.url ?? "/", headers: req.headers, body: undefined, rawBody });
+      const searchUrl = new URL(`/${rest.join("/")}${url.search}`, "http://mock");
+      const r = handleSearch(method, searchUrl);
+      if (r.delayMs) await pause(r.delayMs, res);
+      if (res.destroyed) return;
+      res.writeHead(r.status, { "content-type": r.status === 200 ? "application/json" : "text/html" });
+      res.end(r.body);
+      return;
+    }
     if (!dialect) {
       res.writeHead(404, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: { message: `No mock provider at /${provider}; known: ${[...dialects.keys()].join(", ")}` } }));
@@ -184,6 +197,7 @@ export async function startMockUpstreams(opts: MockUpstreamsOptions = {}): Promi
       if (!DIALECTS[provider]) throw new Error(`unknown mock provider "${provider}"`);
       return `${url}/${provider}`;
     },
+    searchUrl: `${url}/searxng`,
     requests,
     clear(): void {
       requests.length = 0;

@@ -17,6 +17,8 @@ export interface RequestRecord {
   retries: number;
   usage?: { input: number; cached: number; output: number; reasoning: number };
   diagnostics: Diagnostic[];
+  /** Queries of the web searches GodeX ran (hosted web_search). */
+  searches?: string[];
   /** The conversation key Codex sends (prompt_cache_key), when it did. */
   conversation?: string | null;
   /** The inbound token's name when auth is on (never the token). */

@@ -21,6 +21,8 @@ interface Session {
   initInto(name: string, seed?: string): Promise<{ home: string; out: string }>;
   codex(home: string, args: string[]): Promise<CodexRun>;
   upstream(): ChatBody[];
+  /** Queries the search emulator (SearXNG-shaped) received. */
+  searches(): string[];
 }
 
 function session<R>(build: CodexBuild, fn: (s: Session) => Promise<R>): Promise<R> {
@@ -38,6 +40,7 @@ function session<R>(build: CodexBuild, fn: (s: Session) => Promise<R>): Promise<
           return runCodex({ cwd: work, codexHome: home, prompt: "hi", args: ["--strict-config", ...args], timeoutMs: 45_000, build });
         },
         upstream: () => stack.mock.requests.filter((r) => r.method === "POST" && r.provider === "deepseek").map((r) => r.body as ChatBody),
+        searches: () => stack.mock.requests.filter((r) => r.provider === "searxng").map((r) => new URL(r.path, "http://x").searchParams.get("q") ?? ""),
       });
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -108,6 +111,24 @@ describe.concurrent.each(CODEX_BUILDS)("real Codex $version CLI with the config 
       const r = await codex(home, ["-m", "gpt-5.5"]);
       expectKnownModel(r);
       expect(upstream()[0]!.model).toBe("deepseek-v4-pro");
+    }),
+    TIMEOUT,
+  );
+});
+
+describe("real Codex CLI with GodeX-hosted web search (the search emulator of godex serve --mock)", () => {
+  it(
+    "the emulated model searches, GodeX runs the search, Codex shows the answer citing the result",
+    () => session(CODEX_BUILDS[0]!, async ({ initInto, searches }) => {
+      const { home } = await initInto("search");
+      const work = join(home, "..", "work-search");
+      mkdirSync(work, { recursive: true });
+      const r = await runCodex({ cwd: work, codexHome: home, prompt: "search the web for vitest config", args: ["--strict-config", "-m", "gpt-5.5"], timeoutMs: 45_000, build: CODEX_BUILDS[0]! });
+      const dump = describeRun(r);
+      expect(r.code, dump).toBe(0);
+      const answer = r.events.filter((e) => e.type === "item.completed" && e.item?.type === "agent_message").map((e) => String(e.item?.text ?? "")).join("\n");
+      expect(answer, dump).toContain("https://docs.example.org/vitest-config/1");
+      expect(searches(), dump).toEqual(["vitest config"]);
     }),
     TIMEOUT,
   );

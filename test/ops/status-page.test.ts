@@ -138,7 +138,7 @@ describe("status page in headless Chromium", () => {
     expect(got.length).toBe(4);
     const [missingKey, rateLimited, diag, ok] = got as [string[], string[], string[], string[]];
     for (const r of got) {
-      expect(r.length).toBe(6);
+      expect(r.length).toBe(7);
       expect(r[0], "time").toMatch(/\d{1,2}:\d{2}:\d{2}/);
       expect(r[3], "latency").toMatch(/^\d+ ms$/);
     }

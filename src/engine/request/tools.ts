@@ -10,7 +10,8 @@ export type { ChatTool } from "../../generated/chat.ts";
 
 export interface ToolInfo {
   /** tool_search: Codex's client-executed tool discovery, offered as a function and given back as tool_search_call. */
-  kind: "function" | "custom" | "tool_search";
+  /** web_search: a search GodeX runs itself (web_search config), given back as web_search_call. */
+  kind: "function" | "custom" | "tool_search" | "web_search";
   /** Name as the client declared it. */
   name: string;
   namespace?: string;
@@ -60,6 +61,10 @@ const DROPPED_TOOL_TYPES: Record<string, string> = {
 /** Name of the function that stands for Codex's client-executed tool search. */
 export const TOOL_SEARCH_NAME = "tool_search";
 
+/** Name of the function that stands for Codex's hosted web_search when GodeX runs the searches. */
+export const WEB_SEARCH_NAME = "web_search";
+const WEB_SEARCH_TYPES = new Set(["web_search", "web_search_preview", "web_search_2025_08_26", "web_search_preview_2025_03_11"]);
+
 /** One list of tool declarations: top-level `tools`, or the `tools` of an `additional_tools` input item. */
 export interface ToolSource {
   tools: ToolSpec[];
@@ -90,7 +95,7 @@ export function toolSources(req: { tools?: ToolSpec[] | null; input: unknown }):
  * `discovered`: tools a tool_search_output in the history made available (Codex does not add them to
  * `tools`), offered like declared ones so the model can call what it found.
  */
-export function translateTools(sources: ToolSource[], rules: RequestRules, diags: Diagnostics, discovered: { tool: ToolSpec; path: string }[] = []) {
+export function translateTools(sources: ToolSource[], rules: RequestRules, diags: Diagnostics, discovered: { tool: ToolSpec; path: string }[] = [], hostedSearch = false) {
   const registry: ToolRegistry = new Map();
   const chatTools: ChatTool[] = [];
   if (sources.length === 0 && discovered.length === 0) return { chatTools, registry };
@@ -146,12 +151,25 @@ export function translateTools(sources: ToolSource[], rules: RequestRules, diags
     place(TOOL_SEARCH_NAME, { kind: "tool_search", name: TOOL_SEARCH_NAME }, { type: "function", function: fn }, path);
   };
 
+  const addWebSearch = (tool: ToolSpec, path: string) => {
+    const fn = {
+      name: WEB_SEARCH_NAME,
+      description: "Search the web. Returns the top results (title, URL, snippet). Use it for current information or documentation; cite the URLs of results you use.",
+      parameters: { type: "object", properties: { query: { type: "string", description: "The search query." } }, required: ["query"] },
+    };
+    if ((tool as { external_web_access?: unknown }).external_web_access === false) {
+      diags.degraded("web_search_live", `${path}.external_web_access`, "The client asked for cached web results only (external_web_access: false); GodeX's search backend answers with live results.");
+    }
+    place(WEB_SEARCH_NAME, { kind: "web_search", name: WEB_SEARCH_NAME }, { type: "function", function: fn }, path);
+  };
+
   const visit = (tool: ToolSpec, path: string, fromSearch: boolean) => {
     if (tool.type === "function" || tool.type === "custom") {
       if (fromSearch && registry.has(flatToolName(tool.name, undefined, pattern))) return;
       return add(tool, path);
     }
     if (tool.type === "tool_search") return addSearch(tool, path);
+    if (hostedSearch && WEB_SEARCH_TYPES.has(tool.type)) return addWebSearch(tool, path);
     if (tool.type === "namespace") {
       (tool.tools ?? []).forEach((child, j) => {
         if (fromSearch && registry.has(flatToolName(child.name, tool.name, pattern))) return;

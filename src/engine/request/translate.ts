@@ -26,6 +26,8 @@ export interface TranslateInput {
   model: string;
   stream: boolean;
   carrier: ReasoningCarrier;
+  /** GodeX runs web searches itself: Codex's web_search tool is offered as a function. */
+  hostedSearch?: boolean;
 }
 
 export interface TranslatedRequest {
@@ -50,7 +52,7 @@ export async function translateRequest(req: ResponsesRequest, t: TranslateInput)
   const context = applyReasoningContext(req.reasoning, t.mapping.doc.reasoning.passback, effort.thinking, diags);
   includeDiagnostics(req.include, diags);
 
-  const { chatTools, registry } = translateTools(toolSources(req), rules, diags, discoveredTools(req.input));
+  const { chatTools, registry } = translateTools(toolSources(req), rules, diags, discoveredTools(req.input), t.hostedSearch === true);
   const messages: ChatMessage[] = buildMessages(req.instructions, req.input, {
     provider: t.mapping.name,
     view,

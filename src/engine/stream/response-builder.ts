@@ -7,7 +7,7 @@ import type { ReasoningCarrier } from "../reasoning-carrier.ts";
 import { JsonStringFieldStream } from "./json-field-stream.ts";
 import { ThinkSplitter } from "./think-splitter.ts";
 import { responseObject, ResponseSerializer, type ResponseEcho, type ResponseState } from "./response-object.ts";
-import type { OutputItem, OutputReasoning, ResponseObject } from "../../generated/responses-output.ts";
+import type { OutputItem, OutputReasoning, ResponseObject, UrlCitation } from "../../generated/responses-output.ts";
 
 /** Receives each event as its type and its JSON text (already serialized, one write each). */
 export type EventSink = (type: string, json: string) => void;
@@ -59,6 +59,8 @@ interface CallItem {
   custom: boolean;
   /** Codex's tool_search, given back as a tool_search_call item. */
   search: boolean;
+  /** A web search GodeX runs (hosted tool): a web_search_call item that stays open until it ran. */
+  hosted: boolean;
   namespace?: string;
   name: string;
   args: string;
@@ -66,6 +68,31 @@ interface CallItem {
   streamedInput: string;
 }
 type OpenItem = ReasoningItem | MessageItem | CallItem;
+
+/** A hosted web search the model asked for: its item is open until the search ran. */
+export interface PendingSearch {
+  /** Item id and output index, given when the search starts (so its item's events come together). */
+  itemId: string;
+  index: number;
+  callId: string;
+  /** The function arguments as the model sent them. */
+  arguments: string;
+}
+
+/** What one step (one upstream call of a hosted tool loop) produced, for the next call's history. */
+export interface StepRecord {
+  reasoning: string;
+  /** The raw think block (think-tag providers), for verbatim replay. */
+  rawPrefix?: string;
+  text: string;
+  searches: PendingSearch[];
+}
+
+/** A page a hosted search returned: cited text in the answer becomes a url_citation. */
+export interface CitationSource {
+  url: string;
+  title: string;
+}
 
 /** A tool call whose name has not arrived yet. */
 interface HeldCall {
@@ -81,7 +108,16 @@ export class ResponseBuilder {
   private readonly state: ResponseState;
   private readonly closedCalls = new Set<number>();
   private held: HeldCall | null = null;
-  private readonly splitter: ThinkSplitter | null;
+  private splitter: ThinkSplitter | null;
+  /** Output index of each entry of state.output (items end in index order even when a search closes late). */
+  private readonly outputIndexes: number[] = [];
+  private pending: PendingSearch[] = [];
+  private clientCallInStep = false;
+  private stepReasoning = "";
+  private stepText = "";
+  private baseUsage: Usage | null = null;
+  private citations: CitationSource[] = [];
+  private lastStep: StepRecord | null = null;
   private finishReason: string | null = null;
   /** Serialized output items (stream mode), reused by the terminal event. */
   private readonly outputJson: string[] = [];
@@ -158,7 +194,7 @@ export class ResponseBuilder {
       case "tool_call":
         return this.toolCall(d.index, d.id ?? null, d.name ?? null, d.arguments ?? null);
       case "usage":
-        this.state.usage = d.usage;
+        this.state.usage = this.baseUsage ? addUsage(this.baseUsage, d.usage) : d.usage;
         return;
       case "finish":
         this.finishReason = d.reason;
@@ -172,9 +208,80 @@ export class ResponseBuilder {
     this.state.diagnostics.push(d);
   }
 
+  /** The step asked for hosted searches only (no client tool call): the loop runs them and calls again. */
+  get stepWantsSearches(): boolean {
+    const open = this.current?.kind === "call" && this.current.hosted;
+    return (this.pending.length > 0 || open) && !this.clientCallInStep && this.held === null;
+  }
+
+  /**
+   * End of one step of a hosted tool loop: closes the open items without a terminal event and hands
+   * over what the step produced; the next upstream call continues the same response.
+   */
+  endStep(): StepRecord {
+    this.flushSplitter();
+    this.closeCurrent();
+    this.closeHeld();
+    const record: StepRecord = { reasoning: this.stepReasoning, text: this.stepText, searches: this.pending, ...(this.o.keepRawPrefix && this.splitter?.rawPrefix ? { rawPrefix: this.splitter.rawPrefix } : {}) };
+    this.pending = [];
+    this.clientCallInStep = false;
+    this.stepReasoning = "";
+    this.stepText = "";
+    this.finishReason = null;
+    this.closedCalls.clear();
+    this.baseUsage = this.state.usage;
+    if (this.splitter) this.splitter = new ThinkSplitter();
+    this.lastStep = record;
+    return record;
+  }
+
+  /** The record of the step that just ended (once). */
+  takeStep(): StepRecord | null {
+    const r = this.lastStep;
+    this.lastStep = null;
+    return r;
+  }
+
+  /** A hosted search starts running: its web_search_call item opens (if not yet), then searches. */
+  searchStarted(s: PendingSearch) {
+    this.openSearch(s);
+    this.emitIfStreaming("response.web_search_call.searching", () => `{"type":"response.web_search_call.searching","sequence_number":${this.seq},"output_index":${s.index},"item_id":"${s.itemId}"}`);
+  }
+
+  private openSearch(s: PendingSearch) {
+    if (s.index >= 0) return;
+    s.itemId = this.nextId("ws");
+    s.index = this.itemCount++;
+    this.emitItemAdded(s.index, { id: s.itemId, type: "web_search_call", status: "in_progress" });
+    this.emitIfStreaming("response.web_search_call.in_progress", () => `{"type":"response.web_search_call.in_progress","sequence_number":${this.seq},"output_index":${s.index},"item_id":"${s.itemId}"}`);
+  }
+
+  /** A hosted search ran (or could not): its item ends. */
+  searchDone(s: PendingSearch, query: string, ok: boolean, sources: string[] = []) {
+    this.openSearch(s);
+    if (ok) this.emitIfStreaming("response.web_search_call.completed", () => `{"type":"response.web_search_call.completed","sequence_number":${this.seq},"output_index":${s.index},"item_id":"${s.itemId}"}`);
+    const action = sources.length > 0 ? { type: "search" as const, query, sources: sources.map((url) => ({ type: "url" as const, url })) } : { type: "search" as const, query };
+    this.emitItemDone(s.index, { id: s.itemId, type: "web_search_call", status: ok ? "completed" : "failed", action });
+  }
+
+  /** Pages the hosted searches returned: the answer's text citing their URLs gets url_citation annotations. */
+  addCitationSources(sources: CitationSource[]) {
+    for (const s of sources) if (!this.citations.some((c) => c.url === s.url)) this.citations.push(s);
+  }
+
   /** Closes open items and emits the terminal event for a finish outcome. */
   complete(outcome: FinishOutcome) {
     if (this.ended) return;
+    if (outcome.status !== "failed" && this.current?.kind === "call" && this.current.hosted) this.closeCurrent();
+    // Searches asked for in a step that also called a client tool (or ended the response) never ran.
+    for (const s of this.pending.splice(0)) {
+      if (outcome.status !== "failed") {
+        this.flushSplitter();
+        this.closeCurrent();
+        this.searchDone(s, searchQuery(s.arguments), false);
+      }
+      this.addDiagnostic({ code: "web_search_not_run", path: `output[${s.index}]`, action: "ignored", message: "The model asked for a web search in the same step as a client tool call (or as the response ended); the search did not run." });
+    }
     if (outcome.status === "failed") {
       // An item cut off by the failure is not handed over as if finished (Codex would record it,
       // or run a half-built tool call): it is left out, and the diagnostics say so.
@@ -259,6 +366,7 @@ export class ResponseBuilder {
     }
     const item = this.current as ReasoningItem;
     item.text += text;
+    this.stepReasoning += text;
     this.sawContent = true;
     if (!this.o.sink) return;
     const delta = JSON.stringify(text);
@@ -287,6 +395,7 @@ export class ResponseBuilder {
     }
     const item = this.current as MessageItem;
     item.text += text;
+    this.stepText += text;
     this.sawContent = true;
     if (!this.o.sink) return;
     this.emit(
@@ -331,15 +440,19 @@ export class ResponseBuilder {
     }
     const custom = info?.kind === "custom";
     const search = info?.kind === "tool_search";
+    const hosted = info?.kind === "web_search";
+    if (!hosted) this.clientCallInStep = true;
     const item: CallItem = {
       kind: "call",
-      id: this.nextId(custom ? "ctc" : search ? "tsc" : "fc"),
-      index: this.itemCount++,
+      // A web search's item appears only when it runs (searchStarted): id and index are given then.
+      id: hosted ? "" : this.nextId(custom ? "ctc" : search ? "tsc" : "fc"),
+      index: hosted ? -1 : this.itemCount++,
       upstreamIndex,
       callId: id || `call_${this.o.idBase}${this.itemCount}`,
       flatName,
       custom,
       search,
+      hosted,
       namespace: info?.namespace,
       name: info?.name ?? flatName,
       args: "",
@@ -349,6 +462,10 @@ export class ResponseBuilder {
     this.current = item;
     this.sawContent = true;
     const namespace = item.namespace ? { namespace: item.namespace } : {};
+    if (hosted) {
+      if (args) item.args += args;
+      return;
+    }
     const added: OutputItem = search
       ? { id: item.id, type: "tool_search_call", status: "in_progress", call_id: item.callId, execution: "client", arguments: {} }
       : custom
@@ -360,8 +477,8 @@ export class ResponseBuilder {
 
   private callArgs(item: CallItem, args: string) {
     item.args += args;
-    // The Responses stream has no argument events for a tool search: its arguments arrive whole in done.
-    if (!this.o.sink || item.search) return;
+    // The Responses stream has no argument events for a tool search or a web search.
+    if (!this.o.sink || item.search || item.hosted) return;
     if (item.custom) {
       const piece = item.input!.push(args);
       if (!piece) return;
@@ -437,25 +554,38 @@ export class ResponseBuilder {
 
   private closeMessage(item: MessageItem) {
     const text = JSON.stringify(item.text);
+    const annotations = citationsIn(item.text, this.citations);
+    annotations.forEach((a, i) =>
+      this.emitIfStreaming(
+        "response.output_text.annotation.added",
+        () => `{"type":"response.output_text.annotation.added","sequence_number":${this.seq},"item_id":"${item.id}","output_index":${item.index},"content_index":0,"annotation_index":${i},"annotation":${JSON.stringify(a)}}`,
+      ),
+    );
+    const annotationsJson = JSON.stringify(annotations);
     this.emitIfStreaming(
       "response.output_text.done",
       () => `{"type":"response.output_text.done","sequence_number":${this.seq},"item_id":"${item.id}","output_index":${item.index},"content_index":0,"text":${text},"logprobs":[]}`,
     );
     this.emitIfStreaming(
       "response.content_part.done",
-      () => `{"type":"response.content_part.done","sequence_number":${this.seq},"item_id":"${item.id}","output_index":${item.index},"content_index":0,"part":{"type":"output_text","text":${text},"annotations":[],"logprobs":[]}}`,
+      () => `{"type":"response.content_part.done","sequence_number":${this.seq},"item_id":"${item.id}","output_index":${item.index},"content_index":0,"part":{"type":"output_text","text":${text},"annotations":${annotationsJson},"logprobs":[]}}`,
     );
     this.emitItemDone(item.index, {
       id: item.id,
       type: "message",
       status: this.closingStatus,
       role: "assistant",
-      content: [{ type: "output_text", text: item.text, annotations: [], logprobs: [] }],
+      content: [{ type: "output_text", text: item.text, annotations, logprobs: [] }],
     });
   }
 
   private closeCall(item: CallItem) {
     this.closedCalls.add(item.upstreamIndex);
+    if (item.hosted) {
+      // Stays open: the search runs at the end of the step (searchStarted / searchDone).
+      this.pending.push({ itemId: "", index: -1, callId: item.callId, arguments: item.args });
+      return;
+    }
     const argsValid = isJson(item.args);
     if (!argsValid && item.args !== "") {
       this.addDiagnostic({ code: "tool_arguments_invalid", path: `output[${item.index}]`, action: "degraded", message: `The provider's arguments for '${item.name}' are not valid JSON (truncated?); passed on unchanged.` });
@@ -523,10 +653,14 @@ export class ResponseBuilder {
   }
 
   private emitItemDone(index: number, item: OutputItem) {
-    this.state.output.push(item);
+    // Items end in output-index order, except a web search that ran after later items closed.
+    let at = this.outputIndexes.length;
+    while (at > 0 && this.outputIndexes[at - 1]! > index) at--;
+    this.outputIndexes.splice(at, 0, index);
+    this.state.output.splice(at, 0, item);
     if (!this.o.sink) return;
     const json = JSON.stringify(item);
-    this.outputJson.push(json);
+    this.outputJson.splice(at, 0, json);
     this.emit("response.output_item.done", `{"type":"response.output_item.done","sequence_number":${this.seq},"output_index":${index},"item":${json}}`);
   }
 
@@ -544,6 +678,42 @@ export class ResponseBuilder {
     this.seq++;
     this.o.sink!(type, json);
   }
+}
+
+function addUsage(a: Usage, b: Usage): Usage {
+  return {
+    input_tokens: a.input_tokens + b.input_tokens,
+    input_tokens_details: { cached_tokens: a.input_tokens_details.cached_tokens + b.input_tokens_details.cached_tokens },
+    output_tokens: a.output_tokens + b.output_tokens,
+    output_tokens_details: { reasoning_tokens: a.output_tokens_details.reasoning_tokens + b.output_tokens_details.reasoning_tokens },
+    total_tokens: a.total_tokens + b.total_tokens,
+  };
+}
+
+/** The query of a web_search call's arguments ("" when unreadable). */
+export function searchQuery(args: string): string {
+  try {
+    const v = JSON.parse(args) as { query?: unknown; queries?: unknown };
+    if (typeof v.query === "string") return v.query.trim();
+    if (Array.isArray(v.queries) && typeof v.queries[0] === "string") return v.queries[0].trim();
+  } catch {
+    /* fall through */
+  }
+  return "";
+}
+
+/** One url_citation per cited result URL occurrence in the text (first occurrence of each URL). */
+function citationsIn(text: string, sources: CitationSource[]): UrlCitation[] {
+  const out: UrlCitation[] = [];
+  for (const s of sources) {
+    const bare = s.url.replace(/\/+$/, "");
+    const at = text.indexOf(bare);
+    if (at < 0) continue;
+    let end = at + bare.length;
+    if (text[end] === "/" && s.url.endsWith("/")) end++;
+    out.push({ type: "url_citation", start_index: at, end_index: end, url: s.url, title: s.title });
+  }
+  return out.sort((a, b) => a.start_index - b.start_index);
 }
 
 function isJson(s: string): boolean {

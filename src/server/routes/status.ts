@@ -50,7 +50,7 @@ ${USAGE_SECTION}
 <h2>Targets</h2>
 <table id="targets"><thead><tr><th>provider/model</th><th>circuit</th><th>requests / failures / skipped</th><th>last error</th></tr></thead><tbody></tbody></table>
 <h2>Last requests</h2>
-<table id="recent"><thead><tr><th>time</th><th>model</th><th>status</th><th>latency</th><th>tokens in / out</th><th>diagnostics</th></tr></thead><tbody></tbody></table>
+<table id="recent"><thead><tr><th>time</th><th>model</th><th>status</th><th>latency</th><th>tokens in / out</th><th>diagnostics</th><th>web searches</th></tr></thead><tbody></tbody></table>
 <script>
 const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({"&":"&amp;","<":"&lt;",">":"&gt;",'"':"&quot;"}[c]));
 function rows(id, html) { document.querySelector("#" + id + " tbody").innerHTML = html || '<tr><td colspan="6" class="muted">none yet</td></tr>'; }
@@ -70,7 +70,7 @@ async function refresh() {
       const tokens = r.usage ? r.usage.input + " (" + r.usage.cached + " cached) / " + r.usage.output + " (" + r.usage.reasoning + " reasoning)" : "";
       const diags = (r.diagnostics || []).map((d) => '<div class="diag">' + esc(d.action) + " " + esc(d.code) + " @ " + esc(d.path) + ": " + esc(d.message) + "</div>").join("");
       return "<tr><td>" + esc(new Date(r.at).toLocaleTimeString()) + "</td><td>" + esc(r.alias) + (r.provider ? " → " + esc(r.provider) + "/" + esc(r.model) : "") + (r.fallback ? " (fallback)" : "") + (r.stream ? " (stream)" : "") +
-        '</td><td class="' + (ok ? "ok" : "bad") + '">' + esc(r.status) + outcome + "</td><td>" + esc(r.latencyMs) + " ms</td><td>" + tokens + "</td><td>" + diags + "</td></tr>";
+        '</td><td class="' + (ok ? "ok" : "bad") + '">' + esc(r.status) + outcome + "</td><td>" + esc(r.latencyMs) + " ms</td><td>" + tokens + "</td><td>" + diags + "</td><td>" + (r.searches || []).map((q) => "<div>" + esc(q) + "</div>").join("") + "</td></tr>";
     }).join(""));
   } catch (e) { document.getElementById("meta").textContent = "cannot reach GodeX: " + e; }
 }

@@ -1,0 +1,69 @@
+// A gateway over every emulated provider with hosted web search on the SearXNG-shaped emulator.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfigFromObject } from "../../src/config/load.ts";
+import { buildRuntime, type GatewayRuntime } from "../../src/engine/runtime.ts";
+import { startMockUpstreams, type MockUpstreams } from "../../src/mock/server.ts";
+import { createApp } from "../../src/server/app.ts";
+import { createLogger } from "../../src/server/log.ts";
+import type { Express } from "express";
+
+export const PROVIDERS: Record<string, string> = {
+  deepseek: "deepseek-v4-pro",
+  zhipu: "glm-5.1",
+  minimax: "MiniMax-M2.7",
+  xiaomi: "mimo-v2.5-pro",
+};
+
+export interface SearchGateway {
+  app: Express;
+  mock: MockUpstreams;
+  runtime: GatewayRuntime;
+  close(): Promise<void>;
+}
+
+export async function makeSearchGateway(webSearch: Record<string, unknown> | null = {}): Promise<SearchGateway> {
+  const mock = await startMockUpstreams();
+  const dir = mkdtempSync(join(tmpdir(), "godex-search-test-"));
+  const providers: Record<string, unknown> = {};
+  const aliases: Record<string, string> = {};
+  for (const [p, model] of Object.entries(PROVIDERS)) {
+    providers[p] = { spec: p, credentials: { api_key: `mock-${p}-key` }, endpoint: { base_url: mock.baseUrl(p) }, retry: { max_attempts: 1 } };
+    aliases[`m-${p}`] = `${p}/${model}`;
+  }
+  const config = loadConfigFromObject(
+    {
+      server: { host: "127.0.0.1", port: 0 },
+      models: { aliases },
+      providers,
+      logging: { level: "silent" },
+      ...(webSearch ? { web_search: { backend: "searxng", endpoint: { base_url: mock.searchUrl }, timeout_ms: 1500, ...webSearch } } : {}),
+    },
+    {},
+  );
+  const runtime = buildRuntime(config, { carrierKeyFile: join(dir, "carrier.key") });
+  const app = createApp({ getRuntime: () => runtime, log: createLogger("silent") });
+  return {
+    app,
+    mock,
+    runtime,
+    async close() {
+      await mock.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function searchRequest(model: string, text: string, extra: Record<string, unknown> = {}) {
+  return {
+    model,
+    input: [{ type: "message", role: "user", content: [{ type: "input_text", text }] }],
+    tools: [
+      { type: "function", name: "exec_command", parameters: { type: "object", properties: { cmd: { type: "string" } }, required: ["cmd"] } },
+      { type: "web_search", external_web_access: true },
+    ],
+    include: ["reasoning.encrypted_content"],
+    ...extra,
+  };
+}
