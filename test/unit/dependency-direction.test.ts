@@ -11,10 +11,16 @@ const SRC = join(import.meta.dirname, "../../src");
 
 /** For each top-level folder (or file) of src/, the others it may import. */
 const MAY_IMPORT: Record<string, string[]> = {
-  cli: ["server", "engine", "mapping", "upstream", "protocol", "util", "config", "lint", "mock", "generated", "version"],
-  server: ["engine", "mapping", "upstream", "protocol", "util", "config", "generated", "version"],
-  lint: ["engine", "mapping", "protocol", "util", "config", "generated"],
-  engine: ["config", "mapping", "upstream", "protocol", "util", "generated"],
+  cli: ["server", "store", "ledger", "engine", "mapping", "upstream", "search", "protocol", "util", "config", "lint", "mock", "generated", "version"],
+  server: ["store", "ledger", "engine", "mapping", "upstream", "protocol", "util", "config", "generated", "version"],
+  lint: ["engine", "ledger", "mapping", "search", "protocol", "util", "config", "generated"],
+  // Stored responses implement the engine's continuation interface (persistence below the HTTP layer).
+  store: ["engine", "mapping", "upstream", "protocol", "util", "config", "generated"],
+  // The usage ledger reads records and prices; nothing in the request path imports it.
+  ledger: ["config", "mapping", "protocol", "util", "generated"],
+  engine: ["config", "mapping", "upstream", "search", "protocol", "util", "generated"],
+  // Outbound search backends (data-driven HTTP clients), used by the hosted web_search loop.
+  search: ["protocol", "util", "generated"],
   config: ["protocol", "util", "generated"],
   mapping: ["protocol", "util", "generated"],
   upstream: ["protocol", "util", "generated"],
