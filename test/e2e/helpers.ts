@@ -87,6 +87,8 @@ export interface StackOptions {
   providers?: readonly ProviderName[];
   /** Extra models.aliases (e.g. a routed alias), merged over the ones above. */
   aliases?: Record<string, unknown>;
+  /** Extra `server:` settings (e.g. `websocket: { enabled: false }`). */
+  server?: Record<string, unknown>;
 }
 
 /** GodeX's record of one finished request (requested model name as `alias`, route, status, diagnostics). */
@@ -131,7 +133,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     }
     config = loadConfigFromObject(
       {
-        server: { host: "127.0.0.1", port: 0 },
+        server: { host: "127.0.0.1", port: 0, ...opts.server },
         models: { aliases: { ...aliases, ...opts.aliases } },
         providers,
         logging: { level: logLevel },

@@ -16,7 +16,8 @@ let proxyUrl = "";
 const seen: { t: number; what: string }[] = [];
 
 beforeAll(async () => {
-  stack = await startStack();
+  // WebSocket mode switched off: what GodeX answers an upgrade then (426) must cost Codex one attempt.
+  stack = await startStack({ server: { websocket: { enabled: false } } });
   const target = new URL(stack.gatewayUrl);
   // Records what Codex sends and passes every byte to GodeX and back (the upgrade as a plain request).
   proxy = createServer((req, res) => {
