@@ -64,7 +64,5 @@ describe("ledger row", () => {
     expect(toRow({ ...base, usage: undefined, outcome: "failed", status: 502, errorCode: "server_error" }, price, null)).toMatchObject({ cost: null, input_tokens: 0 });
   });
 
-  // Routing (issue 12) is not on main yet: once an alias can fall back, a request whose first target fails must
-  // produce one row with served_by = the second target and fallback = 1 (the column and toRow are ready, above).
-  it.todo("TODO(routing, issue 12): a fallback-served response through the gateway is one row with served_by = the second target and fallback = 1");
+  // A fallback served through the gateway: test/ledger/fallback-row.test.ts.
 });
