@@ -5,7 +5,7 @@ import { loadConfig, ConfigError } from "../config/load.ts";
 import type { LoadedConfig, LogLevel } from "../config/types.ts";
 import { startGateway } from "../server/start.ts";
 import { createLogger } from "../server/log.ts";
-import { startMockUpstreams, type MockUpstreams } from "../mock/server.ts";
+import type { MockUpstreams } from "../mock/server.ts";
 import { DEFAULT_MAPPINGS_DIR } from "../mapping/load.ts";
 import { anyProviderKey, withMockProviders } from "./mock-config.ts";
 import { watchConfig } from "./watch.ts";
@@ -75,7 +75,8 @@ export async function serve(argv: string[]): Promise<number> {
     if (port !== undefined) config.server.port = port;
     if (values["log-level"]) config.logging.level = values["log-level"] as LogLevel;
     if (!useMock) return config;
-    mock ??= await startMockUpstreams({ chunkDelayMs: 15 });
+    // The emulators are loaded only when they serve (no key set, or --mock).
+    mock ??= await (await import("../mock/server.ts")).startMockUpstreams({ chunkDelayMs: 15 });
     return withMockProviders(config, mock).config;
   };
 
