@@ -7,7 +7,7 @@ import { startGateway } from "../server/start.ts";
 import { createLogger } from "../server/log.ts";
 import type { MockUpstreams } from "../mock/server.ts";
 import { DEFAULT_MAPPINGS_DIR } from "../mapping/load.ts";
-import { anyProviderKey, withMockProviders } from "./mock-config.ts";
+import { anyProviderKey } from "./provider-keys.ts";
 import { watchConfig } from "./watch.ts";
 import { preflight, PreflightError } from "./preflight.ts";
 import { parseCommandArgs, portArg } from "./args.ts";
@@ -77,7 +77,7 @@ export async function serve(argv: string[]): Promise<number> {
     if (!useMock) return config;
     // The emulators are loaded only when they serve (no key set, or --mock).
     mock ??= await (await import("../mock/server.ts")).startMockUpstreams({ chunkDelayMs: 15 });
-    return withMockProviders(config, mock).config;
+    return (await import("./mock-config.ts")).withMockProviders(config, mock).config;
   };
 
   let config: LoadedConfig;
