@@ -46,18 +46,11 @@ export function validatorModule(root: string, target: ValidatorTarget): string {
   let code = standaloneCode(ajv, validate);
   const name = validate.source?.validateName?.toString();
   if (!name) throw new Error(`codegen: ajv gave no validator name for ${target.schema}`);
-  const imports: string[] = [];
-  const runtime: [RegExp, string, string][] = [
-    [/require\("ajv\/dist\/runtime\/ucs2length"\)/g, "ucs2length", "ajv/dist/runtime/ucs2length.js"],
-    [/require\("ajv-formats\/dist\/formats"\)/g, "ajvFormats", "ajv-formats/dist/formats.js"],
-    [/require\("ajv\/dist\/runtime\/equal"\)/g, "ajvEqual", "ajv/dist/runtime/equal.js"],
-  ];
-  for (const [pattern, local, from] of runtime) {
-    if (!pattern.test(code)) continue;
-    code = code.replace(pattern, local);
-    imports.push(`import ${local} from "${from}";`);
-  }
-  if (/require\(/.test(code)) throw new Error(`codegen: ${target.schema}: unexpected require() in ajv's standalone code`);
+  // ajv's runtime helpers are CommonJS (`exports.default = fn`): required as such, through createRequire,
+  // so tsx, esbuild's bundle and plain Node all see the same module object.
+  const required = [...new Set(code.match(/require\("[^"]+"\)/g) ?? [])].map((r) => r.slice(9, -2));
+  for (const m of required) if (!/^ajv(-formats)?\/dist\//.test(m)) throw new Error(`codegen: ${target.schema}: unexpected require("${m}") in ajv's standalone code`);
+  const imports = required.length ? ['import { createRequire } from "node:module";', "const require = createRequire(import.meta.url);"] : [];
   const exports = `"use strict";export const validate = ${name};export default ${name};`;
   if (!code.startsWith(exports)) throw new Error(`codegen: ${target.schema}: unexpected standalone code layout`);
   code = code.slice(exports.length);
