@@ -151,8 +151,11 @@ export function parseYamlWithLocations(text: string, file: string): YamlWithLoca
       message: e.code === "MULTIPLE_DOCS" ? "only one YAML document is allowed here (remove the ---)" : e.message,
     }));
 
-  const locate = (path: ValuePath | string, which: "key" | "value" = "value") =>
+  const locateNow = (path: ValuePath | string, which: "key" | "value" = "value") =>
     locateIn(parsed.doc(), typeof path === "string" ? pointerToPath(path) : path, which, at);
+  // A text from the build-time cache has no syntax tree yet: its positions are worked out when first
+  // read (a finding is reported), so rules that locate before they know whether they report cost nothing.
+  const locate = parsed.clean ? (path: ValuePath | string, which: "key" | "value" = "value") => lazyLocation(file, () => locateNow(path, which)) : locateNow;
   const errors = parsed.clean ? [] : problems(parsed.doc().errors);
   // toJS throws on e.g. alias bombs; report it like a syntax error rather than crashing.
   if (toJsError !== null) errors.push({ ...at(0), message: toJsError });
@@ -167,6 +170,20 @@ export function parseYamlValue(text: string): unknown {
   const parsed = parseText(text);
   if (!parsed.clean && (parsed.doc().errors.length > 0 || parsed.doc().warnings.length > 0 || parsed.toJsError !== null)) return parse(text);
   return structuredClone(parsed.value);
+}
+
+function lazyLocation(file: string, resolve: () => SourceLocation): SourceLocation {
+  let known: SourceLocation | undefined;
+  const get = () => (known ??= resolve());
+  return {
+    file,
+    get line() {
+      return get().line;
+    },
+    get col() {
+      return get().col;
+    },
+  };
 }
 
 function locateIn(
