@@ -195,12 +195,12 @@ export function toTransportError(err: unknown, signal?: AbortSignal, t?: Timeout
   if (err instanceof TransportError) return err;
   if (signal?.aborted) return new TransportError("aborted", "request aborted by the client");
   const e = err as { code?: string; message?: string; name?: string };
-  // Before undici is loaded no call was made, so `err` is none of its errors.
+  // undici's errors by their codes too, so they are recognised before undici is loaded (it loads with the first call).
   const undiciErrors = undici?.errors;
-  if (undiciErrors && err instanceof undiciErrors.HeadersTimeoutError) {
+  if ((undiciErrors && err instanceof undiciErrors.HeadersTimeoutError) || e.code === "UND_ERR_HEADERS_TIMEOUT") {
     return new TransportError("timeout", `the provider sent no response headers${t ? ` within ${formatMs(t.firstByteMs)}` : " in time"} (timeouts.first_byte_ms)`);
   }
-  if (undiciErrors && err instanceof undiciErrors.BodyTimeoutError) return new TransportError("timeout", "the provider went silent mid-response (timeouts.idle_ms)");
+  if ((undiciErrors && err instanceof undiciErrors.BodyTimeoutError) || e.code === "UND_ERR_BODY_TIMEOUT") return new TransportError("timeout", "the provider went silent mid-response (timeouts.idle_ms)");
   if ((undiciErrors && err instanceof undiciErrors.ConnectTimeoutError) || e.code === "UND_ERR_CONNECT_TIMEOUT") {
     return new TransportError("connect", `connecting to the provider timed out${t ? ` after ${formatMs(t.connectMs)}` : ""} (timeouts.connect_ms)`);
   }
