@@ -223,7 +223,7 @@ export interface GodexConfigFile {
      */
     backend?: string;
     /**
-     * the providers' own web search (a mapping's web_search.native): auto = where the mapping chooses it, always = wherever a mapping has one (providers without one use the backend, if set), never = GodeX's hosted loop only
+     * default auto. The providers' own web search (a mapping's web_search.native): auto = where the mapping chooses it, always = wherever a mapping has one (providers without one use the backend, if set), never = GodeX's hosted loop only
      */
     native?: "auto" | "always" | "never";
     endpoint?: {
