@@ -134,6 +134,13 @@ export async function startMockUpstreams(opts: MockUpstreamsOptions = {}): Promi
     if (provider === "searxng") {
       requests.push({ provider, method, path: req.url ?? "/", headers: req.headers, body: undefined, rawBody });
       const searchUrl = new URL(`/${rest.join("/")}${url.search}`, "http://mock");
+      // A recorded backend reply (golden chains) answers instead of the emulator.
+      const recorded = queues.get(provider)?.shift();
+      if (recorded && "json" in recorded) {
+        res.writeHead(recorded.status, { "content-type": "application/json", ...recorded.headers });
+        res.end(JSON.stringify(recorded.json));
+        return;
+      }
       const r = handleSearch(method, searchUrl);
       if (r.delayMs) await pause(r.delayMs, res);
       if (res.destroyed) return;
