@@ -203,7 +203,7 @@ export async function startMockUpstreams(opts: MockUpstreamsOptions = {}): Promi
   return {
     url,
     baseUrl(provider: string): string {
-      if (!DIALECTS[provider]) throw new Error(`unknown mock provider "${provider}"`);
+      if (!DIALECTS[provider] && provider !== "searxng") throw new Error(`unknown mock provider "${provider}"`);
       return `${url}/${provider}`;
     },
     searchUrl: `${url}/searxng`,
@@ -213,7 +213,7 @@ export async function startMockUpstreams(opts: MockUpstreamsOptions = {}): Promi
       queues.clear();
     },
     enqueue(provider: string, ...replies: ScriptedReply[]): void {
-      if (!DIALECTS[provider]) throw new Error(`unknown mock provider "${provider}"`);
+      if (!DIALECTS[provider] && provider !== "searxng") throw new Error(`unknown mock provider "${provider}"`);
       queues.set(provider, [...(queues.get(provider) ?? []), ...replies]);
     },
     get openSockets(): number {
