@@ -24,7 +24,7 @@ export interface SearchGateway {
 }
 
 /** `webSearch`: keys over the SearXNG emulator backend (`backend: null` leaves none); null: no web_search config. */
-export async function makeSearchGateway(webSearch: Record<string, unknown> | null = {}, mockOptions: MockUpstreamsOptions = {}): Promise<SearchGateway> {
+export async function makeSearchGateway(webSearch: Record<string, unknown> | null = {}, mockOptions: MockUpstreamsOptions = {}, moreAliases: Record<string, unknown> = {}): Promise<SearchGateway> {
   const mock = await startMockUpstreams(mockOptions);
   const dir = mkdtempSync(join(tmpdir(), "godex-search-test-"));
   const providers: Record<string, unknown> = {};
@@ -36,7 +36,7 @@ export async function makeSearchGateway(webSearch: Record<string, unknown> | nul
   const config = loadConfigFromObject(
     {
       server: { host: "127.0.0.1", port: 0 },
-      models: { aliases },
+      models: { aliases: { ...aliases, ...moreAliases } },
       providers,
       logging: { level: "silent" },
       ...(webSearch ? { web_search: withoutNull({ backend: "searxng", endpoint: { base_url: mock.searchUrl }, timeout_ms: 1500, ...webSearch }) } : {}),
