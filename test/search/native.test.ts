@@ -139,6 +139,13 @@ describe("choosing between the provider's search and GodeX's loop", () => {
     }
   });
 
+  it("the status page lists the provider's own searches", async () => {
+    await request(gw.app).post("/v1/responses").send(searchRequest("m-zhipu", "search the web for status page native"));
+    const s = await request(gw.app).get("/status.json");
+    const recent = (s.body.recent as { searches?: string[] }[]).find((r) => r.searches?.includes("(searched by zhipu: 3 pages)"));
+    expect(recent).toBeDefined();
+  });
+
   it("external_web_access: false is reported when the provider's live search serves it", async () => {
     const res = await request(gw.app).post("/v1/responses").send({ ...searchRequest("m-zhipu", "search the web for x"), tools: [{ type: "web_search", external_web_access: false }] });
     expect(res.body.godex.diagnostics).toContainEqual(expect.objectContaining({ code: "web_search_live", path: "tools[0].external_web_access" }));

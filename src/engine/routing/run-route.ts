@@ -126,6 +126,7 @@ export async function runRoute(o: RouteRunOptions, candidates: Candidate[], skip
       let result = await attempt(o, target, p, builder, reply, stats, started);
       // A first step that asked for hosted searches: the loop runs them and continues on this target.
       if (result.kind === "served" && hosted && !builder.finished) result = await continueSearchSteps(o, target, builder, reply, stats, hosted);
+      stats.searches.push(...builder.providerSearches);
       last = { target, result, id: c.target.id };
       if (result.kind === "aborted") {
         if (c.probe) o.health.release(c.target.id);

@@ -114,6 +114,8 @@ export class ResponseBuilder {
   private pending: PendingSearch[] = [];
   private clientCallInStep = false;
   private providerSearchInStep = false;
+  /** What the provider's own searches were, for logs and the status page (the query, when reported). */
+  readonly providerSearches: string[] = [];
   private stepReasoning = "";
   private stepText = "";
   private baseUsage: Usage | null = null;
@@ -217,6 +219,7 @@ export class ResponseBuilder {
     this.addCitationSources(sources);
     if (this.providerSearchInStep || fresh.length === 0) return;
     this.providerSearchInStep = true;
+    this.providerSearches.push(query || `(searched by ${this.o.provider}: ${fresh.length} pages)`);
     this.flushSplitter();
     this.closeCurrent();
     const s: PendingSearch = { itemId: "", index: -1, callId: "", arguments: "" };
