@@ -20,10 +20,10 @@ let env: NodeJS.ProcessEnv;
 let work: string;
 let port: number;
 
-/** The environment without npm's script variables (npm test sets many) and without provider keys. */
+/** The environment without npm's script variables (npm test sets many), provider keys or GODEX_HOME (data under HOME, as a user has it). */
 function cleanEnv(): NodeJS.ProcessEnv {
   const keep = new Set(["npm_config_cache", "npm_config_registry", "npm_config_userconfig"]);
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => (!/^npm_/i.test(k) || keep.has(k)) && !/_API_KEY$/.test(k)));
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => (!/^npm_/i.test(k) || keep.has(k)) && !/_API_KEY$/.test(k) && k !== "GODEX_HOME"));
 }
 
 function run(command: string, args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
