@@ -76,7 +76,7 @@ export async function serve(argv: string[]): Promise<number> {
     if (values["log-level"]) config.logging.level = values["log-level"] as LogLevel;
     if (!useMock) return config;
     // The emulated accounts have every paid search plugin, so web_search.native: always can be tried offline.
-    mock ??= await startMockUpstreams({ chunkDelayMs: 15, searchPlugin: ["xiaomi"] });
+    mock ??= await startMockUpstreams({ chunkDelayMs: 15, searchPlugin: "all" });
     return withMockProviders(config, mock).config;
   };
 

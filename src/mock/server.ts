@@ -18,8 +18,8 @@ export interface MockUpstreamsOptions {
   keys?: Record<string, string>;
   /** Pause between SSE frames of emulated streams (default 0); `serve --mock` uses a little for realism. */
   chunkDelayMs?: number;
-  /** Emulators whose account has the paid web-search plugin activated (MiMo: else its web_search tool is a 400). */
-  searchPlugin?: string[];
+  /** Emulators whose account has the paid web-search plugin activated (MiMo: else its web_search tool is a 400); "all": every one. */
+  searchPlugin?: string[] | "all";
 }
 
 export interface MockUpstreams {
@@ -156,7 +156,7 @@ export async function startMockUpstreams(opts: MockUpstreamsOptions = {}): Promi
     const record: RecordedRequest = { provider, method, path: req.url ?? "/", headers: req.headers, body: parseJson(rawBody), rawBody };
     requests.push(record);
     const emulate = (): DialectResponse => {
-      const reply = dialect.handle({ method, path: `/${rest.join("/")}`, headers: req.headers, rawBody, expectedKey: expectedKey(provider), searchPlugin: opts.searchPlugin?.includes(provider) ?? false });
+      const reply = dialect.handle({ method, path: `/${rest.join("/")}`, headers: req.headers, rawBody, expectedKey: expectedKey(provider), searchPlugin: opts.searchPlugin === "all" || (opts.searchPlugin?.includes(provider) ?? false) });
       record.status = reply.status;
       return reply;
     };
