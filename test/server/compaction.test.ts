@@ -37,7 +37,9 @@ describe("POST /v1/responses/compact", () => {
     expect(typeof r.json.created_at).toBe("number");
     expect(r.json.usage.total_tokens).toBeGreaterThan(0);
     const items = r.json.output;
-    expect(items[0]).toEqual(conversation[0]);
+    expect(items[0]).toMatchObject({ ...conversation[0], status: "completed" });
+    expect(items[0].id).toMatch(/^msg_/);
+    expect(items).toHaveLength(2);
     expect(items.at(-1)).toMatchObject({ type: "compaction", created_by: "godex" });
     expect(items.at(-1).encrypted_content).toMatch(/^gdx1\./);
     const sent = lastMessages();
@@ -92,5 +94,10 @@ describe("POST /v1/responses/compact", () => {
     expect(c.status).toBe(200);
     const sent = lastMessages().map((m) => JSON.stringify(m.content));
     expect(sent.some((t) => t.includes("quartz"))).toBe(true);
+    // The window keeps the chain's user messages too, as output items (a string content becomes input_text).
+    const users = c.json.output.filter((i: any) => i.type === "message");
+    expect(users.map((i: any) => i.content)).toEqual([[{ type: "input_text", text: "Remember the word quartz." }], [{ type: "input_text", text: "compact now" }]]);
+    for (const u of users) expect(u).toMatchObject({ role: "user", status: "completed", id: expect.any(String) });
+    expect(c.json.output.at(-1).type).toBe("compaction");
   });
 });
