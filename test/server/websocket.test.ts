@@ -190,6 +190,38 @@ describe("WebSocket mode", () => {
     expect(closed).toEqual({ code: 1000, reason: "idle timeout" });
   });
 
+  it("refuses upgrades past server.websocket.max_connections with 426 (Codex falls back to HTTP), and admits again after a close", async () => {
+    const config = loadConfigFromObject(
+      {
+        server: { host: "127.0.0.1", port: 0, websocket: { max_connections: 2 } },
+        models: { aliases: { "gpt-5.5": "deepseek/deepseek-v4-pro" } },
+        providers: { deepseek: { credentials: { api_key: "mock-deepseek-key" }, endpoint: { base_url: mock.baseUrl("deepseek") }, retry: { max_attempts: 1 } } },
+        logging: { level: "silent" },
+      },
+      {},
+    );
+    const small = await startGateway(config, { carrierKeyFile: join(dir, "carrier-small.key") });
+    try {
+      const a = await WsClient.open(small.url);
+      const b = await WsClient.open(small.url);
+      const refused = await WsClient.open(small.url).catch((e: { status: number; body: string }) => e);
+      expect(refused).toMatchObject({ status: 426 });
+      expect(JSON.parse((refused as { body: string }).body).error).toMatchObject({ type: "invalid_request_error", code: "websocket_connection_limit" });
+      // HTTP still serves while the WebSocket slots are taken.
+      const http = await fetch(`${small.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "gpt-5.5", store: false, input: "hi" }) });
+      expect(http.status).toBe(200);
+      a.close();
+      await a.waitClosed();
+      for (let i = 0; i < 50 && small.sockets.sessions.size > 1; i++) await new Promise((r) => setTimeout(r, 20));
+      const c = await WsClient.open(small.url);
+      expect((await c.turn(create({ input: "hello again" }))).last.type).toBe("response.completed");
+      b.close();
+      c.close();
+    } finally {
+      await small.close();
+    }
+  });
+
   it("checks inbound auth on the upgrade like HTTP, and 404s other paths", async () => {
     await expect(WsClient.open(gateway.url, {})).rejects.toMatchObject({ status: 401 });
     await expect(WsClient.open(gateway.url, { authorization: "Bearer wrong" })).rejects.toMatchObject({ status: 401 });
