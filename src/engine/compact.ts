@@ -26,6 +26,13 @@ export async function compactConversation(rt: GatewayRuntime, raw: unknown, sign
   if (typeof body.model !== "string" || body.model === "") {
     return err(new ClientError(400, "invalid_request_error", "missing_required_parameter", "Missing required parameter: 'model'.", "model"));
   }
+  if (body.input !== undefined && body.input !== null && typeof body.input !== "string" && !Array.isArray(body.input)) {
+    return err(new ClientError(400, "invalid_request_error", "invalid_type", "Invalid type for 'input': expected a string or an array of input items.", "input"));
+  }
+  const nothing = body.input === undefined || body.input === null || body.input === "" || (Array.isArray(body.input) && body.input.length === 0);
+  if (nothing && (typeof body.previous_response_id !== "string" || body.previous_response_id === "")) {
+    return err(new ClientError(400, "invalid_request_error", "missing_required_parameter", "Nothing to compact: send 'input' (the conversation) or 'previous_response_id'.", "input"));
+  }
   const request: Record<string, unknown> = {};
   for (const k of PASSED) if (body[k] !== undefined && body[k] !== null) request[k] = body[k];
   const own: InputItem[] = typeof body.input === "string" ? [{ type: "message", role: "user", content: body.input } as InputItem] : Array.isArray(body.input) ? (body.input as InputItem[]) : [];
