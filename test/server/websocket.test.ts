@@ -184,6 +184,26 @@ describe("WebSocket mode", () => {
     expect((await c.waitClosed()).code).toBe(1009);
   });
 
+  it("serves pipelined response.create messages in order, and closes with 1008 when the waiting ones exceed max_message or 16", async () => {
+    const ok = await WsClient.open(gateway.url, auth);
+    for (let i = 0; i < 3; i++) ok.send(create({ input: `pipelined ${i}` }));
+    const turns = [await ok.next(), await ok.next(), await ok.next()];
+    expect(turns.map((t) => t.last.type)).toEqual(["response.completed", "response.completed", "response.completed"]);
+    expect(ok.closed).toBeNull();
+    ok.close();
+
+    // 1 running + 100 kb + 100 kb waiting fit in 256 kb; a third waiting one does not.
+    const big = await WsClient.open(gateway.url, auth);
+    for (let i = 0; i < 4; i++) big.send(create({ input: "z".repeat(100 * 1024) }));
+    expect(await big.waitClosed()).toEqual({ code: 1008, reason: "too many bytes of response.create messages waiting" });
+
+    const many = await WsClient.open(gateway.url, auth);
+    for (let i = 0; i < 18; i++) many.send(create({ input: `m${i}` }));
+    expect(await many.waitClosed()).toEqual({ code: 1008, reason: "too many response.create messages waiting" });
+    for (let i = 0; i < 50 && gateway.sockets.sessions.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(gateway.sockets.sessions.size).toBe(0);
+  });
+
   it("closes an idle connection with 1000 after idle_timeout_ms", async () => {
     const c = await WsClient.open(gateway.url, auth);
     const closed = await c.waitClosed(4000);

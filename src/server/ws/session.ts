@@ -28,6 +28,7 @@ export interface SessionOptions extends Omit<ServeOptions, "onPayload" | "onInte
 
 export class ResponsesSession {
   private readonly queue: RawData[] = [];
+  private queuedBytes = 0;
   private running = false;
   private closed = false;
   private closing = false;
@@ -70,7 +71,14 @@ export class ResponsesSession {
       this.close(CLOSE.policy, "too many response.create messages waiting");
       return;
     }
+    // Waiting messages together stay within one max_message (each one alone is already capped by ws).
+    const size = byteSize(data);
+    if (this.queue.length > 0 && this.queuedBytes + size > this.o.getRuntime().config.server.websocket.maxMessageBytes) {
+      this.close(CLOSE.policy, "too many bytes of response.create messages waiting");
+      return;
+    }
     this.queue.push(data);
+    this.queuedBytes += size;
     void this.drain();
   }
 
@@ -78,6 +86,7 @@ export class ResponsesSession {
   closeWhenIdle() {
     this.closing = true;
     this.queue.length = 0;
+    this.queuedBytes = 0;
     if (!this.running) this.close(CLOSE.goingAway, "server shutting down");
   }
 
@@ -86,7 +95,11 @@ export class ResponsesSession {
     this.running = true;
     this.disarmIdle();
     try {
-      while (this.queue.length > 0 && !this.closed) await this.handle(this.queue.shift()!);
+      while (this.queue.length > 0 && !this.closed) {
+        const next = this.queue.shift()!;
+        this.queuedBytes -= byteSize(next);
+        await this.handle(next);
+      }
     } finally {
       this.running = false;
       if (this.closing) this.close(CLOSE.goingAway, "server shutting down");
@@ -185,7 +198,13 @@ export class ResponsesSession {
     this.closed = true;
     this.disarmIdle();
     this.queue.length = 0;
+    this.queuedBytes = 0;
     this.current?.abort();
     this.cache.clear();
   }
+}
+
+function byteSize(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
+  return (data as Buffer | ArrayBuffer).byteLength;
 }
