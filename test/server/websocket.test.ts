@@ -154,6 +154,7 @@ describe("WebSocket mode", () => {
       const t = await c.turn(create({ input: big, ...(prev ? { previous_response_id: prev } : {}) }));
       if (t.last.type === "error") {
         expect(t.last.error.code).toBe("previous_response_not_found");
+        expect(t.last.error.message).toMatch(/larger than server\.websocket\.max_cached \(1048576 bytes\)/);
         expect(i).toBeGreaterThanOrEqual(4);
         missed = true;
       } else prev = t.response!.id;

@@ -11,6 +11,7 @@ import { ConnectionCache } from "../../engine/continuation/connection-cache.ts";
 import type { Continuations } from "../../engine/continuation/history.ts";
 import type { Logger } from "../log.ts";
 import { errorMessage, socketTransport } from "./transport.ts";
+import { ClientError } from "../../protocol/types.ts";
 
 /** Messages waiting while a response runs; a client that pipelines more is cut off. */
 const MAX_QUEUED = 16;
@@ -47,7 +48,11 @@ export class ResponsesSession {
     const store = o.continuations;
     const cache = this.cache;
     this.continuations = {
-      find: async (rid) => cache.find(rid) ?? (store ? await store.find(rid) : null),
+      find: async (rid) => {
+        const found = cache.find(rid) ?? (store ? await store.find(rid) : null);
+        if (!found && cache.lastSkipped?.id === rid) throw tooBigToKeep(rid, cache.lastSkipped.bytes, c.maxCachedBytes);
+        return found;
+      },
       remember: async (r) => {
         cache.remember(r);
         if (store && r.request.store !== false) await store.remember(r);
@@ -202,6 +207,17 @@ export class ResponsesSession {
     this.current?.abort();
     this.cache.clear();
   }
+}
+
+/** previous_response_not_found, saying why: the conversation outgrew what one connection keeps. */
+function tooBigToKeep(id: string, bytes: number, max: number): ClientError {
+  return new ClientError(
+    400,
+    "invalid_request_error",
+    "previous_response_not_found",
+    `Previous response with id '${id}' not found: its conversation (${bytes} bytes) is larger than server.websocket.max_cached (${max} bytes), so this connection did not keep it. Send the whole conversation without previous_response_id, or raise max_cached.`,
+    "previous_response_id",
+  );
 }
 
 function byteSize(data: RawData): number {
