@@ -75,8 +75,9 @@ export async function serve(argv: string[]): Promise<number> {
     if (port !== undefined) config.server.port = port;
     if (values["log-level"]) config.logging.level = values["log-level"] as LogLevel;
     if (!useMock) return config;
-    // The emulators are loaded only when they serve (no key set, or --mock).
-    mock ??= await (await import("../mock/server.ts")).startMockUpstreams({ chunkDelayMs: 15 });
+    // The emulators are loaded only when they serve (no key set, or --mock). The emulated accounts have
+    // every paid search plugin, so web_search.native: always can be tried offline.
+    mock ??= await (await import("../mock/server.ts")).startMockUpstreams({ chunkDelayMs: 15, searchPlugin: "all" });
     return (await import("./mock-config.ts")).withMockProviders(config, mock).config;
   };
 

@@ -17,6 +17,7 @@ import { RequestDeadline } from "./deadline.ts";
 import type { ResponsesRequest } from "../protocol/request.ts";
 import type { OutputItem, ResponseObject } from "../generated/responses-output.ts";
 import { ClientReply, type StreamOut } from "./client-reply.ts";
+import type { HostedSearch } from "./hosted/search-runtime.ts";
 
 export type { StreamOut } from "./client-reply.ts";
 
@@ -32,6 +33,24 @@ export interface RunOptions {
   responseId?: string;
   now?: () => number;
   keepAliveMs?: number;
+  /** The request offers Codex's web_search tool and web search is configured. */
+  webSearch?: WebSearchOptions;
+}
+
+export interface WebSearchOptions {
+  /** web_search.native: whether a mapping's own search (request.web_search) is used. */
+  native: "auto" | "always" | "never";
+  /** GodeX's hosted loop (a backend is configured); undefined: providers without their own search drop the tool. */
+  hosted?: HostedSearch;
+}
+
+/** How a target searches: the provider itself, GodeX's hosted loop, or not at all. */
+export function searchModeFor(o: Pick<RunOptions, "webSearch">, target: Target): "provider" | "hosted" | null {
+  const ws = o.webSearch;
+  if (!ws) return null;
+  const own = target.provider.mapping.forModel(target.model).request.web_search;
+  if (own && (ws.native === "always" || (ws.native === "auto" && own.use === "native"))) return "provider";
+  return ws.hosted ? "hosted" : null;
 }
 
 /** One provider/model a request can be sent to. */
@@ -63,8 +82,10 @@ export interface Prepared {
   upstreamBody: string;
 }
 
-export async function prepare(o: RunOptions, target: Target, stream: boolean, hostedSearch = false): Promise<Prepared> {
-  const translated = await translateRequest(o.req, { mapping: target.provider.mapping, model: target.model, stream, carrier: o.carrier, hostedSearch });
+/** `offerSearch: false`: the hosted loop's last step, where the model has to answer without searching again. */
+export async function prepare(o: RunOptions, target: Target, stream: boolean, offerSearch = true): Promise<Prepared> {
+  const mode = offerSearch ? searchModeFor(o, target) : null;
+  const translated = await translateRequest(o.req, { mapping: target.provider.mapping, model: target.model, stream, carrier: o.carrier, hostedSearch: mode === "hosted", providerSearch: mode === "provider" });
   return { translated, upstreamBody: JSON.stringify(translated.body) };
 }
 
@@ -235,7 +256,7 @@ class AttemptRun {
         this.fail(await this.provider.mapping.mapError(d.status, d.body));
         return;
       }
-      if (d.kind === "reasoning" || d.kind === "text" || d.kind === "tool_call") this.reply.commit();
+      if (d.kind === "reasoning" || d.kind === "text" || d.kind === "tool_call" || d.kind === "web_search") this.reply.commit();
       this.builder.push(d);
     }
   }

@@ -18,6 +18,8 @@ export interface MockUpstreamsOptions {
   keys?: Record<string, string>;
   /** Pause between SSE frames of emulated streams (default 0); `serve --mock` uses a little for realism. */
   chunkDelayMs?: number;
+  /** Emulators whose account has the paid web-search plugin activated (MiMo: else its web_search tool is a 400); "all": every one. */
+  searchPlugin?: string[] | "all";
 }
 
 export interface MockUpstreams {
@@ -132,6 +134,13 @@ export async function startMockUpstreams(opts: MockUpstreamsOptions = {}): Promi
     if (provider === "searxng") {
       requests.push({ provider, method, path: req.url ?? "/", headers: req.headers, body: undefined, rawBody });
       const searchUrl = new URL(`/${rest.join("/")}${url.search}`, "http://mock");
+      // A recorded backend reply (golden chains) answers instead of the emulator.
+      const recorded = queues.get(provider)?.shift();
+      if (recorded && "json" in recorded) {
+        res.writeHead(recorded.status, { "content-type": "application/json", ...recorded.headers });
+        res.end(JSON.stringify(recorded.json));
+        return;
+      }
       const r = handleSearch(method, searchUrl);
       if (r.delayMs) await pause(r.delayMs, res);
       if (res.destroyed) return;
@@ -147,7 +156,7 @@ export async function startMockUpstreams(opts: MockUpstreamsOptions = {}): Promi
     const record: RecordedRequest = { provider, method, path: req.url ?? "/", headers: req.headers, body: parseJson(rawBody), rawBody };
     requests.push(record);
     const emulate = (): DialectResponse => {
-      const reply = dialect.handle({ method, path: `/${rest.join("/")}`, headers: req.headers, rawBody, expectedKey: expectedKey(provider) });
+      const reply = dialect.handle({ method, path: `/${rest.join("/")}`, headers: req.headers, rawBody, expectedKey: expectedKey(provider), searchPlugin: opts.searchPlugin === "all" || (opts.searchPlugin?.includes(provider) ?? false) });
       record.status = reply.status;
       return reply;
     };
@@ -194,7 +203,7 @@ export async function startMockUpstreams(opts: MockUpstreamsOptions = {}): Promi
   return {
     url,
     baseUrl(provider: string): string {
-      if (!DIALECTS[provider]) throw new Error(`unknown mock provider "${provider}"`);
+      if (!DIALECTS[provider] && provider !== "searxng") throw new Error(`unknown mock provider "${provider}"`);
       return `${url}/${provider}`;
     },
     searchUrl: `${url}/searxng`,
@@ -204,7 +213,7 @@ export async function startMockUpstreams(opts: MockUpstreamsOptions = {}): Promi
       queues.clear();
     },
     enqueue(provider: string, ...replies: ScriptedReply[]): void {
-      if (!DIALECTS[provider]) throw new Error(`unknown mock provider "${provider}"`);
+      if (!DIALECTS[provider] && provider !== "searxng") throw new Error(`unknown mock provider "${provider}"`);
       queues.set(provider, [...(queues.get(provider) ?? []), ...replies]);
     },
     get openSockets(): number {

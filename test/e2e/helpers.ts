@@ -73,6 +73,8 @@ export const PROVIDER_ALIASES: Record<ProviderName, string> = {
 };
 
 export interface StackOptions {
+  /** GodeX's `web_search` config; a `backend` is pointed at the stack's search emulator. The emulated accounts have the paid search plugins. */
+  webSearch?: Record<string, unknown>;
   /** Upstream attempts per request inside GodeX (default 1, so scripted failures surface at once). */
   maxAttempts?: number;
   /** GodeX's upstream idle timeout in ms (default: the config default). */
@@ -110,7 +112,7 @@ export interface Stack {
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const tmp = await mkdtemp(join(tmpdir(), "godex-e2e-"));
-  const mock = await startMockUpstreams();
+  const mock = await startMockUpstreams(opts.webSearch ? { searchPlugin: "all" } : {});
   const records: GatewayRecord[] = [];
   let gateway: RunningGateway;
   let config: LoadedConfig;
@@ -137,6 +139,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         models: { aliases: { ...aliases, ...opts.aliases } },
         providers,
         logging: { level: logLevel },
+        ...(opts.webSearch ? { web_search: { ...opts.webSearch, ...(opts.webSearch.backend ? { endpoint: { base_url: mock.searchUrl } } : {}) } } : {}),
       },
       {},
     );
@@ -218,6 +221,8 @@ export interface RunCodexOptions {
   timeoutMs: number;
   /** The Codex build to run (default: the newest). */
   build?: CodexBuild;
+  /** Extra environment (set after the API-key variables of this process are removed). */
+  env?: Record<string, string>;
 }
 
 export function runCodex(o: RunCodexOptions): Promise<CodexRun> {
@@ -225,6 +230,7 @@ export function runCodex(o: RunCodexOptions): Promise<CodexRun> {
   if (!existsSync(build.bin)) throw new Error(`Codex ${build.version} not installed at ${build.bin}: run npm ci (it is a devDependency)`);
   const env: NodeJS.ProcessEnv = { ...process.env, CODEX_HOME: o.codexHome, NO_COLOR: "1" };
   for (const k of ["OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEX_API_KEY", "RUST_LOG"]) delete env[k];
+  Object.assign(env, o.env);
   const args = [
     "exec",
     "--skip-git-repo-check",
