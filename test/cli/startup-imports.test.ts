@@ -18,7 +18,7 @@ let inputsOf: Map<string, string[]>;
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), "godex-startup-"));
   // A package root (package.json + schemas/ + mappings/) so the bundle finds its files as installed.
-  for (const f of ["package.json", "godex.yaml", "schemas", "mappings"]) cpSync(join(REPO, f), join(tmp, f), { recursive: true });
+  for (const f of ["package.json", "godex.yaml", "schemas", "mappings", "search"]) cpSync(join(REPO, f), join(tmp, f), { recursive: true });
   const build: string = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")).scripts.build;
   const esbuild = build.split("&&").map((s) => s.trim()).find((s) => s.startsWith("esbuild "));
   expect(esbuild, "the build script runs esbuild").toBeDefined();
