@@ -22,7 +22,9 @@ beforeAll(() => {
   const build: string = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")).scripts.build;
   const esbuild = build.split("&&").map((s) => s.trim()).find((s) => s.startsWith("esbuild "));
   expect(esbuild, "the build script runs esbuild").toBeDefined();
-  const args = esbuild!.split(/\s+/).slice(1).filter((a) => !a.startsWith("--outdir=") && !a.startsWith("--log-level="));
+  // Words as a shell splits them (the banner flag is one double-quoted word with spaces).
+  const words = (esbuild!.match(/"[^"]*"|\S+/g) ?? []).map((w) => w.replace(/^"(.*)"$/, "$1"));
+  const args = words.slice(1).filter((a) => !a.startsWith("--outdir=") && !a.startsWith("--log-level="));
   expect(args).toContain("--splitting");
   const meta = join(tmp, "meta.json");
   const r = spawnSync(process.execPath, [join(REPO, "node_modules", "esbuild", "bin", "esbuild"), ...args, `--outdir=${join(tmp, "dist")}`, `--metafile=${meta}`, "--log-level=error"], { cwd: REPO, encoding: "utf8" });
