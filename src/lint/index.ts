@@ -12,7 +12,8 @@ import { lintMappingName, lintMappingReferences } from "./references.ts";
 import { lintMappingSchema } from "./schema.ts";
 import { lintConfigSearchBackend, lintSearchBackend } from "./search.ts";
 import { looksLikeSearchBackend } from "../search/backend.ts";
-import { buildChain, SourceCache, type SourceFile } from "./sources.ts";
+import { buildChain, SourceCache, type MappingChain, type SourceFile } from "./sources.ts";
+import { chainKey, shippedVerdicts } from "./verdicts.ts";
 import { Findings, type DraftFinding, type Finding } from "./types.ts";
 
 export type { Finding, RuleId, Severity } from "./types.ts";
@@ -80,26 +81,17 @@ export async function lintPaths(opts: LintOptions = {}): Promise<LintResult> {
 
   const perFileDone = new Set<string>();
   const chainsDone = new Set<string>();
+  const verdicts = shippedVerdicts();
   for (const leaf of leaves) {
     if (chainsDone.has(leaf.file.abs)) continue;
     chainsDone.add(leaf.file.abs);
     const chain = buildChain(leaf.file, cache, findings, { extendsDirs: leaf.dirs });
-    for (const f of chain.files) {
-      if (perFileDone.has(f.abs)) continue;
-      perFileDone.add(f.abs);
-      lintJsonata(f, findings);
-      lintMappingName(f, findings);
+    // A shipped chain, unchanged, that these same rules found clean at build time: nothing to report.
+    if (chain.complete && verdicts?.has(chainKey(chain))) {
+      for (const f of chain.files) perFileDone.add(f.abs);
+      continue;
     }
-    // A broken extends chain leaves a partial document: checking it would only repeat that.
-    if (!chain.complete) continue;
-    const valid = lintMappingSchema(chain, findings);
-    lintMappingReferences(chain, findings);
-    lintRequestCoverage(chain, findings);
-    lintReplyCoverage(chain, findings);
-    lintEffortCoverage(chain, findings);
-    const chainFiles = new Set(chain.files.map((f) => f.file));
-    const blocked = findings.list.some((f) => f.severity === "error" && BLOCKING.has(f.rule) && chainFiles.has(f.file));
-    if (valid && !blocked) await lintExamples(chain, findings);
+    await lintChain(chain, findings, perFileDone);
   }
 
   const list = finish(findings.list, cache.order, opts.strict === true);
@@ -110,6 +102,30 @@ export async function lintPaths(opts: LintOptions = {}): Promise<LintResult> {
     couldNotRun: findings.couldNotRun,
     files: [...cache.order],
   };
+}
+
+/**
+ * Every rule about one mapping chain: the per-file rules (once per file, `perFileDone`), then the
+ * merged document's. Depends on the chain's files only, never on the config or the environment,
+ * which is what lets a clean verdict be cached by the chain's texts (src/lint/verdicts.ts).
+ */
+export async function lintChain(chain: MappingChain, findings: Findings, perFileDone = new Set<string>()): Promise<void> {
+  for (const f of chain.files) {
+    if (perFileDone.has(f.abs)) continue;
+    perFileDone.add(f.abs);
+    lintJsonata(f, findings);
+    lintMappingName(f, findings);
+  }
+  // A broken extends chain leaves a partial document: checking it would only repeat that.
+  if (!chain.complete) return;
+  const valid = lintMappingSchema(chain, findings);
+  lintMappingReferences(chain, findings);
+  lintRequestCoverage(chain, findings);
+  lintReplyCoverage(chain, findings);
+  lintEffortCoverage(chain, findings);
+  const chainFiles = new Set(chain.files.map((f) => f.file));
+  const blocked = findings.list.some((f) => f.severity === "error" && BLOCKING.has(f.rule) && chainFiles.has(f.file));
+  if (valid && !blocked) await lintExamples(chain, findings);
 }
 
 /** Drops schema errors another rule explains better, de-duplicates, sorts, applies --strict. */
