@@ -71,7 +71,7 @@ export function createApp(o: AppOptions): GatewayApp {
   const access = accessGuard(
     () => o.getRuntime().config.server,
     (err, req) => {
-      metrics.refused.inc({ code: err.code });
+      metrics.refusedRequest(err.code);
       logRefusal(err, req);
     },
   );
@@ -87,8 +87,8 @@ export function createApp(o: AppOptions): GatewayApp {
     health,
     continuations: o.store ? storeContinuations(o.store) : undefined,
     onFinished,
-    onStreamStart: (r) => metrics.activeStreams.inc(streamLabels(r)),
-    onStreamEnd: (r) => metrics.activeStreams.dec(streamLabels(r)),
+    onStreamStart: (r) => metrics.streamStarted(streamLabels(r)),
+    onStreamEnd: (r) => metrics.streamEnded(streamLabels(r)),
   };
 
   const responses = ledger.gate(responsesHandler(route));
@@ -105,7 +105,8 @@ export function createApp(o: AppOptions): GatewayApp {
   app.get("/assets/uplot.js", assetHandler("uplot.js"));
   app.get("/assets/uplot.css", assetHandler("uplot.css"));
   app.get("/metrics", async (_req: Request, res: Response) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    const { contentType, body } = await metrics.scrape();
+    res.type(contentType).send(body);
   });
   for (const prefix of ["/v1", ""]) {
     app.get(`${prefix}/models`, modelsHandler(o.getRuntime));
