@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { models } from "../../src/cli/models.ts";
+import { groupThousands, models } from "../../src/cli/models.ts";
 import { BASE_INSTRUCTIONS, buildCodexCatalog } from "../../src/cli/codex-catalog.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { memoryIO } from "../fixtures/cli/io.ts";
@@ -186,5 +186,11 @@ describe("Codex model catalog", () => {
     expect(levels.none).toBe("no thinking; sends thinking.type=disabled");
     expect(levels.medium).toBe("DeepSeek has no medium effort; sent reasoning_effort high.");
     expect(levels.xhigh).toBe("thinking; sends thinking.type=enabled reasoning_effort=max");
+  });
+});
+
+describe("groupThousands", () => {
+  it("writes what toLocaleString(\"en-US\") writes", () => {
+    for (const n of [0, 7, 999, 1000, 32768, 128000, 1048576, 2000000000, -4096, 2.5, 1e21]) expect(groupThousands(n), String(n)).toBe(n.toLocaleString("en-US"));
   });
 });
