@@ -11,6 +11,9 @@ import { readSse } from "../upstream/sse.ts";
 import { TransportError, toTransportError, type UpstreamBody } from "../upstream/http.ts";
 import { RequestDeadline } from "./deadline.ts";
 import type { ResponsesRequest } from "../protocol/request.ts";
+import { translateNativeRequest, type NativeTranslatedRequest } from "./request/responses-wire/translate.ts";
+import { endpointFor } from "./provider-runtime.ts";
+import { wireReader, type WireReader } from "./wire-reader.ts";
 
 export interface RunOptions {
   provider: ProviderRuntime;
@@ -41,19 +44,25 @@ export interface RunStats {
 }
 
 export interface Prepared {
-  translated: TranslatedRequest;
+  translated: TranslatedRequest | NativeTranslatedRequest;
   upstreamBody: string;
+  /** The wire, endpoint and reader of this call. */
+  reader: WireReader;
 }
 
 export async function prepare(o: RunOptions, stream: boolean): Promise<Prepared> {
+  const { wire, url } = endpointFor(o.provider, o.model);
+  if (wire === "responses") {
+    const translated = translateNativeRequest(o.req, { mapping: o.provider.mapping, model: o.model, stream, carrier: o.carrier });
+    return { translated, upstreamBody: JSON.stringify(translated.body), reader: wireReader(o.provider, wire, url, translated.flat) };
+  }
   const translated = await translateRequest(o.req, { mapping: o.provider.mapping, model: o.model, stream, carrier: o.carrier });
-  return { translated, upstreamBody: JSON.stringify(translated.body) };
+  return { translated, upstreamBody: JSON.stringify(translated.body), reader: wireReader(o.provider, wire, url, null) };
 }
 
 function newBuilder(o: RunOptions, p: Prepared, sink: EventSink | undefined): ResponseBuilder {
   const hex = o.responseId ? o.responseId.replace(/^resp_/, "") : randomHex(12);
   const now = o.now ?? (() => Math.floor(Date.now() / 1000));
-  const doc = o.provider.mapping.doc;
   return new ResponseBuilder({
     responseId: `resp_${hex}`,
     idBase: hex,
@@ -68,8 +77,8 @@ function newBuilder(o: RunOptions, p: Prepared, sink: EventSink | undefined): Re
     carrier: o.carrier,
     includeEncrypted: p.translated.includeEncrypted,
     exposeRawReasoning: o.exposeRawReasoning,
-    thinkTags: doc.stream.think_tags,
-    keepRawPrefix: doc.reasoning.passback.mode === "content_raw",
+    thinkTags: p.reader.thinkTags,
+    keepRawPrefix: p.reader.keepRawPrefix,
     diagnostics: [...p.translated.diagnostics.list],
     sink,
   });
@@ -97,7 +106,7 @@ export async function runStream(o: RunOptions, p: Prepared, out: StreamOut): Pro
 async function streamWithin(o: RunOptions, p: Prepared, out: StreamOut, deadline: RequestDeadline): Promise<RunStats> {
   const started = Date.now();
   const stats: RunStats = { attempts: 0, firstTokenMs: null, upstreamStatus: null, outcome: "completed", errorCode: null };
-  const call = await callUpstream(o.provider, p.upstreamBody, deadline.signal);
+  const call = await callUpstream(o.provider, p.upstreamBody, deadline.signal, p.reader);
   if (deadline.clientGone) {
     stats.outcome = "aborted";
     if (call.ok) call.reply.body.destroy?.();
@@ -129,14 +138,14 @@ async function streamWithin(o: RunOptions, p: Prepared, out: StreamOut, deadline
     if (contentType.includes("application/json")) {
       // Some providers answer a streamed request with a plain JSON body (an error, or a whole completion).
       const json = parseJsonBody(await readLimited(call.reply.body, WHOLE_BODY_LIMIT));
-      const deltas = json === null || typeof json !== "object" ? notJson(o) : readWhole(o, json);
+      const deltas = json === null || typeof json !== "object" ? notJson(o) : readWhole(o, p.reader, json);
       if (!Array.isArray(deltas)) endFailed(o, builder, deltas, stats);
       else {
-        await feed(o, builder, deltas, stats);
-        if (!builder.finished) finishAtEof(o, builder, stats, true);
+        await feed(o, p.reader, builder, deltas, stats);
+        if (!builder.finished) finishAtEof(o, p.reader, builder, stats, true);
       }
     } else {
-      await pumpSse(o, builder, call.reply.body, stats, started, out);
+      await pumpSse(o, p.reader, builder, call.reply.body, stats, started, out);
     }
   } catch (err) {
     call.reply.body.destroy();
@@ -161,8 +170,7 @@ function midReplyFailure(o: RunOptions, err: unknown, signal: AbortSignal): Upst
   return { httpStatus: 502, type: "server_error", code: "server_error", message: `GodeX could not process ${o.provider.name}'s reply: ${what}`, param: null, retryable: true };
 }
 
-async function pumpSse(o: RunOptions, builder: ResponseBuilder, body: UpstreamBody, stats: RunStats, started: number, out: StreamOut) {
-  const mapping = o.provider.mapping;
+async function pumpSse(o: RunOptions, reader: WireReader, builder: ResponseBuilder, body: UpstreamBody, stats: RunStats, started: number, out: StreamOut) {
   const deltas: CanonicalDelta[] = [];
   let sawDone = false;
   for await (const batch of readSse(body)) {
@@ -177,7 +185,7 @@ async function pumpSse(o: RunOptions, builder: ResponseBuilder, body: UpstreamBo
       }
       const before = deltas.length;
       try {
-        mapping.readChunk(item.value, deltas);
+        reader.readEvent(item.value, item.event, deltas);
       } catch (err) {
         // A chunk of an unexpected shape (e.g. `choices` not an array) is skipped, like non-JSON.
         deltas.length = before;
@@ -186,7 +194,7 @@ async function pumpSse(o: RunOptions, builder: ResponseBuilder, body: UpstreamBo
     }
     if (deltas.length > 0) {
       if (stats.firstTokenMs === null) stats.firstTokenMs = Date.now() - started;
-      await feed(o, builder, deltas, stats);
+      await feed(o, reader, builder, deltas, stats);
       deltas.length = 0;
       if (builder.finished) return;
       // A client that stops reading slows the upstream read down instead of growing GodeX's buffers.
@@ -194,7 +202,7 @@ async function pumpSse(o: RunOptions, builder: ResponseBuilder, body: UpstreamBo
       if (congested) await congested;
     }
   }
-  if (!builder.finished) finishAtEof(o, builder, stats, sawDone);
+  if (!builder.finished) finishAtEof(o, reader, builder, stats, sawDone);
 }
 
 function collect(fill: (out: CanonicalDelta[]) => void): CanonicalDelta[] {
@@ -203,10 +211,10 @@ function collect(fill: (out: CanonicalDelta[]) => void): CanonicalDelta[] {
   return out;
 }
 
-async function feed(o: RunOptions, builder: ResponseBuilder, deltas: CanonicalDelta[], stats: RunStats) {
+async function feed(o: RunOptions, reader: WireReader, builder: ResponseBuilder, deltas: CanonicalDelta[], stats: RunStats) {
   for (const d of deltas) {
     if (d.kind === "error") {
-      endFailed(o, builder, await o.provider.mapping.mapError(d.status, d.body), stats);
+      endFailed(o, builder, await reader.mapError(d.status, d.body), stats);
       return;
     }
     builder.push(d);
@@ -214,10 +222,10 @@ async function feed(o: RunOptions, builder: ResponseBuilder, deltas: CanonicalDe
 }
 
 /** The upstream stream ended: a finish reason means done (even without [DONE]); none means cut off. */
-function finishAtEof(o: RunOptions, builder: ResponseBuilder, stats: RunStats, sawDone: boolean) {
+function finishAtEof(o: RunOptions, reader: WireReader, builder: ResponseBuilder, stats: RunStats, sawDone: boolean) {
   const reason = builder.gotFinishReason;
   if (reason) {
-    const outcome = o.provider.mapping.finish(reason);
+    const outcome = reader.finish(reason);
     if (outcome.message && outcome.status === "completed") {
       builder.addDiagnostic({ code: "finish_reason_unknown", path: "upstream.finish_reason", action: "degraded", message: outcome.message });
     }
@@ -277,7 +285,7 @@ export async function runJson(o: RunOptions, p: Prepared): Promise<JsonResult> {
 
 async function jsonWithin(o: RunOptions, p: Prepared, deadline: RequestDeadline): Promise<JsonResult> {
   const stats: RunStats = { attempts: 0, firstTokenMs: null, upstreamStatus: null, outcome: "completed", errorCode: null };
-  const call = await callUpstream(o.provider, p.upstreamBody, deadline.signal);
+  const call = await callUpstream(o.provider, p.upstreamBody, deadline.signal, p.reader);
   stats.attempts = call.attempts;
   if (!call.ok) return errorResult(o, deadlineFailure(o, deadline) ?? call.failure, stats);
   stats.upstreamStatus = call.reply.status;
@@ -289,13 +297,13 @@ async function jsonWithin(o: RunOptions, p: Prepared, deadline: RequestDeadline)
     return errorResult(o, deadlineFailure(o, deadline) ?? midReplyFailure(o, err, deadline.signal), stats);
   }
   const json = parseJsonBody(text);
-  const deltas = json === null || typeof json !== "object" ? notJson(o) : readWhole(o, json);
+  const deltas = json === null || typeof json !== "object" ? notJson(o) : readWhole(o, p.reader, json);
   if (!Array.isArray(deltas)) return errorResult(o, deltas, stats);
   const err = deltas.find((d) => d.kind === "error");
-  if (err && err.kind === "error") return errorResult(o, await o.provider.mapping.mapError(err.status, err.body), stats);
+  if (err && err.kind === "error") return errorResult(o, await p.reader.mapError(err.status, err.body), stats);
   const builder = newBuilder(o, p, undefined);
   for (const d of deltas) builder.push(d);
-  finishAtEof(o, builder, stats, true);
+  finishAtEof(o, p.reader, builder, stats, true);
   Object.assign(stats, builder.summary());
   const failed = builder.snapshot();
   if (failed.status === "failed" && failed.error) {
@@ -306,9 +314,9 @@ async function jsonWithin(o: RunOptions, p: Prepared, deadline: RequestDeadline)
 }
 
 /** A whole (non-stream) provider reply as deltas; a reply the mapping cannot read is a failure, not a crash. */
-function readWhole(o: RunOptions, json: object): CanonicalDelta[] | UpstreamFailure {
+function readWhole(o: RunOptions, reader: WireReader, json: object): CanonicalDelta[] | UpstreamFailure {
   try {
-    return collect((d) => o.provider.mapping.readResponse(json, d));
+    return collect((d) => reader.readWhole(json, d));
   } catch (err) {
     const what = err instanceof Error ? err.message : String(err);
     return { httpStatus: 502, type: "server_error", code: "server_error", message: `GodeX could not read ${o.provider.name}'s reply: ${what}`, param: null, retryable: true };

@@ -43,6 +43,8 @@ export function buildRuntime(config: LoadedConfig, opts: RuntimeOptions = {}): G
       timeouts: { connectMs: orNever(p.timeouts.connectMs), firstByteMs: orNever(p.timeouts.firstByteMs), idleMs: orNever(p.timeouts.idleMs), totalMs: orNever(p.timeouts.totalMs) },
       retry: { maxAttempts: Math.max(1, p.retry.maxAttempts), maxDelayMs: p.retry.maxDelayMs },
       models: p.models,
+      responsesUrl: mapping.responses ? upstreamUrl(p.baseUrl, p.responsesPath ?? mapping.responses.rules.endpoint.path) : null,
+      ...(p.wire ? { wireOverride: p.wire } : {}),
     });
   }
   const keyFile = opts.carrierKeyFile ?? join(process.env.GODEX_HOME ?? join(homedir(), ".godex"), "carrier.key");

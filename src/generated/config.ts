@@ -164,6 +164,10 @@ export interface Provider {
      */
     path?: string;
     /**
+     * a path starting with "/" for the native Responses wire (default: the mapping's responses.endpoint.path)
+     */
+    responses_path?: string;
+    /**
      * Extra request headers.
      */
     headers?: {
@@ -174,6 +178,14 @@ export interface Provider {
    * Model names advertised in /v1/models.
    */
   models?: string[];
+  /**
+   * Upstream wire for this provider's models: chat (Chat Completions) or responses (the provider's own /responses), or a map model name (or "*") → wire. Default: what the mapping chooses per model.
+   */
+  wire?:
+    | ("chat" | "responses")
+    | {
+        [k: string]: "chat" | "responses" | undefined;
+      };
   /**
    * Milliseconds; 0 disables that limit.
    */

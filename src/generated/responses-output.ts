@@ -6,7 +6,12 @@
  * via the `definition` "OutputItem".
  */
 export type OutputItem =
-  OutputReasoning | OutputMessage | OutputFunctionCall | OutputCustomToolCall | OutputToolSearchCall;
+  | OutputReasoning
+  | OutputMessage
+  | OutputFunctionCall
+  | OutputCustomToolCall
+  | OutputToolSearchCall
+  | OutputWebSearchCall;
 /**
  * One `data:` payload of the SSE stream; the SSE `event:` name equals `type`.
  *
@@ -265,6 +270,23 @@ export interface OutputToolSearchCall {
    * The search arguments as an object ({} in output_item.added).
    */
   arguments: {
+    [k: string]: unknown | undefined;
+  };
+}
+/**
+ * A search the provider ran server-side (native Responses wire), passed on under GodeX's id.
+ *
+ * This interface was referenced by `ResponseObject`'s JSON-Schema
+ * via the `definition` "OutputWebSearchCall".
+ */
+export interface OutputWebSearchCall {
+  id: string;
+  type: "web_search_call";
+  status: "in_progress" | "searching" | "completed" | "incomplete" | "failed";
+  /**
+   * What was searched ({type: search, query}), as the provider reported it.
+   */
+  action?: {
     [k: string]: unknown | undefined;
   };
 }

@@ -28,10 +28,16 @@ export type RequestRules = Required<Omit<G.RequestRules, OptionalRules | "fields
     sampling: Record<string, "omit" | { min: number; max: number }>;
   };
 
+export type ResponsesRules = G.ResponsesRules;
+export type ResponsesFieldRule = G.ResponsesFieldRule;
+
 export type PassbackRules = G.MappingFile["reasoning"]["passback"];
 
 export interface ModelRule {
   effort_table?: string;
+  wire?: "chat" | "responses";
+  /** Effort table under responses.effort_tables, for the native wire. */
+  responses_effort_table?: string;
   images?: boolean;
   /** Per-model request overrides merged over `request`. */
   request?: G.RequestRules;

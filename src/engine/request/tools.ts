@@ -32,7 +32,7 @@ export function flatToolName(name: string, namespace: string | undefined, patter
   return flat;
 }
 
-function customToolParameters(tool: CustomTool) {
+export function customToolParameters(tool: CustomTool) {
   const format = tool.format;
   const grammar =
     format?.type === "grammar" && typeof format.definition === "string"
