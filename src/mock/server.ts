@@ -172,7 +172,7 @@ export async function startMockUpstreams(opts: MockUpstreamsOptions = {}): Promi
     url,
     baseUrl(provider: string): string {
       if (!DIALECTS[provider]) throw new Error(`unknown mock provider "${provider}"`);
-      return `${url}/${provider}`;
+      return `${url}/${provider}${DIALECTS[provider]!.basePath ?? ""}`;
     },
     requests,
     clear(): void {
