@@ -91,7 +91,7 @@ export function translateNativeTools(tools: ToolSpec[] | undefined | null, rules
         native.namespaces.add(tool.name);
         out.push(stripNulls({ type: "namespace", name: tool.name, description: (tool as { description?: string }).description, tools: children }));
       } else if (!nsNative && (tool.tools ?? []).length > 0) {
-        diags.degraded("namespace_flattened", path, `The provider does not accept namespace tools; the tools of '${tool.name}' were offered as functions named '${flatToolName("<tool>", tool.name, /^$/).replace("<tool>", "…")}' and mapped back.`);
+        diags.degraded("namespace_flattened", path, `The provider does not accept namespace tools; the tools of '${tool.name}' were offered as plain functions (e.g. '${flatToolName(tool.tools?.[0]?.name ?? "tool", tool.name, pattern)}') and mapped back.`);
       }
       return;
     }
