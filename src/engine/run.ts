@@ -1,6 +1,10 @@
 // One Responses request, end to end: translate → call the provider → feed the state machine.
+// One run path for every mode: the same attempt feeds a builder with a sink (a stream) or without
+// one (a whole JSON reply). An attempt commits late (client-reply.ts): the client sees the first
+// event only once the target produced output or a clean end, so a failure before that is returned
+// to the caller, which may try another target.
 import { randomHex } from "../util/ids.ts";
-import type { CanonicalDelta, Diagnostic, UpstreamFailure } from "../protocol/types.ts";
+import type { CanonicalDelta, Diagnostic, FinishOutcome, UpstreamFailure } from "../protocol/types.ts";
 import type { ProviderRuntime } from "./provider-runtime.ts";
 import type { ReasoningCarrier } from "./reasoning-carrier.ts";
 import { translateRequest, type TranslatedRequest } from "./request/translate.ts";
@@ -11,14 +15,15 @@ import { readSse } from "../upstream/sse.ts";
 import { TransportError, toTransportError, type UpstreamBody } from "../upstream/http.ts";
 import { RequestDeadline } from "./deadline.ts";
 import type { ResponsesRequest } from "../protocol/request.ts";
+import { ClientReply, type StreamOut } from "./client-reply.ts";
 import { translateNativeRequest, type NativeTranslatedRequest } from "./request/responses-wire/translate.ts";
 import { endpointFor } from "./provider-runtime.ts";
 import { wireReader, type WireReader } from "./wire-reader.ts";
 
+export type { StreamOut } from "./client-reply.ts";
+
 export interface RunOptions {
-  provider: ProviderRuntime;
   alias: string;
-  model: string;
   req: ResponsesRequest;
   carrier: ReasoningCarrier;
   exposeRawReasoning: boolean;
@@ -29,6 +34,12 @@ export interface RunOptions {
   responseId?: string;
   now?: () => number;
   keepAliveMs?: number;
+}
+
+/** One provider/model a request can be sent to. */
+export interface Target {
+  provider: ProviderRuntime;
+  model: string;
 }
 
 export interface RunStats {
@@ -46,32 +57,52 @@ export interface RunStats {
 export interface Prepared {
   translated: TranslatedRequest | NativeTranslatedRequest;
   upstreamBody: string;
-  /** The wire, endpoint and reader of this call. */
+  /** The wire of this target (Chat or the provider's own Responses API): endpoint and reader. */
   reader: WireReader;
 }
 
-export async function prepare(o: RunOptions, stream: boolean): Promise<Prepared> {
-  const { wire, url } = endpointFor(o.provider, o.model);
+export async function prepare(o: RunOptions, target: Target, stream: boolean): Promise<Prepared> {
+  const { wire, url } = endpointFor(target.provider, target.model);
   if (wire === "responses") {
-    const translated = translateNativeRequest(o.req, { mapping: o.provider.mapping, model: o.model, stream, carrier: o.carrier });
-    return { translated, upstreamBody: JSON.stringify(translated.body), reader: wireReader(o.provider, wire, url, translated.flat) };
+    const translated = translateNativeRequest(o.req, { mapping: target.provider.mapping, model: target.model, stream, carrier: o.carrier });
+    return { translated, upstreamBody: JSON.stringify(translated.body), reader: wireReader(target.provider, wire, url, translated.flat) };
   }
-  const translated = await translateRequest(o.req, { mapping: o.provider.mapping, model: o.model, stream, carrier: o.carrier });
-  return { translated, upstreamBody: JSON.stringify(translated.body), reader: wireReader(o.provider, wire, url, null) };
+  const translated = await translateRequest(o.req, { mapping: target.provider.mapping, model: target.model, stream, carrier: o.carrier });
+  return { translated, upstreamBody: JSON.stringify(translated.body), reader: wireReader(target.provider, wire, url, null) };
 }
 
-function newBuilder(o: RunOptions, p: Prepared, sink: EventSink | undefined): ResponseBuilder {
+/** How one attempt at one target ended. */
+export type AttemptResult =
+  /** The target answered: the builder reached its terminal event (a failure after output included). */
+  | { kind: "served" }
+  /** Nothing of the answer reached the client: another target may still serve. */
+  | { kind: "failed"; failure: UpstreamFailure; builder: ResponseBuilder; outcome?: FinishOutcome }
+  | { kind: "aborted" };
+
+/** The ids and clock every attempt of one response shares. */
+export interface ResponseIdentity {
+  responseId: string;
+  idBase: string;
+  createdAt: number;
+  now: () => number;
+}
+
+export function responseIdentity(o: RunOptions): ResponseIdentity {
   const hex = o.responseId ? o.responseId.replace(/^resp_/, "") : randomHex(12);
   const now = o.now ?? (() => Math.floor(Date.now() / 1000));
+  return { responseId: `resp_${hex}`, idBase: hex, createdAt: now(), now };
+}
+
+export function newBuilder(o: RunOptions, id: ResponseIdentity, target: Target, p: Prepared, sink: EventSink | undefined): ResponseBuilder {
   return new ResponseBuilder({
-    responseId: `resp_${hex}`,
-    idBase: hex,
-    createdAt: now(),
-    now,
+    responseId: id.responseId,
+    idBase: id.idBase,
+    createdAt: id.createdAt,
+    now: id.now,
     alias: o.alias,
-    provider: o.provider.name,
-    carrierName: o.provider.mapping.name,
-    upstreamModel: o.model,
+    provider: target.provider.name,
+    carrierName: target.provider.mapping.name,
+    upstreamModel: target.model,
     echo: echoFromRequest(o.req),
     tools: p.translated.tools,
     carrier: o.carrier,
@@ -84,93 +115,179 @@ function newBuilder(o: RunOptions, p: Prepared, sink: EventSink | undefined): Re
   });
 }
 
-/** What the streaming transport needs from the server: one write per event. */
-export interface StreamOut {
-  /** Sends the status line and headers (called once, right before the first event). */
-  begin(diagnostics: Diagnostic[]): void;
-  event: EventSink;
-  /** Resolves when the client has taken what was written; null when it is keeping up. */
-  congested?(): Promise<void> | null;
-  end(): void;
+export function newStats(): RunStats {
+  return { attempts: 0, firstTokenMs: null, upstreamStatus: null, outcome: "completed", errorCode: null };
 }
 
-export async function runStream(o: RunOptions, p: Prepared, out: StreamOut): Promise<RunStats> {
-  const deadline = new RequestDeadline(o.signal, o.provider.timeouts.totalMs, o.shutdown);
+/** A single-target run: the attempt, then its failure (if any) told to the client. */
+export async function runResponse(o: RunOptions, target: Target, p: Prepared, out: StreamOut | null): Promise<JsonResult> {
+  const id = responseIdentity(o);
+  const reply = new ClientReply(out, o.keepAliveMs);
+  const stats = newStats();
   try {
-    return await streamWithin(o, p, out, deadline);
+    const builder = newBuilder(o, id, target, p, reply.sink);
+    reply.use(builder, p.translated.diagnostics.list);
+    const result = await attempt(o, target, p, builder, reply, stats);
+    return finishRun(o, target, result, reply, stats);
+  } finally {
+    reply.dispose();
+  }
+}
+
+/** What the client gets once the run is over: a stream already ended, or a whole JSON reply. */
+export function finishRun(o: RunOptions, target: Target, result: AttemptResult, reply: ClientReply, stats: RunStats): JsonResult {
+  if (result.kind === "aborted") {
+    stats.outcome = "aborted";
+    return { status: 200, body: null, stats };
+  }
+  if (result.kind === "failed") {
+    if (!reply.streaming) {
+      Object.assign(stats, result.builder.summary());
+      return errorResult(target.provider, result.failure, stats);
+    }
+    reply.open();
+    if (result.outcome) {
+      // A finish reason that fails the response ends it as the mapping says (code and message).
+      stats.outcome = "failed";
+      stats.errorCode = result.outcome.code ?? null;
+      result.builder.complete(result.outcome);
+    } else endFailed(target.provider, result.builder, result.failure, stats);
+  }
+  const builder = reply.builder!;
+  Object.assign(stats, builder.summary());
+  if (reply.streaming) {
+    reply.end();
+    return { status: 200, body: null, stats };
+  }
+  const snapshot = builder.snapshot();
+  if (snapshot.status === "failed" && snapshot.error) {
+    // A provider that gave up mid-answer is an error, not a 200: clients and SDKs retry on 5xx.
+    return errorResult(target.provider, finishFailure(snapshot.error.code, snapshot.error.message), stats);
+  }
+  return { status: 200, body: snapshot, stats };
+}
+
+/**
+ * One target, one call (with the provider's own retries): read its reply into the builder. Returns
+ * `failed` while nothing of the answer has been committed to the client.
+ */
+export async function attempt(o: RunOptions, target: Target, p: Prepared, builder: ResponseBuilder, reply: ClientReply, stats: RunStats): Promise<AttemptResult> {
+  const provider = target.provider;
+  const deadline = new RequestDeadline(o.signal, provider.timeouts.totalMs, o.shutdown);
+  const started = Date.now();
+  const run = new AttemptRun(provider, p.reader, builder, reply, stats);
+  try {
+    const call = await callUpstream(provider, p.upstreamBody, deadline.signal, p.reader);
+    stats.attempts += call.attempts;
+    if (deadline.clientGone) {
+      if (call.ok) call.reply.body.destroy?.();
+      return { kind: "aborted" };
+    }
+    if (!call.ok) return { kind: "failed", failure: deadlineFailure(provider, deadline) ?? call.failure, builder };
+    stats.upstreamStatus = call.reply.status;
+    try {
+      const contentType = String(header(call.reply.headers, "content-type") ?? "");
+      if (!reply.streaming || contentType.includes("application/json")) {
+        // A whole completion (asked for, whatever its content type, or a provider answering a stream request with plain JSON).
+        const json = parseJsonBody(await readLimited(call.reply.body, WHOLE_BODY_LIMIT));
+        const deltas = json === null || typeof json !== "object" ? notJson(provider) : readWhole(provider, p.reader, json);
+        if (!Array.isArray(deltas)) run.fail(deltas);
+        else {
+          await run.feed(deltas);
+          if (!run.over) run.finishAtEof(true);
+        }
+      } else {
+        await pumpSse(run, call.reply.body, started);
+      }
+    } catch (err) {
+      call.reply.body.destroy();
+      if (deadline.clientGone) return { kind: "aborted" };
+      run.fail(deadlineFailure(provider, deadline) ?? midReplyFailure(provider, err, deadline.signal));
+    }
+    return run.result();
   } finally {
     deadline.dispose();
   }
 }
 
-async function streamWithin(o: RunOptions, p: Prepared, out: StreamOut, deadline: RequestDeadline): Promise<RunStats> {
-  const started = Date.now();
-  const stats: RunStats = { attempts: 0, firstTokenMs: null, upstreamStatus: null, outcome: "completed", errorCode: null };
-  const call = await callUpstream(o.provider, p.upstreamBody, deadline.signal, p.reader);
-  if (deadline.clientGone) {
-    stats.outcome = "aborted";
-    if (call.ok) call.reply.body.destroy?.();
-    return stats;
-  }
-  stats.attempts = call.attempts;
-  const builder = newBuilder(o, p, (type, json) => {
-    out.event(type, json);
-    lastWrite = Date.now();
-  });
-  let lastWrite = Date.now();
-  out.begin(builder.snapshot().godex.diagnostics);
-  builder.start();
+/** One attempt's reading state: feeds deltas, commits on the first output, keeps an early failure. */
+class AttemptRun {
+  private failure: UpstreamFailure | null = null;
+  private failedFinish: FinishOutcome | undefined;
 
-  if (!call.ok) {
-    endFailed(o, builder, deadlineFailure(o, deadline) ?? call.failure, stats);
-    Object.assign(stats, builder.summary());
-    out.end();
-    return stats;
+  constructor(
+    readonly provider: ProviderRuntime,
+    readonly reader: WireReader,
+    readonly builder: ResponseBuilder,
+    readonly reply: ClientReply,
+    readonly stats: RunStats,
+  ) {}
+
+  /** The builder ended, or the attempt failed before output. */
+  get over(): boolean {
+    return this.failure !== null || this.builder.finished;
   }
-  stats.upstreamStatus = call.reply.status;
-  const keepAliveMs = o.keepAliveMs ?? 15_000;
-  const timer = setInterval(() => {
-    if (Date.now() - lastWrite >= keepAliveMs) builder.keepAlive();
-  }, Math.min(keepAliveMs, 5_000));
-  timer.unref();
-  try {
-    const contentType = String(header(call.reply.headers, "content-type") ?? "");
-    if (contentType.includes("application/json")) {
-      // Some providers answer a streamed request with a plain JSON body (an error, or a whole completion).
-      const json = parseJsonBody(await readLimited(call.reply.body, WHOLE_BODY_LIMIT));
-      const deltas = json === null || typeof json !== "object" ? notJson(o) : readWhole(o, p.reader, json);
-      if (!Array.isArray(deltas)) endFailed(o, builder, deltas, stats);
-      else {
-        await feed(o, p.reader, builder, deltas, stats);
-        if (!builder.finished) finishAtEof(o, p.reader, builder, stats, true);
+
+  result(): AttemptResult {
+    return this.failure ? { kind: "failed", failure: this.failure, builder: this.builder, outcome: this.failedFinish } : { kind: "served" };
+  }
+
+  /** A failure: kept for the caller while nothing was committed, else the response ends with it. */
+  fail(f: UpstreamFailure) {
+    if (!this.reply.answered) {
+      this.failure = f;
+      return;
+    }
+    endFailed(this.provider, this.builder, f, this.stats);
+  }
+
+  async feed(deltas: CanonicalDelta[]) {
+    for (const d of deltas) {
+      if (this.over) return;
+      if (d.kind === "error") {
+        this.fail(await this.reader.mapError(d.status, d.body));
+        return;
       }
-    } else {
-      await pumpSse(o, p.reader, builder, call.reply.body, stats, started, out);
+      if (d.kind === "reasoning" || d.kind === "text" || d.kind === "tool_call" || d.kind === "hosted_item") this.reply.commit();
+      this.builder.push(d);
     }
-  } catch (err) {
-    call.reply.body.destroy();
-    if (deadline.clientGone) {
-      stats.outcome = "aborted";
-      return stats;
-    }
-    endFailed(o, builder, deadlineFailure(o, deadline) ?? midReplyFailure(o, err, deadline.signal), stats);
-  } finally {
-    clearInterval(timer);
   }
-  Object.assign(stats, builder.summary());
-  out.end();
-  return stats;
+
+  /** The upstream ended: a finish reason means done (even without [DONE]); none means cut off. */
+  finishAtEof(sawDone: boolean) {
+    const reason = this.builder.gotFinishReason;
+    if (reason) {
+      const outcome = this.reader.finish(reason);
+      if (outcome.status === "failed" && !this.reply.answered) {
+        // e.g. "overloaded" before any output: a failure another target may not have.
+        this.failure = finishFailure(outcome.code ?? "server_error", outcome.message ?? "The provider failed to finish the response.");
+        this.failedFinish = outcome;
+        return;
+      }
+      if (outcome.message && outcome.status === "completed") {
+        this.builder.addDiagnostic({ code: "finish_reason_unknown", path: "upstream.finish_reason", action: "degraded", message: outcome.message });
+      }
+      this.reply.commit();
+      this.stats.outcome = outcome.status;
+      this.stats.errorCode = outcome.code ?? null;
+      this.builder.complete(outcome);
+      return;
+    }
+    const why = sawDone ? "sent [DONE] without a finish reason" : "closed the stream before finishing";
+    this.fail({ httpStatus: 502, type: "server_error", code: "server_error", message: `${this.provider.name} ${why}; the response is incomplete.`, param: null, retryable: true });
+  }
 }
 
 /** A failure while reading the provider's reply (after the call succeeded): transport, or GodeX's own bug. */
-function midReplyFailure(o: RunOptions, err: unknown, signal: AbortSignal): UpstreamFailure {
+function midReplyFailure(provider: ProviderRuntime, err: unknown, signal: AbortSignal): UpstreamFailure {
   const transport = err instanceof TransportError || (err as { code?: unknown })?.code !== undefined || (err as Error)?.name === "AbortError";
-  if (transport) return transportFailure(toTransportError(err, signal), o.provider.name);
+  if (transport) return transportFailure(toTransportError(err, signal), provider.name);
   const what = err instanceof Error ? err.message : String(err);
-  return { httpStatus: 502, type: "server_error", code: "server_error", message: `GodeX could not process ${o.provider.name}'s reply: ${what}`, param: null, retryable: true };
+  return { httpStatus: 502, type: "server_error", code: "server_error", message: `GodeX could not process ${provider.name}'s reply: ${what}`, param: null, retryable: true };
 }
 
-async function pumpSse(o: RunOptions, reader: WireReader, builder: ResponseBuilder, body: UpstreamBody, stats: RunStats, started: number, out: StreamOut) {
+async function pumpSse(run: AttemptRun, body: UpstreamBody, started: number) {
+  const { provider, reader, builder, reply, stats } = run;
   const deltas: CanonicalDelta[] = [];
   let sawDone = false;
   for await (const batch of readSse(body)) {
@@ -180,7 +297,7 @@ async function pumpSse(o: RunOptions, reader: WireReader, builder: ResponseBuild
         continue;
       }
       if (item.kind === "bad") {
-        builder.addDiagnostic({ code: "upstream_chunk_malformed", path: "upstream.stream", action: "ignored", message: `A stream chunk was not valid JSON and was skipped: ${redactSecrets(item.data.slice(0, 80), o.provider)}` });
+        builder.addDiagnostic({ code: "upstream_chunk_malformed", path: "upstream.stream", action: "ignored", message: `A stream chunk was not valid JSON and was skipped: ${redactSecrets(item.data.slice(0, 80), provider)}` });
         continue;
       }
       const before = deltas.length;
@@ -194,15 +311,18 @@ async function pumpSse(o: RunOptions, reader: WireReader, builder: ResponseBuild
     }
     if (deltas.length > 0) {
       if (stats.firstTokenMs === null) stats.firstTokenMs = Date.now() - started;
-      await feed(o, reader, builder, deltas, stats);
+      await run.feed(deltas);
       deltas.length = 0;
-      if (builder.finished) return;
+      if (run.over) {
+        body.destroy();
+        return;
+      }
       // A client that stops reading slows the upstream read down instead of growing GodeX's buffers.
-      const congested = out.congested?.();
+      const congested = reply.congested();
       if (congested) await congested;
     }
   }
-  if (!builder.finished) finishAtEof(o, reader, builder, stats, sawDone);
+  if (!run.over) run.finishAtEof(sawDone);
 }
 
 function collect(fill: (out: CanonicalDelta[]) => void): CanonicalDelta[] {
@@ -211,37 +331,10 @@ function collect(fill: (out: CanonicalDelta[]) => void): CanonicalDelta[] {
   return out;
 }
 
-async function feed(o: RunOptions, reader: WireReader, builder: ResponseBuilder, deltas: CanonicalDelta[], stats: RunStats) {
-  for (const d of deltas) {
-    if (d.kind === "error") {
-      endFailed(o, builder, await reader.mapError(d.status, d.body), stats);
-      return;
-    }
-    builder.push(d);
-  }
-}
-
-/** The upstream stream ended: a finish reason means done (even without [DONE]); none means cut off. */
-function finishAtEof(o: RunOptions, reader: WireReader, builder: ResponseBuilder, stats: RunStats, sawDone: boolean) {
-  const reason = builder.gotFinishReason;
-  if (reason) {
-    const outcome = reader.finish(reason);
-    if (outcome.message && outcome.status === "completed") {
-      builder.addDiagnostic({ code: "finish_reason_unknown", path: "upstream.finish_reason", action: "degraded", message: outcome.message });
-    }
-    stats.outcome = outcome.status;
-    stats.errorCode = outcome.code ?? null;
-    builder.complete(outcome);
-    return;
-  }
-  const why = sawDone ? "sent [DONE] without a finish reason" : "closed the stream before finishing";
-  endFailed(o, builder, { httpStatus: 502, type: "server_error", code: "server_error", message: `${o.provider.name} ${why}; the response is incomplete.`, param: null, retryable: true }, stats);
-}
-
 /** The error codes Codex acts on in response.failed (responses-spec.md §3.6). */
 const CODEX_CODES = new Set(["context_length_exceeded", "insufficient_quota", "usage_not_included", "invalid_prompt", "cyber_policy", "server_is_overloaded", "slow_down", "rate_limit_exceeded", "server_error"]);
 
-function endFailed(o: RunOptions, builder: ResponseBuilder, f: UpstreamFailure, stats: RunStats) {
+function endFailed(provider: ProviderRuntime, builder: ResponseBuilder, f: UpstreamFailure, stats: RunStats) {
   stats.outcome = "failed";
   stats.errorCode = f.code;
   let code = f.code;
@@ -251,7 +344,7 @@ function endFailed(o: RunOptions, builder: ResponseBuilder, f: UpstreamFailure, 
     code = f.retryable ? "server_error" : "invalid_prompt";
     builder.addDiagnostic({ code: "error_code_for_codex", path: "error.code", action: "degraded", message: `The provider's error '${f.code}' is reported as '${code}', the code Codex acts on (${f.retryable ? "retry" : "stop, no retry"}).` });
   }
-  builder.fail({ code, message: redactSecrets(codexMessage(f), o.provider) });
+  builder.fail({ code, message: redactSecrets(codexMessage(f), provider) });
 }
 
 /** Codex parses "try again in Ns" out of rate-limit messages to time its retry. */
@@ -274,60 +367,21 @@ function parseJsonBody(text: string): unknown {
 
 export type JsonResult = { status: number; body: unknown; stats: RunStats };
 
-export async function runJson(o: RunOptions, p: Prepared): Promise<JsonResult> {
-  const deadline = new RequestDeadline(o.signal, o.provider.timeouts.totalMs, o.shutdown);
-  try {
-    return await jsonWithin(o, p, deadline);
-  } finally {
-    deadline.dispose();
-  }
-}
-
-async function jsonWithin(o: RunOptions, p: Prepared, deadline: RequestDeadline): Promise<JsonResult> {
-  const stats: RunStats = { attempts: 0, firstTokenMs: null, upstreamStatus: null, outcome: "completed", errorCode: null };
-  const call = await callUpstream(o.provider, p.upstreamBody, deadline.signal, p.reader);
-  stats.attempts = call.attempts;
-  if (!call.ok) return errorResult(o, deadlineFailure(o, deadline) ?? call.failure, stats);
-  stats.upstreamStatus = call.reply.status;
-  let text: string;
-  try {
-    text = await readLimited(call.reply.body, WHOLE_BODY_LIMIT);
-  } catch (err) {
-    call.reply.body.destroy();
-    return errorResult(o, deadlineFailure(o, deadline) ?? midReplyFailure(o, err, deadline.signal), stats);
-  }
-  const json = parseJsonBody(text);
-  const deltas = json === null || typeof json !== "object" ? notJson(o) : readWhole(o, p.reader, json);
-  if (!Array.isArray(deltas)) return errorResult(o, deltas, stats);
-  const err = deltas.find((d) => d.kind === "error");
-  if (err && err.kind === "error") return errorResult(o, await p.reader.mapError(err.status, err.body), stats);
-  const builder = newBuilder(o, p, undefined);
-  for (const d of deltas) builder.push(d);
-  finishAtEof(o, p.reader, builder, stats, true);
-  Object.assign(stats, builder.summary());
-  const failed = builder.snapshot();
-  if (failed.status === "failed" && failed.error) {
-    // A provider that gave up mid-answer is an error, not a 200: clients and SDKs retry on 5xx.
-    return errorResult(o, finishFailure(failed.error.code, failed.error.message), stats);
-  }
-  return { status: 200, body: failed, stats };
-}
-
 /** A whole (non-stream) provider reply as deltas; a reply the mapping cannot read is a failure, not a crash. */
-function readWhole(o: RunOptions, reader: WireReader, json: object): CanonicalDelta[] | UpstreamFailure {
+function readWhole(provider: ProviderRuntime, reader: WireReader, json: object): CanonicalDelta[] | UpstreamFailure {
   try {
     return collect((d) => reader.readWhole(json, d));
   } catch (err) {
     const what = err instanceof Error ? err.message : String(err);
-    return { httpStatus: 502, type: "server_error", code: "server_error", message: `GodeX could not read ${o.provider.name}'s reply: ${what}`, param: null, retryable: true };
+    return { httpStatus: 502, type: "server_error", code: "server_error", message: `GodeX could not read ${provider.name}'s reply: ${what}`, param: null, retryable: true };
   }
 }
 
-function notJson(o: RunOptions): UpstreamFailure {
-  return { httpStatus: 502, type: "server_error", code: "server_error", message: `${o.provider.name} returned a body that is not JSON.`, param: null, retryable: true };
+function notJson(provider: ProviderRuntime): UpstreamFailure {
+  return { httpStatus: 502, type: "server_error", code: "server_error", message: `${provider.name} returned a body that is not JSON.`, param: null, retryable: true };
 }
 
-/** HTTP status and type for a failure that came from a finish reason (non-streamed replies). */
+/** HTTP status and type for a failure that came from a finish reason. */
 function finishFailure(code: string, message: string): UpstreamFailure {
   const known: Record<string, [number, string]> = {
     context_length_exceeded: [400, "invalid_request_error"],
@@ -340,21 +394,19 @@ function finishFailure(code: string, message: string): UpstreamFailure {
 }
 
 /** Why the deadline ended the call, when it was GodeX's doing (total timeout or shutdown). */
-function deadlineFailure(o: RunOptions, deadline: RequestDeadline): UpstreamFailure | null {
-  if (deadline.timedOut) return totalTimeout(o);
+function deadlineFailure(provider: ProviderRuntime, deadline: RequestDeadline): UpstreamFailure | null {
+  if (deadline.timedOut) {
+    const secs = Math.round(provider.timeouts.totalMs / 1000);
+    return { httpStatus: 504, type: "server_error", code: "server_error", message: `${provider.name} did not finish within the total timeout of ${secs}s (timeouts.total_ms).`, param: null, retryable: true };
+  }
   if (deadline.shuttingDown) {
     return { httpStatus: 503, type: "server_error", code: "server_error", message: "GodeX is shutting down; the response was cut short. Retry.", param: null, retryable: true };
   }
   return null;
 }
 
-function totalTimeout(o: RunOptions): UpstreamFailure {
-  const secs = Math.round(o.provider.timeouts.totalMs / 1000);
-  return { httpStatus: 504, type: "server_error", code: "server_error", message: `${o.provider.name} did not finish within the total timeout of ${secs}s (timeouts.total_ms).`, param: null, retryable: true };
-}
-
-function errorResult(o: RunOptions, f: UpstreamFailure, stats: RunStats): JsonResult {
+function errorResult(provider: ProviderRuntime, f: UpstreamFailure, stats: RunStats): JsonResult {
   stats.outcome = "failed";
   stats.errorCode = f.code;
-  return { status: f.httpStatus, body: { error: { message: redactSecrets(codexMessage(f), o.provider), type: f.type, code: f.code, param: f.param } }, stats };
+  return { status: f.httpStatus, body: { error: { message: redactSecrets(codexMessage(f), provider), type: f.type, code: f.code, param: f.param } }, stats };
 }

@@ -4,7 +4,7 @@ import { ClientError } from "../protocol/types.ts";
 import type { RequestRecord } from "../protocol/record.ts";
 import { validateResponsesRequest } from "../protocol/request.ts";
 import { diagnosticsHeader } from "./diagnostics.ts";
-import { prepare, runJson, runStream, type RunOptions, type RunStats, type StreamOut } from "./run.ts";
+import { prepare, runResponse, type RunOptions, type StreamOut, type Target } from "./run.ts";
 import type { GatewayRuntime } from "./runtime.ts";
 
 /** What a transport offers the engine for one response. */
@@ -58,10 +58,9 @@ export async function serveResponse(rt: GatewayRuntime, raw: unknown, t: Respons
       streaming = true;
       o.onStreamStart?.(record);
     }
+    const target: Target = { provider, model: resolved.model };
     const run: RunOptions = {
-      provider,
       alias: resolved.alias,
-      model: resolved.model,
       req: body,
       carrier: rt.carrier,
       exposeRawReasoning: rt.config.server.exposeRawReasoning,
@@ -71,19 +70,13 @@ export async function serveResponse(rt: GatewayRuntime, raw: unknown, t: Respons
       now: o.fixedIds?.now,
       keepAliveMs: o.keepAliveMs,
     };
-    const prepared = await prepare(run, stream);
+    const prepared = await prepare(run, target, stream);
     if (rt.config.logging.payloads) o.onPayload?.(body, prepared.upstreamBody);
     const diagnostics = prepared.translated.diagnostics.list;
-    let stats: RunStats;
-    if (stream) {
-      stats = await runStream(run, prepared, t.openStream());
-      record.status = 200;
-    } else {
-      const result = await runJson(run, prepared);
-      stats = result.stats;
-      record.status = result.status;
-      if (!t.signal.aborted) t.reply(result.status, result.body, { "x-godex-diagnostics": diagnosticsHeader(diagnostics) });
-    }
+    const result = await runResponse(run, target, prepared, stream ? t.openStream() : null);
+    const stats = result.stats;
+    record.status = result.status;
+    if (!stream && !t.signal.aborted) t.reply(result.status, result.body, { "x-godex-diagnostics": diagnosticsHeader(diagnostics) });
     Object.assign(record, {
       outcome: stats.outcome,
       errorCode: stats.errorCode,

@@ -46,6 +46,12 @@ export interface MappingFile {
       field?: string;
       when?: "tool_calls" | "always";
       empty?: string;
+      /**
+       * How the Responses `reasoning.context` (which turns' reasoning the model may see: all_turns, current_turn; auto = the provider's default) changes the pass-back. A value without an entry is not honoured (diagnostic).
+       */
+      context?: {
+        [k: string]: PassbackContext | undefined;
+      };
     };
   };
   response: {
@@ -197,6 +203,26 @@ export interface EffortEntry {
   thinking: boolean;
   /**
    * Set when the effort cannot be honoured exactly: what was sent instead (becomes a diagnostic).
+   */
+  note?: string;
+}
+export interface PassbackContext {
+  /**
+   * Overrides passback.when: which assistant messages carry their reasoning.
+   */
+  when?: "tool_calls" | "always";
+  /**
+   * all: every turn in the history (default); current: only assistant messages after the last user message.
+   */
+  turns?: "all" | "current";
+  /**
+   * Fields deep-merged into the request when the model thinks (e.g. a provider switch that keeps or clears earlier reasoning).
+   */
+  set?: {
+    [k: string]: unknown | undefined;
+  };
+  /**
+   * Why the provider cannot fully honour this value; sent as a diagnostic when the model thinks.
    */
   note?: string;
 }

@@ -11,10 +11,15 @@ export type InputItem =
   | FunctionCallOutputItem
   | CustomToolCallItem
   | CustomToolCallOutputItem
+  | AdditionalToolsItem
   | ItemReferenceItem
   | OtherItem;
 export type ContentPart = InputTextPart | OutputTextPart | InputImagePart | InputFilePart | RefusalPart | OtherTextPart;
 export type ToolSpec = FunctionTool | CustomTool | NamespaceTool | HostedTool;
+/**
+ * How the input of a freeform tool is constrained: free text, or a grammar (Lark or regex) that GodeX passes to the model in the argument's description.
+ */
+export type CustomToolFormat = CustomToolFormatText | CustomToolFormatGrammar;
 export type NamespaceChildTool = FunctionTool | CustomTool;
 export type ToolChoice =
   | ToolChoiceFunction
@@ -23,9 +28,16 @@ export type ToolChoice =
   | ToolChoiceHosted
   | ("none" | "auto" | "required" | null);
 export type ReasoningConfig = {
-  effort?: "none" | "minimal" | "low" | "medium" | "high" | "xhigh" | null;
+  /**
+   * max and ultra (levels Codex offers for GPT-6 models) are sent as the mapping's xhigh, with a diagnostic.
+   */
+  effort?: "none" | "minimal" | "low" | "medium" | "high" | "xhigh" | "max" | "ultra" | null;
   summary?: "auto" | "concise" | "detailed" | null;
   generate_summary?: "auto" | "concise" | "detailed" | null;
+  /**
+   * Which turns' reasoning the model may see: auto (the model's default), all_turns, current_turn. Translated by the mapping's reasoning.passback.context; unknown values are ignored with a diagnostic.
+   */
+  context?: string | null;
   [k: string]: unknown | undefined;
 } | null;
 export type TextConfig = {
@@ -211,41 +223,14 @@ export interface CustomToolCallOutputItem {
   status?: string | null;
   [k: string]: unknown | undefined;
 }
-export interface ItemReferenceItem {
-  type?: "item_reference";
-  id: string;
-  [k: string]: unknown | undefined;
-}
 /**
- * Item types GodeX accepts but cannot translate: dropped with a diagnostic.
+ * Codex responses-lite / code mode: tool declarations sent as an input item (any number, anywhere in `input`). The newest declaration of a tool name wins; they are merged with top-level `tools`.
  */
-export interface OtherItem {
-  type:
-    | "local_shell_call"
-    | "local_shell_call_output"
-    | "web_search_call"
-    | "tool_search_call"
-    | "tool_search_output"
-    | "image_generation_call"
-    | "compaction"
-    | "compaction_trigger"
-    | "agent_message"
-    | "additional_tools"
-    | "ghost_snapshot"
-    | "file_search_call"
-    | "computer_call"
-    | "computer_call_output"
-    | "mcp_call"
-    | "mcp_list_tools"
-    | "mcp_approval_request"
-    | "mcp_approval_response"
-    | "code_interpreter_call"
-    | "shell_call"
-    | "shell_call_output"
-    | "apply_patch_call"
-    | "apply_patch_call_output"
-    | "program"
-    | "program_output";
+export interface AdditionalToolsItem {
+  type: "additional_tools";
+  tools: ToolSpec[];
+  id?: string | null;
+  role?: string | null;
   [k: string]: unknown | undefined;
 }
 export interface FunctionTool {
@@ -263,10 +248,18 @@ export interface CustomTool {
   type: "custom";
   name: string;
   description?: string | null;
-  format?: {
-    [k: string]: unknown | undefined;
-  } | null;
+  format?: CustomToolFormat;
   defer_loading?: boolean | null;
+  [k: string]: unknown | undefined;
+}
+export interface CustomToolFormatText {
+  type: "text";
+  [k: string]: unknown | undefined;
+}
+export interface CustomToolFormatGrammar {
+  type: "grammar";
+  syntax: "lark" | "regex";
+  definition: string;
   [k: string]: unknown | undefined;
 }
 export interface NamespaceTool {
@@ -296,6 +289,42 @@ export interface HostedTool {
     | "code_interpreter"
     | "mcp"
     | "programmatic_tool_calling";
+  [k: string]: unknown | undefined;
+}
+export interface ItemReferenceItem {
+  type?: "item_reference";
+  id: string;
+  [k: string]: unknown | undefined;
+}
+/**
+ * Item types GodeX accepts but cannot translate: dropped with a diagnostic.
+ */
+export interface OtherItem {
+  type:
+    | "local_shell_call"
+    | "local_shell_call_output"
+    | "web_search_call"
+    | "tool_search_call"
+    | "tool_search_output"
+    | "image_generation_call"
+    | "compaction"
+    | "compaction_trigger"
+    | "agent_message"
+    | "ghost_snapshot"
+    | "file_search_call"
+    | "computer_call"
+    | "computer_call_output"
+    | "mcp_call"
+    | "mcp_list_tools"
+    | "mcp_approval_request"
+    | "mcp_approval_response"
+    | "code_interpreter_call"
+    | "shell_call"
+    | "shell_call_output"
+    | "apply_patch_call"
+    | "apply_patch_call_output"
+    | "program"
+    | "program_output";
   [k: string]: unknown | undefined;
 }
 export interface ToolChoiceFunction {

@@ -32,6 +32,8 @@ export type ResponsesRules = G.ResponsesRules;
 export type ResponsesFieldRule = G.ResponsesFieldRule;
 
 export type PassbackRules = G.MappingFile["reasoning"]["passback"];
+/** The pass-back rules in force for one request, after its `reasoning.context` was applied. */
+export type ActivePassback = PassbackRules & { turns?: "all" | "current" };
 
 export interface ModelRule {
   effort_table?: string;

@@ -1,6 +1,6 @@
 // The support matrix (docs/support-matrix.md): which Responses features each provider and model entry
 // handles natively, degraded (and how) or not at all. Everything is read from the compiled mappings;
-// the few behaviours that are the same for every provider (freeform tools, namespaces, hosted tools)
+// the few behaviours that are the same for every provider (freeform tools, namespaces, code mode, hosted tools)
 // are the engine's and written once here. `renderSupportMatrix` is pure and deterministic.
 import { readdirSync } from "node:fs";
 import { basename } from "node:path";
@@ -183,6 +183,10 @@ const MODEL_ROWS: Row[] = [
     cell: () => degraded("flattened to one function name (`namespace__name`); calls come back with `namespace` and `name`"),
   },
   {
+    feature: "code mode (`additional_tools` input items, Codex responses-lite)",
+    cell: () => degraded("offered like top-level `tools`, merged (the newest declaration of a name wins); freeform `exec` and namespaces as above"),
+  },
+  {
     feature: "`tool_search` (Codex's deferred-tool discovery)",
     cell: () => degraded("offered as a function `tool_search`; calls come back as `tool_search_call` (Codex runs the search) and the tools it finds are offered on the next turns"),
   },
@@ -221,6 +225,10 @@ const MODEL_ROWS: Row[] = [
   },
   ...EFFORTS.map((effort): Row => ({ feature: `\`reasoning.effort: ${effort}\``, cell: (v) => effortCell(v.effortTable, effort) })),
   {
+    feature: "`reasoning.effort: max / ultra` (Codex's GPT-6 levels)",
+    cell: (v) => (v.effortTable ? degraded("sent as `xhigh` above (diagnostic)") : unsupported("the model has no reasoning control; nothing is sent (diagnostic)")),
+  },
+  {
     feature: "`reasoning.summary: concise / detailed`",
     cell: () => degraded("the full reasoning text is returned as the summary (diagnostic)"),
   },
@@ -239,6 +247,18 @@ function finishCell(rule: FinishRule): string {
   if (rule.status === "completed") return "`response.completed`";
   if (rule.status === "incomplete") return `\`response.incomplete\`, reason ${code(rule.reason ?? "max_output_tokens")}`;
   return `\`response.failed\`, code ${code(rule.code ?? "server_error")}${rule.message ? ` — "${rule.message}"` : ""}`;
+}
+
+/** What `reasoning.context` does to the pass-back (only while the model thinks). */
+function contextCell(pb: CompiledMapping["doc"]["reasoning"]["passback"], context: "all_turns" | "current_turn"): Cell {
+  const rule = pb.context?.[context];
+  if (pb.mode === "none" || !rule) return unsupported("not honoured; reasoning is passed back as above (diagnostic)");
+  const parts: string[] = [];
+  if (rule.when && rule.when !== pb.when) parts.push(`reasoning replayed on ${rule.when === "always" ? "every assistant message" : "assistant messages with tool calls"}`);
+  if (rule.turns === "current") parts.push("only the turn in progress gets its reasoning back");
+  if (rule.set) parts.push(`sends ${json(rule.set)}`);
+  const text = parts.length > 0 ? parts.join("; ") : "as above";
+  return rule.note ? degraded(`${text}; ${rule.note}`) : native(text);
 }
 
 function replyRows(m: CompiledMapping): [string, Cell][] {
@@ -275,6 +295,7 @@ function replyRows(m: CompiledMapping): [string, Cell][] {
   } else {
     rows.push(["reasoning pass-back", unsupported("reasoning is not sent back (`passback.mode: none`)")]);
   }
+  for (const context of ["all_turns", "current_turn"] as const) rows.push([`\`reasoning.context: ${context}\``, contextCell(pb, context)]);
   rows.push(["function calls out", native(`stream ${paths(s.tool_calls)}; JSON ${paths(r.tool_calls)}`)]);
   const u = d.usage;
   rows.push(["usage object", info(`stream ${paths(s.usage)}; JSON ${paths(r.usage)}`)]);

@@ -19,6 +19,8 @@ export interface BrainTool {
   name: string;
   /** JSON Schema of the function parameters, if any. */
   parameters?: Record<string, unknown>;
+  /** What the model reads about the tool (code mode's `exec` declares its nested tools here). */
+  description?: string;
 }
 
 export interface BrainInput {
@@ -36,7 +38,17 @@ export interface BrainReply {
   finish: "stop" | "tool_calls" | "length";
 }
 
-/** Magic strings a user message can carry to steer the mock. */
+/**
+ * Magic strings a user message can carry to steer the mock. Plain prompts steer it too:
+ * `run <cmd>` (or a backticked command) calls `exec_command` (or `shell_command` / `shell`);
+ * `create file X with Y` calls `apply_patch`; `search tools for X` calls `tool_search`. In Codex code
+ * mode, where only the freeform `exec` tool is offered (`functions__exec`, nested tools declared in its
+ * description), the same two prompts call `exec` with JavaScript instead:
+ * `const result = await tools.exec_command({ cmd: "<cmd>" });\ntext(result.output);` and
+ * `const result = await tools.apply_patch("*** Begin Patch\n*** Add File: X\n+Y\n*** End Patch\n");\ntext(…);`.
+ * A tool result gets a final answer ("Done. The command printed: <last line>", "Done. The patch was applied.");
+ * an exec output "Script running with cell ID <id>" gets a `wait` call (`functions__wait`) with that cell_id.
+ */
 export const MAGIC = {
   /** `GODEX_MOCK_ERROR=429` → the dialect answers that HTTP status with its real error body. */
   error: "GODEX_MOCK_ERROR",
@@ -122,9 +134,75 @@ function extractCommand(text: string): string | undefined {
   return run ? stripQuotes(run[1]!) : undefined;
 }
 
+/**
+ * Codex code mode: one freeform `exec` tool (offered as a function with one string `input`, flattened
+ * as `functions__exec`) that runs JavaScript; the classic tools are nested in it as `tools.<name>(…)`,
+ * declared in its description, which is how a model knows which ones it may call.
+ */
+function findExecTool(input: BrainInput, nested: string): BrainTool | undefined {
+  return input.tools.find((t) => {
+    if (t.name !== "exec" && !t.name.endsWith("__exec")) return false;
+    const props = (t.parameters?.properties ?? {}) as Record<string, { type?: string }>;
+    return props.input?.type === "string" && (t.description ?? "").includes(`${nested}(`);
+  });
+}
+
+/** The JavaScript of an exec call, from its arguments `{"input": "<source>"}`. */
+function execSource(call: BrainToolCall | undefined): string | undefined {
+  if (!call || (call.name !== "exec" && !call.name.endsWith("__exec"))) return undefined;
+  try {
+    const source = (JSON.parse(call.arguments) as { input?: unknown }).input;
+    return typeof source === "string" ? source : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The script a `wait` call waits on: the latest exec call before it. */
+function waitedSource(input: BrainInput, wait: BrainToolCall): string | undefined {
+  const calls = input.messages.flatMap((m) => m.toolCalls);
+  const before = calls.slice(0, calls.findIndex((c) => c.id === wait.id));
+  for (let i = before.length - 1; i >= 0; i--) {
+    const source = execSource(before[i]);
+    if (source !== undefined) return source;
+  }
+  return "";
+}
+
+function execCall(tool: BrainTool, source: string): BrainReply["toolCalls"][number] {
+  return { name: tool.name, arguments: spacedJson({ input: source }) };
+}
+
+/**
+ * After an exec call (or a `wait` on it): Codex sends "Script completed…" (or why it did not run) and the
+ * script's text() output; a script still running ("Script running with cell ID …") is waited on.
+ */
+function answerExecResult(input: BrainInput, source: string, output: string, reasoning: string): BrainReply {
+  const lines = output.split("\n").map((l) => l.trim()).filter(Boolean);
+  const tail = lines.at(-1);
+  const running = /Script running with cell ID (\S+)/.exec(output);
+  const wait = input.tools.find((t) => t.name === "wait" || t.name.endsWith("__wait"));
+  if (running && wait) {
+    return {
+      reasoning: "The script is still running. I will wait for it.",
+      content: "",
+      toolCalls: [{ name: wait.name, arguments: spacedJson({ cell_id: running[1]!.replace(/[.,;]$/, "") }) }],
+      finish: "tool_calls",
+    };
+  }
+  if (!/^Script completed/m.test(output)) {
+    return { reasoning, content: `The script did not complete: ${tail ?? "no output"}`, toolCalls: [], finish: "stop" };
+  }
+  if (source.includes("tools.apply_patch(")) return { reasoning, content: "Done. The patch was applied.", toolCalls: [], finish: "stop" };
+  const printed = lines.filter((l) => !/^(Script completed|Wall time|Output:)/.test(l)).at(-1);
+  return { reasoning, content: printed ? `Done. The command printed: ${printed}` : "Done. The command printed nothing.", toolCalls: [], finish: "stop" };
+}
+
 function answerToolResult(input: BrainInput, last: BrainMessage): BrainReply {
   const call = input.messages.flatMap((m) => m.toolCalls).find((c) => c.id === last.toolCallId);
   const reasoning = "The tool finished. I will report its output to the user.";
+  const source = execSource(call) ?? (call && (call.name === "wait" || call.name.endsWith("__wait")) ? waitedSource(input, call) : undefined);
+  if (source !== undefined) return answerExecResult(input, source, last.content, reasoning);
   const patched = call?.name === "apply_patch" || /^Success\. Updated the following files:/m.test(last.content);
   if (patched) return { reasoning, content: "Done. The patch was applied.", toolCalls: [], finish: "stop" };
   if (call?.name === "tool_search") {
@@ -175,6 +253,18 @@ function decideRaw(input: BrainInput): BrainReply {
   // Before the command rule: backticked file content must not be mistaken for a command.
   const file = /create (?:a )?file (\S+) (?:with|containing) (.+)/i.exec(text);
   const patchTool = findTool(input, ["apply_patch"]);
+  const patchExec = patchTool ? undefined : findExecTool(input, "apply_patch");
+  if (file && patchExec) {
+    const path = stripQuotes(file[1]!);
+    const patch = `*** Begin Patch\n*** Add File: ${path}\n+${stripQuotes(file[2]!)}\n*** End Patch\n`;
+    const source = `const result = await tools.apply_patch(${JSON.stringify(patch)});\ntext(\`apply_patch: \${JSON.stringify(result)}\`);\n`;
+    return {
+      reasoning: `The user wants a file ${path}. Only exec is available, so I will call apply_patch from a script.`,
+      content: "",
+      toolCalls: [execCall(patchExec, source)],
+      finish: "tool_calls",
+    };
+  }
   if (file && patchTool) {
     const path = stripQuotes(file[1]!);
     const body = stripQuotes(file[2]!);
@@ -188,6 +278,16 @@ function decideRaw(input: BrainInput): BrainReply {
   }
 
   const cmd = extractCommand(text);
+  const cmdExec = cmdTool ? undefined : findExecTool(input, "exec_command");
+  if (cmd && cmdExec) {
+    const source = `const result = await tools.exec_command({ cmd: ${JSON.stringify(cmd)} });\ntext(result.output);\n`;
+    return {
+      reasoning: `The user wants me to run ${cmd}. Only exec is available, so I will run it from a script.`,
+      content: "",
+      toolCalls: [execCall(cmdExec, source)],
+      finish: "tool_calls",
+    };
+  }
   if (cmd && cmdTool) {
     return {
       reasoning: `The user wants me to run ${cmd}. I will call ${cmdTool.name}.`,

@@ -35,7 +35,11 @@ function toMessage(m: unknown): BrainMessage {
 
 function toTool(t: unknown): BrainTool | undefined {
   if (!isObj(t) || !isObj(t.function) || typeof t.function.name !== "string") return undefined;
-  return { name: t.function.name, parameters: isObj(t.function.parameters) ? t.function.parameters : undefined };
+  return {
+    name: t.function.name,
+    parameters: isObj(t.function.parameters) ? t.function.parameters : undefined,
+    description: typeof t.function.description === "string" ? t.function.description : undefined,
+  };
 }
 
 export function chatToBrainInput(body: Record<string, unknown>, thinking: boolean, maxTokens?: number): BrainInput {

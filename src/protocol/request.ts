@@ -17,7 +17,7 @@ import { projectPath } from "../util/paths.ts";
 // re-exported here under the names the server and engine use.
 // ---------------------------------------------------------------------------------------------
 
-export type ReasoningEffort = "none" | "minimal" | "low" | "medium" | "high" | "xhigh";
+export type ReasoningEffort = "none" | "minimal" | "low" | "medium" | "high" | "xhigh" | "max" | "ultra";
 export type ReasoningSummaryMode = "auto" | "concise" | "detailed";
 export type MessageRole = "user" | "assistant" | "system" | "developer";
 
@@ -42,6 +42,8 @@ export type FunctionCallOutputItem = G.FunctionCallOutputItem;
 export type CustomToolCallItem = G.CustomToolCallItem;
 export type CustomToolCallOutputItem = G.CustomToolCallOutputItem;
 export type ItemReferenceItem = G.ItemReferenceItem;
+/** Codex responses-lite (code mode): tools declared inside `input`. */
+export type AdditionalToolsItem = G.AdditionalToolsItem;
 
 /** Item types accepted with a loose shape; GodeX drops them with a diagnostic. Mirrors `definitions.OtherItem` in the schema. */
 export const OTHER_ITEM_TYPES = [
@@ -54,7 +56,6 @@ export const OTHER_ITEM_TYPES = [
   "compaction",
   "compaction_trigger",
   "agent_message",
-  "additional_tools",
   "ghost_snapshot",
   "file_search_call",
   "computer_call",
@@ -83,6 +84,7 @@ export type InputItemType =
   | "function_call_output"
   | "custom_tool_call"
   | "custom_tool_call_output"
+  | "additional_tools"
   | "item_reference"
   | OtherItemType;
 
@@ -216,9 +218,16 @@ export const MAX_NESTING = 64;
 
 /** Tool schemas and text formats are serialized upstream and echoed back: bound their depth. */
 function checkNesting(body: Record<string, unknown>) {
-  for (const key of ["tools", "text", "tool_choice"]) {
-    if (body[key] != null && depthExceeds(body[key], MAX_NESTING)) {
-      throw new ClientError(400, "invalid_request_error", "invalid_value", `'${key}' is nested more than ${MAX_NESTING} levels deep.`, key);
+  const parts: [string, unknown][] = ["tools", "text", "tool_choice"].map((key) => [key, body[key]]);
+  // Code mode declares tools inside input (additional_tools items): they are serialized upstream too.
+  if (Array.isArray(body.input)) {
+    body.input.forEach((item: { type?: unknown; tools?: unknown } | null, i: number) => {
+      if (item?.type === "additional_tools") parts.push([`input[${i}].tools`, item.tools]);
+    });
+  }
+  for (const [param, value] of parts) {
+    if (value != null && depthExceeds(value, MAX_NESTING)) {
+      throw new ClientError(400, "invalid_request_error", "invalid_value", `'${param}' is nested more than ${MAX_NESTING} levels deep.`, param);
     }
   }
 }

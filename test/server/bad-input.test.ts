@@ -134,7 +134,7 @@ describe("schema violations", () => {
   });
 
   it("invalid reasoning.effort → 400 with param reasoning.effort", async () => {
-    expectRejected(await postJson(simpleRequest({ reasoning: { effort: "ultra" } })), {
+    expectRejected(await postJson(simpleRequest({ reasoning: { effort: "extreme" } })), {
       status: 400,
       code: "invalid_value",
       param: "reasoning.effort",
@@ -144,6 +144,28 @@ describe("schema violations", () => {
   it("out-of-range numbers → 400 invalid_value", async () => {
     expectRejected(await postJson(simpleRequest({ temperature: 5 })), { status: 400, code: "invalid_value", param: "temperature" });
     expectRejected(await postJson(simpleRequest({ max_output_tokens: -1 })), { status: 400, code: "invalid_value", param: "max_output_tokens" });
+  });
+
+  it("bad code-mode tool declarations (additional_tools) → 400 naming the parameter, no upstream call", async () => {
+    const exec = { type: "custom", name: "exec", format: { type: "grammar", syntax: "lark", definition: "start: /.+/" } };
+    const at = (tools: unknown) => ({ type: "additional_tools", id: "at_1", role: "developer", tools });
+    const lite = (item: unknown) => simpleRequest({ stream: true, input: [item, ...userInput("hi")] });
+    expectRejected(await postJson(lite({ type: "additional_tools", id: "at_1" })), { status: 400, code: "missing_required_parameter", param: "input[0].tools" });
+    expectRejected(await postJson(lite(at([{ type: "namespace", name: "functions", tools: [{ type: "function" }] }]))), {
+      status: 400,
+      code: "missing_required_parameter",
+      param: "input[0].tools[0].tools[0].name",
+    });
+    expectRejected(await postJson(lite(at([{ ...exec, format: { type: "grammar", syntax: "lark" } }]))), {
+      status: 400,
+      code: "missing_required_parameter",
+      param: "input[0].tools[0].format.definition",
+    });
+    expect(gw.mock.requests).toHaveLength(0);
+    // The same tools, well formed, are served.
+    const ok = await postJson(simpleRequest({ input: [at([{ type: "namespace", name: "functions", tools: [exec] }]), ...userInput("hi")] }));
+    expect(ok.status, JSON.stringify(ok.body).slice(0, 300)).toBe(200);
+    expect(gw.mock.requests).toHaveLength(1);
   });
 
   it("a streamed request that is invalid gets a JSON error, not an event stream", async () => {

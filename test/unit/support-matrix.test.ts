@@ -45,7 +45,7 @@ describe("docs/support-matrix.md", () => {
     const r = spawnSync(process.execPath, ["--import", "tsx", "codegen/support-matrix.ts", "--check"], { cwd: ROOT, encoding: "utf8" });
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
-  });
+  }, 30_000); // a child node + tsx start: seconds on a loaded 2-core machine
 });
 
 describe("support matrix cells come from the mapping data (acme fixture)", () => {

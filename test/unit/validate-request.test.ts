@@ -199,10 +199,10 @@ describe("validateResponsesRequest: rejections", () => {
 
   it("bad reasoning.effort", () => {
     expectReject(
-      { ...base, reasoning: { effort: "ultra" } },
+      { ...base, reasoning: { effort: "extreme" } },
       "reasoning.effort",
       "invalid_value",
-      "Invalid value for 'reasoning.effort': expected one of none, minimal, low, medium, high, xhigh.",
+      "Invalid value for 'reasoning.effort': expected one of none, minimal, low, medium, high, xhigh, max, ultra.",
     );
     expectReject({ ...base, reasoning: { summary: "verbose" } }, "reasoning.summary", "invalid_value");
     expectReject({ ...base, reasoning: "high" }, "reasoning", "invalid_type");

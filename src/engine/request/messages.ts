@@ -4,7 +4,7 @@
 import type { Diagnostics } from "../diagnostics.ts";
 import type { ModelView } from "../../mapping/compile.ts";
 import type { ReasoningCarrier } from "../reasoning-carrier.ts";
-import type { PassbackRules } from "../../mapping/doc.ts";
+import type { ActivePassback } from "../../mapping/doc.ts";
 import { flatToolName, TOOL_SEARCH_NAME } from "./tools.ts";
 import type { ChatContentPart, ChatMessage, ChatToolCall } from "../../generated/chat.ts";
 import type {
@@ -27,13 +27,15 @@ interface PendingAssistant {
   rawPrefix?: string;
   /** Set when a reasoning item of this turn had nothing to replay. */
   reasoningMissing: boolean;
+  /** After the last user message: the turn in progress. */
+  current: boolean;
 }
 
 export interface MessageContext {
   provider: string;
   view: ModelView;
   carrier: ReasoningCarrier;
-  passback: PassbackRules;
+  passback: ActivePassback;
   diags: Diagnostics;
 }
 
@@ -57,7 +59,6 @@ const DROPPED_ITEMS: Record<string, string> = {
   compaction: "An OpenAI compaction blob cannot be read by this provider; dropped from history.",
   ghost_snapshot: "Client-side snapshot items are not model input; dropped.",
   agent_message: "Multi-agent messages are not forwarded; dropped from history.",
-  additional_tools: "Additional tool declarations inside input are not supported; dropped.",
   file_search_call: "File search results cannot be replayed; dropped from history.",
   computer_call: "Computer-use calls cannot be replayed; dropped from history.",
   computer_call_output: "Computer-use output cannot be replayed; dropped from history.",
@@ -80,16 +81,27 @@ export function buildMessages(instructions: string | null | undefined, input: Re
     return finishSystem(messages, ctx);
   }
 
+  let lastUser = -1;
+  input.forEach((item, i) => {
+    if ((item.type ?? "message") === "message" && (item as MessageItem).role === "user") lastUser = i;
+  });
   let pending: PendingAssistant | null = null;
+  let index = 0;
   const open = (): PendingAssistant =>
-    (pending ??= { texts: [], toolCalls: [], reasoning: [], reasoningMissing: false });
+    (pending ??= { texts: [], toolCalls: [], reasoning: [], reasoningMissing: false, current: index > lastUser });
+  /** Unpaired tool outputs, held until the run of tool messages they arrived in is over. */
+  const deferred: ChatMessage[] = [];
+  const pushNonTool = (m: ChatMessage) => {
+    messages.push(...deferred.splice(0), m);
+  };
   const flush = () => {
-    if (pending) messages.push(assistantMessage(pending, ctx));
+    if (pending) pushNonTool(assistantMessage(pending, ctx));
     pending = null;
   };
 
   input.forEach((raw, i) => {
     const path = `input[${i}]`;
+    index = i;
     const type = raw.type ?? (raw.role ? "message" : undefined);
     switch (type) {
       case "message": {
@@ -101,7 +113,7 @@ export function buildMessages(instructions: string | null | undefined, input: Re
         }
         flush();
         const role = rules.roles[item.role] ?? item.role;
-        messages.push({ role, content: userContent(item.content, `${path}.content`, ctx) });
+        pushNonTool({ role, content: userContent(item.content, `${path}.content`, ctx) });
         return;
       }
       case "reasoning": {
@@ -121,7 +133,7 @@ export function buildMessages(instructions: string | null | undefined, input: Re
       case "custom_tool_call_output": {
         const item = raw as FunctionCallOutputItem;
         flush();
-        messages.push({ role: "tool", tool_call_id: item.call_id, content: toolOutputText(item.output, `${path}.output`, ctx) });
+        addToolOutput(messages, deferred, item.call_id, toolOutputText(item.output, `${path}.output`, ctx), path, ctx);
         return;
       }
       case "tool_search_call": {
@@ -138,6 +150,9 @@ export function buildMessages(instructions: string | null | undefined, input: Re
         messages.push({ role: "tool", tool_call_id: item.call_id ?? "", content: toolSearchSummary(found, pattern) });
         return;
       }
+      case "additional_tools":
+        // Code mode's tool declarations: offered as the request's tools (tools.ts), not a message.
+        return;
       case "item_reference":
         // Validation rejects these before translation; kept for safety.
         diags.rejected("item_reference_unsupported", path, "item_reference needs server-side storage; dropped.");
@@ -149,7 +164,32 @@ export function buildMessages(instructions: string | null | undefined, input: Re
     }
   });
   flush();
-  return finishSystem(messages, ctx);
+  messages.push(...deferred);
+  return finishSystem(answerEveryCall(messages, ctx), ctx);
+}
+
+/**
+ * Strict providers refuse an assistant tool call that no tool message answers before the next message
+ * (e.g. a turn interrupted mid-call): such a call gets a tool message saying no output was recorded.
+ */
+function answerEveryCall(messages: ChatMessage[], ctx: MessageContext): ChatMessage[] {
+  const out: ChatMessage[] = [];
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    out.push(m);
+    if (!Array.isArray(m.tool_calls) || m.tool_calls.length === 0) continue;
+    const answered = new Set<string>();
+    while (i + 1 < messages.length && messages[i + 1]!.role === "tool") {
+      answered.add(String(messages[i + 1]!.tool_call_id));
+      out.push(messages[++i]!);
+    }
+    for (const call of m.tool_calls) {
+      if (answered.has(call.id)) continue;
+      ctx.diags.degraded("tool_output_missing", "input", `Tool call '${call.id}' has no output in the history; sent a tool message saying so, because providers refuse an unanswered call.`);
+      out.push({ role: "tool", tool_call_id: call.id, content: "No output was recorded for this tool call." });
+    }
+  }
+  return out;
 }
 
 function assistantMessage(p: PendingAssistant, ctx: MessageContext): ChatMessage {
@@ -160,6 +200,8 @@ function assistantMessage(p: PendingAssistant, ctx: MessageContext): ChatMessage
   if (hasTools && text === "") msg.content = rules.assistant_tool_content;
   if (hasTools) msg.tool_calls = p.toolCalls;
   const pb = ctx.passback;
+  // reasoning.context current_turn (where the mapping honours it that way): earlier turns carry none.
+  if (pb.turns === "current" && !p.current) p = { ...p, reasoning: [], rawPrefix: undefined, reasoningMissing: false };
   if (pb.mode !== "none" && (pb.when === "always" || hasTools)) {
     if (pb.mode === "field" && pb.field) {
       if (p.reasoning.length === 0 && hasTools && p.reasoningMissing) {
@@ -265,19 +307,52 @@ function userContent(content: MessageItem["content"] | undefined, path: string, 
   return parts;
 }
 
+/**
+ * A tool result as a tool message that strict providers accept: it must answer a call of the assistant
+ * message right before the run of tool messages it joins, once. Several outputs for one call (Codex code
+ * mode's `notify()` adds one while the script runs) become one message; an output whose call is not
+ * there (compacted away, answered earlier, never made) is kept as a user message instead of making the
+ * provider fail, placed after the tool messages it arrived among (`deferred`) so it does not cut them off
+ * from their calls.
+ */
+function addToolOutput(messages: ChatMessage[], deferred: ChatMessage[], callId: string, text: string, path: string, ctx: MessageContext) {
+  let start = messages.length;
+  while (start > 0 && messages[start - 1]!.role === "tool") start--;
+  const answered = messages.slice(start).find((m) => m.tool_call_id === callId);
+  if (answered) {
+    answered.content = joinOutput(String(answered.content ?? ""), text);
+    return;
+  }
+  const calls = messages[start - 1]?.tool_calls;
+  if (Array.isArray(calls) && calls.some((c) => c.id === callId)) {
+    messages.push({ role: "tool", tool_call_id: callId, content: text });
+    return;
+  }
+  ctx.diags.degraded("tool_output_unpaired", path, `No tool call '${callId}' precedes this output; it was sent as a user message, because providers refuse a tool message that answers no call.`);
+  const message: ChatMessage = { role: ctx.view.request.roles.user ?? "user", content: `Output of tool call ${callId}:\n${text}` };
+  if (Array.isArray(calls) && calls.length > 0) deferred.push(message);
+  else messages.push(message);
+}
+
+/** Output pieces on their own lines, without doubling a newline the previous piece already ends with. */
+function joinOutput(before: string, next: string): string {
+  if (before === "") return next;
+  return before.endsWith("\n") ? before + next : `${before}\n${next}`;
+}
+
 /** Tool results are sent as strings: several providers reject arrays. */
 function toolOutputText(output: FunctionCallOutputItem["output"] | undefined, path: string, ctx: MessageContext): string {
   if (typeof output === "string") return output;
   if (!Array.isArray(output)) return output == null ? "" : JSON.stringify(output);
-  const texts: string[] = [];
+  let text = "";
   output.forEach((part, j) => {
-    if (part?.type === "input_text" || part?.type === "output_text") texts.push(part.text ?? "");
+    if (part?.type === "input_text" || part?.type === "output_text") text = joinOutput(text, part.text ?? "");
     else {
-      texts.push(`[${part?.type ?? "part"} omitted]`);
+      text = joinOutput(text, `[${part?.type ?? "part"} omitted]`);
       ctx.diags.degraded("tool_output_part_dropped", `${path}[${j}]`, `Tool output part '${part?.type}' cannot be sent in a tool message; replaced by a placeholder.`);
     }
   });
-  return texts.join("\n");
+  return text;
 }
 
 /** What a tool search found, as the model will see the tools it can now call. */

@@ -2,11 +2,13 @@
 import { ClientError } from "../../protocol/types.ts";
 import type { Diagnostics } from "../diagnostics.ts";
 import type { EffortEntry, EffortTable, FieldRule, RequestRules, ToolChoiceAction } from "../../mapping/doc.ts";
-import { flatToolName } from "./tools.ts";
+import { flatToolName, type ToolRegistry } from "./tools.ts";
 import type { ReasoningConfig, ResponsesRequest, TextConfig, ToolChoice } from "../../protocol/request.ts";
 import type { ChatResponseFormat, ChatToolChoice } from "../../generated/chat.ts";
 
 const EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"] as const;
+/** Levels Codex offers for GPT-6 models, above what the effort tables describe: sent as xhigh. */
+const ABOVE_XHIGH: readonly string[] = ["max", "ultra"];
 
 /** Diagnostics (or a 400) for top-level fields the mapping ignores or rejects. */
 export function applyFieldRules(req: Record<string, unknown>, fields: Record<string, FieldRule>, diags: Diagnostics) {
@@ -38,9 +40,11 @@ export function applyEffort(reasoning: ReasoningConfig | undefined, table: Effor
     diags.ignored("reasoning_effort_unsupported", "reasoning.effort", `${model} has no reasoning control; effort '${effort}' was not sent.`);
     return { set: {}, thinking: false };
   }
-  if (!(EFFORTS as readonly string[]).includes(effort)) return { set: {}, thinking: table.default_thinking };
-  const entry: EffortEntry = table[effort as (typeof EFFORTS)[number]];
-  if (entry.note) diags.degraded("reasoning_effort_degraded", "reasoning.effort", `effort '${effort}' for ${model}: ${entry.note}`);
+  const level = ABOVE_XHIGH.includes(effort) ? "xhigh" : effort;
+  if (!(EFFORTS as readonly string[]).includes(level)) return { set: {}, thinking: table.default_thinking };
+  const entry: EffortEntry = table[level as (typeof EFFORTS)[number]];
+  if (level !== effort) diags.degraded("reasoning_effort_degraded", "reasoning.effort", `effort '${effort}' for ${model}: sent as the strongest level GodeX maps, xhigh.`);
+  if (entry.note) diags.degraded("reasoning_effort_degraded", "reasoning.effort", `effort '${level}' for ${model}: ${entry.note}`);
   return { set: entry.set ?? {}, thinking: entry.thinking };
 }
 
@@ -63,6 +67,7 @@ export function translateToolChoice(
   thinking: boolean,
   hasTools: boolean,
   diags: Diagnostics,
+  registry?: ToolRegistry,
 ): ChatToolChoice | undefined | typeof DROP_TOOLS {
   if (choice == null) return undefined;
   let kind: ChoiceKind;
@@ -73,7 +78,7 @@ export function translateToolChoice(
   } else if (choice.type === "function" || choice.type === "custom") {
     kind = "function";
     const pattern = new RegExp(rules.tools.name_pattern);
-    chat = { type: "function", function: { name: flatToolName(choice.name, choice.namespace as string | undefined, pattern) } };
+    chat = { type: "function", function: { name: resolveNamed(choice.name, choice.namespace as string | undefined, pattern, registry) } };
   } else if (choice.type === "allowed_tools") {
     kind = choice.mode === "required" ? "required" : "auto";
     chat = kind;
@@ -102,6 +107,17 @@ export function translateToolChoice(
     case "reject":
       throw new ClientError(400, "invalid_request_error", "unsupported_value", `tool_choice '${kind}' is not supported by this provider${why}.`, "tool_choice");
   }
+}
+
+/**
+ * The flat name of a named tool_choice. Without a namespace, a name declared only inside one namespace
+ * (code mode's `exec` lives in `functions`) still finds its tool.
+ */
+function resolveNamed(name: string, namespace: string | undefined, pattern: RegExp, registry: ToolRegistry | undefined): string {
+  const flat = flatToolName(name, namespace, pattern);
+  if (!registry || registry.has(flat) || namespace) return flat;
+  const matches = [...registry].filter(([, info]) => info.name === name);
+  return matches.length === 1 ? matches[0]![0] : flat;
 }
 
 /** Clamps a sampling value into the provider's range (with a diagnostic), or omits it. */

@@ -60,24 +60,68 @@ const DROPPED_TOOL_TYPES: Record<string, string> = {
 /** Name of the function that stands for Codex's client-executed tool search. */
 export const TOOL_SEARCH_NAME = "tool_search";
 
+/** One list of tool declarations: top-level `tools`, or the `tools` of an `additional_tools` input item. */
+export interface ToolSource {
+  tools: ToolSpec[];
+  /** Where the list is in the request, for diagnostics: `tools`, `input[0].tools`. */
+  path: string;
+}
+
 /**
+ * Every declaration list of a request in the order a later one overrides an earlier one: top-level
+ * `tools` first, then each `additional_tools` input item (Codex responses-lite / code mode) in input order.
+ */
+export function toolSources(req: { tools?: ToolSpec[] | null; input: unknown }): ToolSource[] {
+  const sources: ToolSource[] = [];
+  if (Array.isArray(req.tools)) sources.push({ tools: req.tools, path: "tools" });
+  if (Array.isArray(req.input)) {
+    req.input.forEach((item: { type?: unknown; tools?: unknown }, i: number) => {
+      if (item?.type === "additional_tools" && Array.isArray(item.tools)) sources.push({ tools: item.tools as ToolSpec[], path: `input[${i}].tools` });
+    });
+  }
+  return sources;
+}
+
+/**
+ * Declared tools → Chat function tools. Within one list a repeated name keeps the first declaration
+ * (diagnostic); a later list redeclaring a name replaces the earlier declaration in place (the newest
+ * declaration wins, Codex's "tool availability can change between calls"), so the order of the tools
+ * sent upstream (first declaration) stays the same from turn to turn and the provider's prompt cache holds.
  * `discovered`: tools a tool_search_output in the history made available (Codex does not add them to
  * `tools`), offered like declared ones so the model can call what it found.
  */
-export function translateTools(tools: ToolSpec[] | undefined | null, rules: RequestRules, diags: Diagnostics, discovered: { tool: ToolSpec; path: string }[] = []) {
+export function translateTools(sources: ToolSource[], rules: RequestRules, diags: Diagnostics, discovered: { tool: ToolSpec; path: string }[] = []) {
   const registry: ToolRegistry = new Map();
   const chatTools: ChatTool[] = [];
-  if (!tools && discovered.length === 0) return { chatTools, registry };
+  if (sources.length === 0 && discovered.length === 0) return { chatTools, registry };
   const pattern = new RegExp(rules.tools.name_pattern);
+  /** Flat name → [index in chatTools, the source it was declared in]. */
+  const slots = new Map<string, [number, number]>();
+  let source = -1;
+
+  const place = (flat: string, info: ToolInfo, tool: ChatTool, path: string): void => {
+    const slot = slots.get(flat);
+    if (slot && slot[1] === source) {
+      diags.ignored("tool_duplicate", path, `A tool named '${flat}' was already declared; this one was dropped.`);
+      return;
+    }
+    registry.set(flat, info);
+    if (slot) {
+      chatTools[slot[0]] = tool;
+      slots.set(flat, [slot[0], source]);
+      return;
+    }
+    slots.set(flat, [chatTools.length, source]);
+    chatTools.push(tool);
+  };
 
   const add = (tool: FunctionTool | CustomTool, path: string, namespace?: string) => {
     const kind = tool.type === "custom" ? "custom" : "function";
     const flat = flatToolName(tool.name, namespace, pattern);
-    if (registry.has(flat)) {
+    if (slots.get(flat)?.[1] === source) {
       diags.ignored("tool_duplicate", path, `A tool named '${flat}' was already declared; this one was dropped.`);
       return;
     }
-    registry.set(flat, { kind, name: tool.name, namespace });
     if (!namespace && flat !== tool.name) {
       diags.degraded("tool_renamed", `${path}.name`, `Tool name '${tool.name}' is not valid for the provider; sent as '${flat}' and mapped back on the way out.`);
     }
@@ -93,14 +137,13 @@ export function translateTools(tools: ToolSpec[] | undefined | null, rules: Requ
         else diags.degraded("tool_strict_dropped", `${path}.strict`, "Strict schema adherence is not supported by the provider; the schema is sent as a hint.");
       }
     }
-    chatTools.push({ type: "function", function: fn });
+    place(flat, { kind, name: tool.name, namespace }, { type: "function", function: fn }, path);
   };
 
   const addSearch = (tool: ToolSpec, path: string) => {
-    if (registry.has(TOOL_SEARCH_NAME)) return diags.ignored("tool_duplicate", path, "tool_search was already declared; this one was dropped.");
     const t = tool as { description?: string; parameters?: unknown };
-    registry.set(TOOL_SEARCH_NAME, { kind: "tool_search", name: TOOL_SEARCH_NAME });
-    chatTools.push({ type: "function", function: { name: TOOL_SEARCH_NAME, description: t.description ?? "Search the deferred tools.", parameters: (t.parameters as Record<string, unknown>) ?? { type: "object", properties: { query: { type: "string" } }, required: ["query"] } } });
+    const fn = { name: TOOL_SEARCH_NAME, description: t.description ?? "Search the deferred tools.", parameters: (t.parameters as Record<string, unknown>) ?? { type: "object", properties: { query: { type: "string" } }, required: ["query"] } };
+    place(TOOL_SEARCH_NAME, { kind: "tool_search", name: TOOL_SEARCH_NAME }, { type: "function", function: fn }, path);
   };
 
   const visit = (tool: ToolSpec, path: string, fromSearch: boolean) => {
@@ -120,7 +163,11 @@ export function translateTools(tools: ToolSpec[] | undefined | null, rules: Requ
     const why = DROPPED_TOOL_TYPES[tool.type] ?? `Tool type '${tool.type}' has no Chat Completions equivalent; dropped.`;
     diags.ignored("tool_dropped", path, why);
   };
-  (tools ?? []).forEach((tool, i) => visit(tool, `tools[${i}]`, false));
+  sources.forEach((s, k) => {
+    source = k;
+    s.tools.forEach((tool, i) => visit(tool, `${s.path}[${i}]`, false));
+  });
+  source = sources.length;
   for (const d of discovered) visit(d.tool, d.path, true);
 
   if (chatTools.length > rules.tools.max) {

@@ -5,7 +5,8 @@ import type { ResponsesRequest } from "../../protocol/request.ts";
 import type { CompiledMapping } from "../../mapping/compile.ts";
 import type { ReasoningCarrier } from "../reasoning-carrier.ts";
 import { buildMessages, discoveredTools, type ChatMessage } from "./messages.ts";
-import { translateTools, type ToolRegistry } from "./tools.ts";
+import { applyReasoningContext, deepMerge } from "./reasoning-context.ts";
+import { toolSources, translateTools, type ToolRegistry } from "./tools.ts";
 import type { ChatCompletionRequest } from "../../generated/chat.ts";
 import {
   applyEffort,
@@ -46,21 +47,22 @@ export async function translateRequest(req: ResponsesRequest, t: TranslateInput)
   applyFieldRules(req, rules.fields, diags);
   const effort = applyEffort(req.reasoning, view.effortTable, t.model, diags);
   applySummary(req.reasoning, diags);
+  const context = applyReasoningContext(req.reasoning, t.mapping.doc.reasoning.passback, effort.thinking, diags);
   includeDiagnostics(req.include, diags);
 
-  const { chatTools, registry } = translateTools(req.tools, rules, diags, discoveredTools(req.input));
+  const { chatTools, registry } = translateTools(toolSources(req), rules, diags, discoveredTools(req.input));
   const messages: ChatMessage[] = buildMessages(req.instructions, req.input, {
     provider: t.mapping.name,
     view,
     carrier: t.carrier,
-    passback: t.mapping.doc.reasoning.passback,
+    passback: context.passback,
     diags,
   });
   const format = translateTextFormat(req.text, rules, diags);
   if (format.instruction) addSystemInstruction(messages, format.instruction, rules.roles.system ?? "system");
 
   const body: ChatCompletionRequest = { model: t.model, messages };
-  const choice = chatTools.length > 0 ? translateToolChoice(req.tool_choice, rules, effort.thinking, true, diags) : undefined;
+  const choice = chatTools.length > 0 ? translateToolChoice(req.tool_choice, rules, effort.thinking, true, diags, registry) : undefined;
   if (chatTools.length > 0 && choice !== DROP_TOOLS) {
     body.tools = chatTools;
     if (choice !== undefined) body.tool_choice = choice;
@@ -79,6 +81,7 @@ export async function translateRequest(req: ResponsesRequest, t: TranslateInput)
   const user = translateUser(req, rules, diags);
   if (user) body[user[0]] = user[1];
   Object.assign(body, effort.set);
+  if (context.set) deepMerge(body as Record<string, unknown>, context.set);
   if (rules.set) Object.assign(body, rules.set);
   if (t.stream) {
     body.stream = true;

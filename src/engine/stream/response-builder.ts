@@ -121,9 +121,23 @@ export class ResponseBuilder {
     return this.sawContent;
   }
 
+  /** The sequence number of the next event. */
+  get sequence(): number {
+    return this.seq;
+  }
+
+  /** Takes over a stream another attempt already opened: its events continue that sequence. */
+  resume(sequence: number) {
+    this.seq = sequence;
+  }
+
+  /** The head of the stream: the response as it begins (usage that arrived before a late commit comes with the terminal event). */
   start() {
+    const usage = this.state.usage;
+    this.state.usage = null;
     this.emitResponse("response.created");
     this.emitResponse("response.in_progress");
+    this.state.usage = usage;
   }
 
   /** A real event Codex counts as activity (it ignores SSE comments). */

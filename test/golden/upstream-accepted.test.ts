@@ -1,0 +1,33 @@
+// Every Chat body a golden case pins (upstream-request.json) must be one the provider accepts: it is run
+// through the strict emulator's request validator (src/mock/*-validate.ts), so a translation that a real
+// provider would answer with a 400 (unpaired tool messages, a missing reasoning_content, a developer role
+// where it is refused …) cannot be blessed into a golden file.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { validateDeepSeek } from "../../src/mock/deepseek-validate.ts";
+import { validateMiniMax } from "../../src/mock/minimax-validate.ts";
+import { validateXiaomi } from "../../src/mock/xiaomi-validate.ts";
+import { validateZhipu } from "../../src/mock/zhipu-validate.ts";
+
+const ROOT = import.meta.dirname;
+const VALIDATORS: Record<string, (raw: string, body: unknown) => unknown> = {
+  deepseek: (raw, body) => validateDeepSeek(raw, body, false),
+  zhipu: (_raw, body) => validateZhipu(body),
+  minimax: (_raw, body) => validateMiniMax(body),
+  xiaomi: (_raw, body) => validateXiaomi(body),
+};
+
+for (const provider of Object.keys(VALIDATORS)) {
+  const dir = join(ROOT, provider);
+  const cases = readdirSync(dir)
+    .filter((name) => existsSync(join(dir, name, "upstream-request.json")))
+    .sort();
+  describe(`golden upstream bodies accepted: ${provider}`, () => {
+    it.each(cases)("%s", (name) => {
+      const body = JSON.parse(readFileSync(join(dir, name, "upstream-request.json"), "utf8"));
+      // GodeX sends JSON.stringify of the body (the golden harness checks those exact bytes).
+      expect(VALIDATORS[provider]!(JSON.stringify(body), body)).toBeUndefined();
+    });
+  });
+}
