@@ -115,6 +115,15 @@ export class NativeResponses {
     return stream ? this.stream(out, text.includes(NATIVE_MAGIC.streamError)) : { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify(out.response) };
   }
 
+  /** What the provider would answer with instead of a reply (400s, the pass-back rule), or undefined. */
+  check(body: unknown): NativeError | undefined {
+    if (!isObj(body)) return this.p.error(400, "invalid_request_error", "Request body must be a JSON object");
+    const bad = this.validate(body);
+    if (bad) return bad;
+    const parsed = this.parse(body);
+    return "status" in parsed ? parsed : undefined;
+  }
+
   private validate(b: Obj): NativeError | undefined {
     const p = this.p;
     if (typeof b.model !== "string" || !p.models.includes(b.model)) return p.error(400, "model_not_found", `Model not exist: ${String(b.model)}`);

@@ -108,6 +108,9 @@ export function translateNativeInput(input: ResponsesRequest["input"], ctx: Nati
         out.push(stripNulls({ type: "web_search_call", id: w.id, status: w.status ?? "completed", action: w.action }));
         return;
       }
+      case "additional_tools":
+        // Code mode's tool declarations: offered as tools (translateNativeTools), not sent as history.
+        return;
       default:
         diags.ignored("input_item_dropped", path, `Input item type '${String(type)}' cannot be sent to this provider; dropped from history.`);
     }

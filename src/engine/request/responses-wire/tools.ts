@@ -5,7 +5,7 @@ import { ClientError } from "../../../protocol/types.ts";
 import type { Diagnostics } from "../../diagnostics.ts";
 import type { ResponsesRules } from "../../../mapping/doc.ts";
 import type { CustomTool, FunctionTool, ToolChoice, ToolSpec } from "../../../protocol/request.ts";
-import { customToolParameters, flatToolName, TOOL_SEARCH_NAME, type ToolRegistry } from "../tools.ts";
+import { customToolParameters, flatToolName, TOOL_SEARCH_NAME, type ToolRegistry, type ToolSource } from "../tools.ts";
 
 export const DROP_NATIVE_TOOLS = Symbol("drop_native_tools");
 
@@ -31,31 +31,52 @@ export function customIsNative(rules: ResponsesRules, name: string): boolean {
   return !names || names.includes(name);
 }
 
-export function translateNativeTools(tools: ToolSpec[] | undefined | null, rules: ResponsesRules, pattern: RegExp, diags: Diagnostics, discovered: { tool: ToolSpec; path: string }[] = []) {
+/**
+ * `sources`: the request's tools, then code mode's additional_tools items; a later source redeclaring a
+ * name replaces the earlier declaration in place (newest wins, order and prompt cache kept).
+ */
+export function translateNativeTools(sources: ToolSource[], rules: ResponsesRules, pattern: RegExp, diags: Diagnostics, discovered: { tool: ToolSpec; path: string }[] = []) {
   const registry: ToolRegistry = new Map();
   const out: Record<string, unknown>[] = [];
   const native: NativeToolChoices = { custom: new Set(), namespaces: new Set() };
+  /** Top-level name → [index in out, source it came from]. */
+  const slots = new Map<string, [number, number]>();
+  let source = -1;
+  /** Puts a top-level tool in its slot: new, or replacing a declaration of an earlier source. */
+  const place = (key: string, tool: Record<string, unknown>, path: string): boolean => {
+    const slot = slots.get(key);
+    if (slot && slot[1] === source) {
+      diags.ignored("tool_duplicate", path, `A tool named '${key}' was already declared; this one was dropped.`);
+      return false;
+    }
+    if (slot) {
+      out[slot[0]] = tool;
+      slots.set(key, [slot[0], source]);
+      return true;
+    }
+    slots.set(key, [out.length, source]);
+    out.push(tool);
+    return true;
+  };
 
   /** One function or custom tool; `into` is the namespace's tool list when offered natively. */
   const add = (tool: FunctionTool | CustomTool, path: string, namespace: string | undefined, into: Record<string, unknown>[]) => {
     const flat = flatToolName(tool.name, namespace, pattern);
-    if (registry.has(flat)) return diags.ignored("tool_duplicate", path, `A tool named '${flat}' was already declared; this one was dropped.`);
+    const topLevel = into === out;
+    if (!topLevel && registry.has(flat) && slots.get(flat)?.[1] === source) return diags.ignored("tool_duplicate", path, `A tool named '${flat}' was already declared; this one was dropped.`);
+    const push = (t: Record<string, unknown>) => (topLevel ? place(flat, t, path) : (into.push(t), true));
     const nsNative = namespace !== undefined && rules.tools.namespace === "native";
     const sentName = nsNative ? tool.name : flat;
     if (tool.type === "custom") {
       const mode = customIsNative(rules, tool.name) ? "native" : rules.tools.custom === "drop" ? "drop" : "convert";
       if (mode === "drop") return diags.ignored("tool_dropped", path, `The provider does not accept freeform tool '${tool.name}'; it was not offered.`);
+      const sent = mode === "native" ? stripNulls({ type: "custom", name: sentName, description: tool.description, format: tool.format }) : stripNulls({ type: "function", name: sentName, description: tool.description ?? "", parameters: customToolParameters(tool) });
+      if (!push(sent)) return;
       registry.set(flat, { kind: "custom", name: tool.name, namespace });
-      if (mode === "native") {
-        native.custom.add(tool.name);
-        into.push(stripNulls({ type: "custom", name: sentName, description: tool.description, format: tool.format }));
-      } else {
-        diags.degraded("custom_tool_as_function", path, `The provider does not accept freeform tool '${tool.name}' natively; offered as a function with one string argument 'input', calls come back as custom_tool_call.`);
-        into.push(stripNulls({ type: "function", name: sentName, description: tool.description ?? "", parameters: customToolParameters(tool) }));
-      }
+      if (mode === "native") native.custom.add(tool.name);
+      else diags.degraded("custom_tool_as_function", path, `The provider does not accept freeform tool '${tool.name}' natively; offered as a function with one string argument 'input', calls come back as custom_tool_call.`);
       return;
     }
-    registry.set(flat, { kind: "function", name: tool.name, namespace });
     if (!namespace && flat !== tool.name) diags.degraded("tool_renamed", `${path}.name`, `Tool name '${tool.name}' is not valid for the provider; sent as '${flat}' and mapped back on the way out.`);
     const fn: Record<string, unknown> = { type: "function", name: sentName };
     if (tool.description != null) fn.description = tool.description;
@@ -64,7 +85,7 @@ export function translateNativeTools(tools: ToolSpec[] | undefined | null, rules
       if (rules.tools.strict === "strip") diags.degraded("tool_strict_dropped", `${path}.strict`, "Strict schema adherence is not supported by the provider; the schema is sent as a hint.");
       else fn.strict = true;
     }
-    into.push(fn);
+    if (push(fn)) registry.set(flat, { kind: "function", name: tool.name, namespace });
   };
 
   const visit = (tool: ToolSpec, path: string, fromSearch: boolean) => {
@@ -73,10 +94,8 @@ export function translateNativeTools(tools: ToolSpec[] | undefined | null, rules
       return add(tool, path, undefined, out);
     }
     if (tool.type === "tool_search") {
-      if (registry.has(TOOL_SEARCH_NAME)) return diags.ignored("tool_duplicate", path, "tool_search was already declared; this one was dropped.");
       const t = tool as { description?: string; parameters?: unknown };
-      registry.set(TOOL_SEARCH_NAME, { kind: "tool_search", name: TOOL_SEARCH_NAME });
-      out.push({ type: "function", name: TOOL_SEARCH_NAME, description: t.description ?? "Search the deferred tools.", parameters: (t.parameters as Record<string, unknown>) ?? { type: "object", properties: { query: { type: "string" } }, required: ["query"] } });
+      if (place(TOOL_SEARCH_NAME, { type: "function", name: TOOL_SEARCH_NAME, description: t.description ?? "Search the deferred tools.", parameters: (t.parameters as Record<string, unknown>) ?? { type: "object", properties: { query: { type: "string" } }, required: ["query"] } }, path)) registry.set(TOOL_SEARCH_NAME, { kind: "tool_search", name: TOOL_SEARCH_NAME });
       return;
     }
     if (tool.type === "namespace") {
@@ -89,7 +108,7 @@ export function translateNativeTools(tools: ToolSpec[] | undefined | null, rules
       });
       if (nsNative && children.length > 0) {
         native.namespaces.add(tool.name);
-        out.push(stripNulls({ type: "namespace", name: tool.name, description: (tool as { description?: string }).description, tools: children }));
+        place(`namespace:${tool.name}`, stripNulls({ type: "namespace", name: tool.name, description: (tool as { description?: string }).description, tools: children }), path);
       } else if (!nsNative && (tool.tools ?? []).length > 0) {
         diags.degraded("namespace_flattened", path, `The provider does not accept namespace tools; the tools of '${tool.name}' were offered as plain functions (e.g. '${flatToolName(tool.tools?.[0]?.name ?? "tool", tool.name, pattern)}') and mapped back.`);
       }
@@ -98,7 +117,7 @@ export function translateNativeTools(tools: ToolSpec[] | undefined | null, rules
     if (tool.type === "web_search" || tool.type === "web_search_preview") {
       const mode = rules.tools.web_search;
       if (mode === "native") {
-        out.push({ ...(tool as Record<string, unknown>) });
+        place(`hosted:${tool.type}`, { ...(tool as Record<string, unknown>) }, path);
         return;
       }
       const why = mode === "hosted" ? "GodeX's own search loop is not available yet; web search was not offered to the model." : "The provider does not run web search on this wire; the tool was not offered to the model.";
@@ -106,7 +125,11 @@ export function translateNativeTools(tools: ToolSpec[] | undefined | null, rules
     }
     diags.ignored("tool_dropped", path, HOSTED_DROPPED[tool.type] ?? `Tool type '${tool.type}' is not supported by this provider; dropped.`);
   };
-  (tools ?? []).forEach((tool, i) => visit(tool, `tools[${i}]`, false));
+  sources.forEach((s, i) => {
+    source = i;
+    s.tools.forEach((tool, j) => visit(tool, `${s.path}[${j}]`, false));
+  });
+  source = sources.length;
   for (const d of discovered) visit(d.tool, d.path, true);
 
   const max = rules.tools.max ?? 128;

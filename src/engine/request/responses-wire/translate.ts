@@ -9,7 +9,7 @@ import type { CompiledMapping } from "../../../mapping/compile.ts";
 import type { ReasoningCarrier } from "../../reasoning-carrier.ts";
 import type { ResponsesRules } from "../../../mapping/doc.ts";
 import { applyEffort, applySummary } from "../params.ts";
-import { flatToolName, type ToolRegistry } from "../tools.ts";
+import { flatToolName, toolSources, type ToolRegistry } from "../tools.ts";
 import { discoveredTools } from "../messages.ts";
 import { translateNativeTools, nativeToolChoice, DROP_NATIVE_TOOLS } from "./tools.ts";
 import { translateNativeInput } from "./input.ts";
@@ -48,7 +48,7 @@ export function translateNativeRequest(req: ResponsesRequest, t: NativeTranslate
   applySummary(req.reasoning, diags);
   includeDiagnostics(req.include, diags);
 
-  const { tools, registry, native } = translateNativeTools(req.tools, rules, pattern, diags, discoveredTools(req.input));
+  const { tools, registry, native } = translateNativeTools(toolSources(req), rules, pattern, diags, discoveredTools(req.input));
   const input = translateNativeInput(req.input, {
     rules,
     provider: t.mapping.name,
