@@ -6,7 +6,7 @@ import type { LoadedConfig, ResolvedModel } from "../config/types.ts";
 import { resolveModel } from "../config/resolve-model.ts";
 import { compileMapping, type CompiledMapping } from "../mapping/compile.ts";
 import { DEFAULT_MAPPINGS_DIR, loadMappingDoc } from "../mapping/load.ts";
-import { authHeaders, upstreamUrl, type ProviderRuntime } from "./provider-runtime.ts";
+import { authHeaders, upstreamUrl, wireFor, type ProviderRuntime } from "./provider-runtime.ts";
 import { ReasoningCarrier, carrierSecret } from "./reasoning-carrier.ts";
 
 export interface GatewayRuntime {
@@ -66,6 +66,8 @@ export function providerSummaries(rt: GatewayRuntime) {
     key_env: rt.config.providers[p.name]?.apiKeyEnv ?? null,
     endpoint: new URL(p.url).origin,
     models: p.models,
+    /** Wire per listed model: the mapping's choice or the user's override. */
+    wires: Object.fromEntries(p.models.map((m) => [m, wireFor(p, m)])),
   }));
 }
 
