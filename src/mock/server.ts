@@ -30,6 +30,8 @@ export interface MockUpstreams {
   clear(): void;
   /** Queue replies for the next POSTs to `provider`; they take precedence over the emulator. */
   enqueue(provider: string, ...replies: ScriptedReply[]): void;
+  /** Called with each request once it is recorded, before it is answered (tests change the world there). */
+  onRequest?: (r: RecordedRequest) => void;
   /** Sockets currently open (0 after close()). */
   readonly openSockets: number;
   close(): Promise<void>;
@@ -131,7 +133,9 @@ export async function startMockUpstreams(opts: MockUpstreamsOptions = {}): Promi
       res.end(JSON.stringify({ error: { message: `No mock provider at /${provider}; known: ${[...dialects.keys()].join(", ")}` } }));
       return;
     }
-    requests.push({ provider, method, path: req.url ?? "/", headers: req.headers, body: parseJson(rawBody), rawBody });
+    const recorded: RecordedRequest = { provider, method, path: req.url ?? "/", headers: req.headers, body: parseJson(rawBody), rawBody };
+    requests.push(recorded);
+    api.onRequest?.(recorded);
     const emulate = (): DialectResponse =>
       dialect.handle({ method, path: `/${rest.join("/")}`, headers: req.headers, rawBody, expectedKey: expectedKey(provider) });
     const scripted = method === "POST" ? queues.get(provider)?.shift() : undefined;
@@ -168,7 +172,7 @@ export async function startMockUpstreams(opts: MockUpstreamsOptions = {}): Promi
     await Promise.all([stopped, ...gone]);
   }
 
-  return {
+  const api: MockUpstreams = {
     url,
     baseUrl(provider: string): string {
       if (!DIALECTS[provider]) throw new Error(`unknown mock provider "${provider}"`);
@@ -191,4 +195,5 @@ export async function startMockUpstreams(opts: MockUpstreamsOptions = {}): Promi
       return closing;
     },
   };
+  return api;
 }

@@ -51,6 +51,8 @@ export interface StackOptions {
    * and that model in `providers.<name>.models`; `gpt-5.5` → DeepSeek stays whenever DeepSeek is listed.
    */
   providers?: readonly ProviderName[];
+  /** Per provider, godex.yaml's `wire:` (e.g. responses: the provider's own Responses endpoint). */
+  wires?: Partial<Record<ProviderName, "chat" | "responses">>;
 }
 
 export interface Stack {
@@ -85,6 +87,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         ...(perProvider ? { models: [PROVIDER_MODELS[name]] } : {}),
         retry: { max_attempts: opts.maxAttempts ?? 1 },
         ...(opts.idleMs !== undefined ? { timeouts: { idle_ms: opts.idleMs } } : {}),
+        ...(opts.wires?.[name] ? { wire: opts.wires[name] } : {}),
       };
     }
     config = loadConfigFromObject(
