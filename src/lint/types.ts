@@ -16,6 +16,7 @@ export const RULES = [
   "coverage-request",
   "coverage-reply",
   "effort-coverage",
+  "coverage-responses-wire",
   "examples",
 ] as const;
 export type RuleId = (typeof RULES)[number];

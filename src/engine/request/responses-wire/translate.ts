@@ -33,7 +33,8 @@ export interface NativeTranslatedRequest {
 }
 
 /** The built-in steps; every other field follows its pass/rename/drop/reject rule. */
-const MAPPED = new Set(["model", "input", "stream", "tools", "tool_choice", "reasoning", "text", "include", "temperature", "top_p"]);
+export const NATIVE_MAPPED_FIELDS: readonly string[] = ["model", "input", "stream", "tools", "tool_choice", "reasoning", "text", "include", "temperature", "top_p"];
+const MAPPED = new Set(NATIVE_MAPPED_FIELDS);
 
 export function translateNativeRequest(req: ResponsesRequest, t: NativeTranslateInput): NativeTranslatedRequest {
   const rules = t.mapping.responses?.rules;
