@@ -16,6 +16,7 @@ import type { Usage } from "../protocol/types.ts";
 import type { ResponsesRequest } from "../protocol/request.ts";
 import { expandCompactions } from "./continuation/compaction.ts";
 import { runWithWebSearch } from "./hosted/web-search.ts";
+import { webSearchBy } from "./provider-runtime.ts";
 import { toolSources } from "./request/tools.ts";
 
 /** What a transport offers the engine for one response. */
@@ -126,7 +127,8 @@ export async function serveResponse(rt: GatewayRuntime, raw: unknown, t: Respons
     }
     // The stream's end waits until the response is kept, so a client that read to the end can continue it at once.
     const held = stream ? holdEnd(t.openStream()) : null;
-    const search = rt.search && asksForWebSearch(body) ? rt.search : undefined;
+    // The provider's own search (native wire) needs no loop; a target that drops web_search has none.
+    const search = rt.search && asksForWebSearch(body) && webSearchBy(first.provider, first.target.model) === "godex" ? rt.search : undefined;
     let result;
     try {
       if (search) {
