@@ -124,7 +124,8 @@ describe("support matrix: the native Responses wire", () => {
     expect(section("deepseek")).toMatch(/freeform \/ custom tools \| ✓ native: only `apply_patch`/);
     expect(section("zhipu")).toContain("| endpoint | `POST <base_url>/../../v1/responses`");
     expect(section("zhipu")).toMatch(/`text.format: json_schema` \| ~ degraded: sent as `json_object`/);
-    expect(section("minimax")).toMatch(/`web_search` \| ✗ unsupported/);
+    expect(section("minimax")).toMatch(/`web_search` \| ~ degraded: GodeX's hosted search loop when `web_search` is on/);
+    expect(section("deepseek")).toMatch(/`web_search` \| ✓ native: run server-side by the provider/);
     expect(section("deepseek")).toMatch(/reasoning pass-back \| ✓ native: restored byte-exact[^\n]*every tool-calling turn/);
   });
 });
