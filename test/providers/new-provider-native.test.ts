@@ -35,6 +35,8 @@ function toolTurn(): string {
   ].join("");
 }
 
+// The fake upstream lives under /acme: the output audit (test/setup) checks every body served on a
+// bare /v1/responses as GodeX's own output, and this provider's minimal events are not.
 let upstream: Server;
 let gw: RunningGateway;
 
@@ -52,7 +54,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", () => r()));
   const port = (upstream.address() as AddressInfo).port;
   const config = loadConfigFromObject(
-    { server: { host: "127.0.0.1", port: 0, carrier_secret: "acme-native-secret-0123456789abcdef" }, models: { aliases: { acme: "acme/acme-1" } }, providers: { acme: { spec: "acme-native", credentials: { api_key: "acme-key" }, endpoint: { base_url: `http://127.0.0.1:${port}/v1` }, retry: { max_attempts: 1 } } }, logging: { level: "silent" } },
+    { server: { host: "127.0.0.1", port: 0, carrier_secret: "acme-native-secret-0123456789abcdef" }, models: { aliases: { acme: "acme/acme-1" } }, providers: { acme: { spec: "acme-native", credentials: { api_key: "acme-key" }, endpoint: { base_url: `http://127.0.0.1:${port}/acme/v1` }, retry: { max_attempts: 1 } } }, logging: { level: "silent" } },
     {},
   );
   gw = await startGateway(config, { mappingsDir: join(ROOT, "test/fixtures/mappings"), carrierKeyFile: join(tmpdir(), `godex-acme-native-${process.pid}.key`) });
@@ -77,7 +79,7 @@ describe("a provider on the native Responses wire, from one mapping file", () =>
     const text = await res.text();
     expect(res.headers.get("x-godex-diagnostics")).toContain("reasoning_effort_degraded");
     const sent = received.at(-1)!;
-    expect(sent.url).toBe("/v1/responses");
+    expect(sent.url).toBe("/acme/v1/responses");
     expect(sent.body.reasoning).toEqual({ effort: "high" });
     expect(sent.body.user).toBe("u-1");
     expect(sent.body.metadata).toBeUndefined();
