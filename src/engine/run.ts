@@ -101,11 +101,14 @@ export function responseIdentity(o: RunOptions): ResponseIdentity {
 }
 
 export function newBuilder(o: RunOptions, id: ResponseIdentity, target: Target, p: Prepared, sink: EventSink | undefined): ResponseBuilder {
-  const rules = target.provider.mapping.forModel(target.model).request;
+  const mapping = target.provider.mapping;
+  const rules = mapping.forModel(target.model).request;
+  // Strict tools follow the rules of the wire the request went over.
+  const strict = p.reader.wire === "responses" && mapping.responses ? mapping.responses.rules.tools.strict : rules.tools.strict;
   // What the provider was asked to do: the sampling in effect and whether it enforces strict tools.
   const applied = {
     sampling: appliedSampling(p.translated.body as Record<string, unknown>, rules.sampling_defaults),
-    strictKept: rules.tools.strict === "keep",
+    strictKept: strict === "keep",
   };
   return new ResponseBuilder({
     responseId: id.responseId,
