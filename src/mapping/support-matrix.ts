@@ -195,7 +195,11 @@ const MODEL_ROWS: Row[] = [
     cell: () => degraded("offered as a function `tool_search`; calls come back as `tool_search_call` (Codex runs the search) and the tools it finds are offered on the next turns"),
   },
   {
-    feature: "hosted tools (`web_search`, `local_shell`, `image_generation`, …)",
+    feature: "`web_search`",
+    cell: () => degraded("GodeX's hosted search loop when `web_search` is on in godex.yaml (a `web_search` function, `web_search_call` items, cited answer); otherwise not offered (diagnostic)"),
+  },
+  {
+    feature: "other hosted tools (`local_shell`, `image_generation`, …)",
     cell: () => unsupported("not offered to the model; dropped (diagnostic)"),
   },
   ...CHOICE_KINDS.map(
