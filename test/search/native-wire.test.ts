@@ -2,6 +2,8 @@
 // search loop runs over the provider's /responses (a web_search function, GodeX's backend, the
 // results sent back as function_call_output items); where it says `native` (DeepSeek), the
 // provider searches server-side and GodeX's backend is never called.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkSseInvariants } from "../golden/harness.ts";
@@ -61,5 +63,19 @@ describe("web search over the native Responses wire", () => {
     expect(calls).toHaveLength(1);
     expect(calls[0]!.path).toMatch(/\/responses$/);
     expect((calls[0]!.body as { tools: { type: string }[] }).tools).toContainEqual(expect.objectContaining({ type: "web_search" }));
+  });
+
+  it("a provider's search action is passed on in the Responses vocabulary only (unknown keys left out)", async () => {
+    gw.mock.clear();
+    const recorded = readFileSync(join(import.meta.dirname, "../golden/deepseek/native-web-search-stream/upstream-reply.sse"), "utf8");
+    const odd = JSON.stringify({ type: "search", query: "GodeX gateway", sources: [{ type: "url", url: "https://example.org/a", score: 0.9 }], provider_internal: { rank: 1 } });
+    gw.mock.enqueue("deepseek", { sse: recorded.split('"action":{"type":"search","query":"GodeX gateway"}').join(`"action":${odd}`) });
+    const res = await asText(request(gw.app).post("/v1/responses").send(searchRequest("n-deepseek", "search the web for GodeX gateway", { stream: true })));
+    expect(res.status).toBe(200);
+    const events = parseSse(res.body as string).map((f) => f.data);
+    for (const e of events) expect(validateStreamEvent(e), `${e.type} matches the output schema`).toEqual([]);
+    const final = events.at(-1).response;
+    const call = final.output.find((i: any) => i.type === "web_search_call");
+    expect(call.action).toEqual({ type: "search", query: "GodeX gateway", sources: [{ type: "url", url: "https://example.org/a" }] });
   });
 });
