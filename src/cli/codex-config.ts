@@ -211,15 +211,17 @@ export interface CodexSetup {
   model: string;
   /** Absolute path of the model catalog JSON. */
   catalogPath: string;
+  /** GodeX serves WebSocket mode (server.websocket.enabled): Codex may use it instead of one POST per turn. */
+  websocket: boolean;
 }
 
-export function providerKeys(baseUrl: string): WantedKey[] {
+export function providerKeys(baseUrl: string, websocket: boolean): WantedKey[] {
   return [
     { key: "name", value: "GodeX", mode: "if-missing" },
     { key: "base_url", value: baseUrl, mode: "always" },
     { key: "wire_api", value: "responses", mode: "always" },
     { key: "requires_openai_auth", value: false, mode: "always" },
-    { key: "supports_websockets", value: false, mode: "always" },
+    { key: "supports_websockets", value: websocket, mode: "always" },
   ];
 }
 
@@ -236,7 +238,7 @@ export function renderCodexBlock(setup: CodexSetup): string {
     "",
     ...PROVIDER_HEADER.map((h) => `# ${h}`),
     `[model_providers.${PROVIDER_ID}]`,
-    ...providerKeys(setup.baseUrl).map((k) => `${k.key} = ${tomlLiteral(k.value)}`),
+    ...providerKeys(setup.baseUrl, setup.websocket).map((k) => `${k.key} = ${tomlLiteral(k.value)}`),
     "",
   ].join("\n");
 }
@@ -292,7 +294,7 @@ export function mergeCodexConfig(text: string, setup: CodexSetup): CodexMerge {
     );
   }
 
-  const r = upsertTable(current, ["model_providers", PROVIDER_ID], providerKeys(setup.baseUrl), PROVIDER_HEADER);
+  const r = upsertTable(current, ["model_providers", PROVIDER_ID], providerKeys(setup.baseUrl, setup.websocket), PROVIDER_HEADER);
   if (r.errors.length) return { ...r, godexIsDefault };
   current = r.text;
   changes.push(...r.changes);

@@ -183,6 +183,7 @@ export async function init(argv: string[], io: CliIO = defaultIO()): Promise<num
     baseUrl: codexBaseUrl(config.server.host, effectivePort),
     model: defaultCodexModel(config),
     catalogPath: join(codexHome, CATALOG_FILE),
+    websocket: config.server.websocket.enabled,
   };
 
   // 3. The Codex block.

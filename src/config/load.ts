@@ -79,7 +79,7 @@ interface RawConfig {
     expose_raw_reasoning: boolean;
     carrier_secret?: string;
     auth: { tokens: (string | { name: string; token: string })[]; allow_unauthenticated_remote: boolean };
-    websocket: { enabled: boolean; max_message?: string | number; max_cached: string | number; max_cached_responses: number; idle_timeout_ms: number; stall_timeout_ms: number };
+    websocket: { enabled: boolean; max_message?: string | number; max_cached: string | number; max_cached_responses: number; max_connections: number; idle_timeout_ms: number; stall_timeout_ms: number };
     allowed_hosts: string[];
     cors: { allowed_origins: string[] };
   };
@@ -259,6 +259,7 @@ function build(input: unknown, env: Env, file: string, locate: Locate, baseDir: 
       maxMessageBytes: parseBodyLimit(ws.max_message ?? raw.server.body_limit),
       maxCachedBytes: parseBodyLimit(ws.max_cached),
       maxCachedResponses: ws.max_cached_responses,
+      maxConnections: ws.max_connections,
       idleTimeoutMs: ws.idle_timeout_ms,
       stallTimeoutMs: ws.stall_timeout_ms,
     },

@@ -46,6 +46,8 @@ export interface WebSocketConfig {
   /** Conversation bytes one connection keeps for previous_response_id. */
   maxCachedBytes: number;
   maxCachedResponses: number;
+  /** Open connections at once: with maxCachedBytes, the bound on what WebSocket mode holds. */
+  maxConnections: number;
   idleTimeoutMs: number;
   stallTimeoutMs: number;
 }

@@ -8,6 +8,7 @@ import { randomHex } from "../util/ids.ts";
 import type { GatewayRuntime } from "./runtime.ts";
 import { serveResponse, type ResponseTransport, type ServeOptions } from "./serve.ts";
 import { sealSummary } from "./continuation/compaction.ts";
+import type { Continuations } from "./continuation/history.ts";
 
 export interface CompactResult {
   status: number;
@@ -24,6 +25,13 @@ export async function compactConversation(rt: GatewayRuntime, raw: unknown, sign
   const body = raw as Record<string, unknown>;
   if (typeof body.model !== "string" || body.model === "") {
     return err(new ClientError(400, "invalid_request_error", "missing_required_parameter", "Missing required parameter: 'model'.", "model"));
+  }
+  if (body.input !== undefined && body.input !== null && typeof body.input !== "string" && !Array.isArray(body.input)) {
+    return err(new ClientError(400, "invalid_request_error", "invalid_type", "Invalid type for 'input': expected a string or an array of input items.", "input"));
+  }
+  const nothing = body.input === undefined || body.input === null || body.input === "" || (Array.isArray(body.input) && body.input.length === 0);
+  if (nothing && (typeof body.previous_response_id !== "string" || body.previous_response_id === "")) {
+    return err(new ClientError(400, "invalid_request_error", "missing_required_parameter", "Nothing to compact: send 'input' (the conversation) or 'previous_response_id'.", "input"));
   }
   const request: Record<string, unknown> = {};
   for (const k of PASSED) if (body[k] !== undefined && body[k] !== null) request[k] = body[k];
@@ -47,7 +55,19 @@ export async function compactConversation(rt: GatewayRuntime, raw: unknown, sign
     abandon: () => {},
   };
   // The summary request is a continuation like any other (previous_response_id), but it is not kept.
-  const continuations = o.continuations ? { find: o.continuations.find.bind(o.continuations), remember: () => {}, forget: () => {} } : undefined;
+  // The history it continues is noted: its user messages belong in the compacted window too.
+  let earlier: readonly InputItem[] = [];
+  const continuations: Continuations | undefined = o.continuations
+    ? {
+        find: async (id) => {
+          const h = await o.continuations!.find(id);
+          earlier = h?.items ?? [];
+          return h;
+        },
+        remember: () => {},
+        forget: () => {},
+      }
+    : undefined;
   await serveResponse(rt, request, transport, { continuations, onInternalError: o.onInternalError });
   const got = reply as CompactResult | null;
   if (!got) return err(new ClientError(499, "invalid_request_error", "request_aborted", "The client went away."));
@@ -61,11 +81,8 @@ export async function compactConversation(rt: GatewayRuntime, raw: unknown, sign
   if (summary === "") {
     return err(new ClientError(502, "server_error", "server_error", "The model returned no summary text; the conversation was not compacted. Retry."));
   }
-  // The compacted window: the user's own messages (as OpenAI keeps them), then the sealed summary.
-  const kept = own.filter((i) => {
-    const it = i as { type?: string; role?: string };
-    return (it.type === undefined || it.type === "message") && it.role === "user";
-  });
+  // The compacted window: the user's messages (as OpenAI keeps them), then the sealed summary.
+  const kept = [...earlier, ...own].flatMap((i) => userMessage(i));
   const hex = randomHex(12);
   return {
     status: 200,
@@ -77,6 +94,15 @@ export async function compactConversation(rt: GatewayRuntime, raw: unknown, sign
       usage: response.usage,
     },
   };
+}
+
+/** A user message of the conversation as an output item (id, status, content parts), else nothing. */
+function userMessage(item: InputItem): object[] {
+  const it = item as { type?: string; role?: string; id?: unknown; content?: unknown };
+  if ((it.type !== undefined && it.type !== "message") || it.role !== "user") return [];
+  const content = typeof it.content === "string" ? [{ type: "input_text", text: it.content }] : Array.isArray(it.content) ? it.content : [];
+  const id = typeof it.id === "string" && it.id !== "" ? it.id : `msg_${randomHex(12)}`;
+  return [{ type: "message", id, status: "completed", role: "user", content }];
 }
 
 function err(e: ClientError): CompactResult {

@@ -325,6 +325,10 @@ export interface Server {
      */
     max_cached_responses?: number;
     /**
+     * Open WebSocket connections at once (each holds up to max_cached); past it an upgrade gets 426 and Codex continues over HTTP.
+     */
+    max_connections?: number;
+    /**
      * A connection with no response running and no message for this long is closed (1000).
      */
     idle_timeout_ms?: number;

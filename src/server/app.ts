@@ -122,7 +122,7 @@ export function createApp(o: AppOptions): GatewayApp {
     });
   }
   app.use((req: Request, res: Response) => {
-    sendError(res, new ClientError(404, "invalid_request_error", "not_found", `GodeX does not serve ${req.method} ${req.path}. Endpoints: POST /v1/responses, GET /v1/models, GET /health.`));
+    sendError(res, new ClientError(404, "invalid_request_error", "not_found", `GodeX does not serve ${req.method} ${req.path}. Endpoints: POST /v1/responses (GET for WebSocket mode), POST /v1/responses/compact, GET and DELETE /v1/responses/{id}, GET /v1/responses/{id}/input_items, GET /v1/models, GET /health.`));
   });
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const ce = toClientError(err);

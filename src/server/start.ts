@@ -50,7 +50,7 @@ export async function startGateway(config: LoadedConfig, opts: StartOptions = {}
   const health = new TargetHealth();
   // The store lives beside the carrier key (GodeX's data directory) unless store.path says otherwise.
   const dataDir = opts.carrierKeyFile ? dirname(opts.carrierKeyFile) : (process.env.GODEX_HOME ?? join(homedir(), ".godex"));
-  const store = openResponseStore(config.store, dataDir);
+  const store = openResponseStore(config.store, dataDir, (error) => log.error({ msg: "response store failed", error }));
   const app = createApp({ store, getRuntime: () => runtime, log, fixedIds: opts.fixedIds, keepAliveMs: opts.keepAliveMs, onFinished: opts.onFinished, shutdown: shutdown.signal, health, ledger: opts.ledger });
   const server = createServer();
   let draining = false;

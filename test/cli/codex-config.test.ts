@@ -16,7 +16,7 @@ import { readToml, type TomlKeyValue } from "../../src/cli/toml-doc.ts";
 import { parse as parseToml, TomlDate } from "smol-toml";
 
 const FIXTURES = join(import.meta.dirname, "../fixtures/cli");
-const setup: CodexSetup = { baseUrl: "http://127.0.0.1:5678/v1", model: "gpt-5.5", catalogPath: "/home/u/.codex/godex-models.json" };
+const setup: CodexSetup = { baseUrl: "http://127.0.0.1:5678/v1", model: "gpt-5.5", catalogPath: "/home/u/.codex/godex-models.json", websocket: true };
 
 const PROVIDER_BLOCK = [
   "# GodeX: a local gateway from Codex to DeepSeek, Zhipu GLM, MiniMax and Xiaomi MiMo.",
@@ -26,7 +26,7 @@ const PROVIDER_BLOCK = [
   'base_url = "http://127.0.0.1:5678/v1"',
   'wire_api = "responses"',
   "requires_openai_auth = false",
-  "supports_websockets = false",
+  "supports_websockets = true",
   "",
 ].join("\n");
 
@@ -234,7 +234,7 @@ describe("mergeCodexConfig", () => {
         'wire_api = "responses"',
         "stream_max_retries = 2",
         "requires_openai_auth = false",
-        "supports_websockets = false",
+        "supports_websockets = true",
         "",
         "[model_providers.other]",
         'name = "Other"',
@@ -246,7 +246,7 @@ describe("mergeCodexConfig", () => {
       'added model_catalog_json = "/home/u/.codex/godex-models.json"',
       'set model_providers.godex.base_url = "http://127.0.0.1:5678/v1" (was "http://127.0.0.1:5000/v1")',
       "added model_providers.godex.requires_openai_auth = false",
-      "added model_providers.godex.supports_websockets = false",
+      "added model_providers.godex.supports_websockets = true",
     ]);
     expect(mergeCodexConfig(r.text, setup).changed).toBe(false);
   });
@@ -287,7 +287,7 @@ describe("mergeCodexProfile and viewCodexConfig", () => {
 describe("round trips of real-world config files", () => {
   const REAL = join(FIXTURES, "codex-real-world");
   const real = (name: string) => readFileSync(join(REAL, name), "utf8");
-  const godexTable = { name: "GodeX", base_url: setup.baseUrl, wire_api: "responses", requires_openai_auth: false, supports_websockets: false };
+  const godexTable = { name: "GodeX", base_url: setup.baseUrl, wire_api: "responses", requires_openai_auth: false, supports_websockets: true };
 
   /** The lines `result` adds to `original`; fails when a line of the original is lost or moved. */
   function addedLines(original: string, result: string): string[] {
@@ -354,7 +354,7 @@ describe("round trips of real-world config files", () => {
     expect(r.text).toBe(
       original
         .replace('base_url = "http://127.0.0.1:7000/v1"', 'base_url = "http://127.0.0.1:5678/v1"')
-        .replace("request_max_retries = 4\n", 'request_max_retries = 4\nwire_api = "responses"\nrequires_openai_auth = false\nsupports_websockets = false\n'),
+        .replace("request_max_retries = 4\n", 'request_max_retries = 4\nwire_api = "responses"\nrequires_openai_auth = false\nsupports_websockets = true\n'),
     );
     const parsed = parseToml(r.text) as { model_providers: { godex: Record<string, unknown> }; mcp_servers: unknown };
     expect(parsed.model_providers.godex).toEqual({ ...godexTable, name: "GodeX (work)", http_headers: { "X-Godex-Client": "laptop" }, request_max_retries: 4 });

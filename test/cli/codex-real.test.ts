@@ -53,6 +53,8 @@ function expectKnownModel(r: CodexRun): void {
   expect(r.code, dump).toBe(0);
   expect(r.stdout + r.stderr, dump).not.toMatch(/metadata for .* not found|fallback metadata/i);
   expect(r.stderr, dump).not.toMatch(/unknown configuration field|failed to parse model_catalog_json/);
+  // init writes supports_websockets = true (GodeX serves WebSocket mode): the upgrade must not fail.
+  expect(r.stderr, dump).not.toMatch(/failed to connect to Responses WebSocket/);
   expect(r.events.some((e) => e.type === "item.completed" && e.item?.type === "agent_message"), dump).toBe(true);
 }
 

@@ -109,7 +109,7 @@ describe("godex init --write-codex", () => {
       model: "gpt-5.5",
       model_provider: "godex",
       model_catalog_json: join(home, "godex-models.json"),
-      model_providers: { godex: { name: "GodeX", base_url: "http://127.0.0.1:5678/v1", wire_api: "responses", requires_openai_auth: false, supports_websockets: false } },
+      model_providers: { godex: { name: "GodeX", base_url: "http://127.0.0.1:5678/v1", wire_api: "responses", requires_openai_auth: false, supports_websockets: true } },
     });
     const catalog = JSON.parse(readFileSync(join(home, "godex-models.json"), "utf8")) as { models: { slug: string }[] };
     expect(catalog.models.map((m) => m.slug).slice(0, 5)).toEqual(["gpt-5.5", "gpt-5.4", "gpt-5.3-codex", "gpt-5.4-mini", "gpt-5.3-codex-spark"]);
@@ -130,6 +130,15 @@ describe("godex init --write-codex", () => {
     expect(Object.fromEntries(readdirSync(home).map((f) => [f, readFileSync(join(home, f), "utf8")]))).toEqual(snapshot);
   });
 
+  it("supports_websockets follows server.websocket.enabled: Codex tries WebSocket mode only when GodeX serves it", async () => {
+    const home = join(dir, "codex");
+    writeFileSync(join(dir, "godex.yaml"), godexYamlTemplate().replace(/^server:\n/m, "server:\n  websocket:\n    enabled: false\n"));
+    const r = await run(["--write-codex"], { CODEX_HOME: home });
+    expect(r.code, r.err).toBe(0);
+    const obj = parseToml(readFileSync(join(home, "config.toml"), "utf8")) as { model_providers: { godex: { supports_websockets: boolean } } };
+    expect(obj.model_providers.godex.supports_websockets).toBe(false);
+  });
+
   it("into a home with other providers and settings: the rest is kept byte for byte, backup first, idempotent", async () => {
     const home = join(dir, "codex");
     mkdirSync(home);
@@ -143,7 +152,7 @@ describe("godex init --write-codex", () => {
     expect(after.startsWith(original)).toBe(true);
     const added = after.slice(original.length);
     expect(added).toBe(
-      '\n# GodeX: a local gateway from Codex to DeepSeek, Zhipu GLM, MiniMax and Xiaomi MiMo.\n# `godex init --write-codex` keeps the keys below up to date; keys you add are kept.\n[model_providers.godex]\nname = "GodeX"\nbase_url = "http://127.0.0.1:5678/v1"\nwire_api = "responses"\nrequires_openai_auth = false\nsupports_websockets = false\n',
+      '\n# GodeX: a local gateway from Codex to DeepSeek, Zhipu GLM, MiniMax and Xiaomi MiMo.\n# `godex init --write-codex` keeps the keys below up to date; keys you add are kept.\n[model_providers.godex]\nname = "GodeX"\nbase_url = "http://127.0.0.1:5678/v1"\nwire_api = "responses"\nrequires_openai_auth = false\nsupports_websockets = true\n',
     );
     // The user's default stays; the catalog goes into the profile, not the global config.
     expect(r.out).toMatch(/model_provider = "openai" with model = "gpt-5\.5" \(kept\)/);
@@ -173,7 +182,7 @@ describe("godex init --write-codex", () => {
     expect(obj.model).toBe("zhipu/glm-5.3");
     expect(obj.model_catalog_json).toBe(join(home, "godex-models.json"));
     expect(obj.model_providers).toEqual({
-      godex: { name: "My GodeX", base_url: "http://127.0.0.1:5678/v1", wire_api: "responses", stream_max_retries: 2, requires_openai_auth: false, supports_websockets: false },
+      godex: { name: "My GodeX", base_url: "http://127.0.0.1:5678/v1", wire_api: "responses", stream_max_retries: 2, requires_openai_auth: false, supports_websockets: true },
       other: { name: "Other", base_url: "http://127.0.0.1:9999/v1" },
     });
     expect(r.out).toMatch(/set model_providers\.godex\.base_url = "http:\/\/127\.0\.0\.1:5678\/v1" \(was "http:\/\/127\.0\.0\.1:5000\/v1"\)/);

@@ -1,5 +1,5 @@
 // Real Codex 0.171 with its built-in OpenAI provider pointed at GodeX (`openai_base_url`, no custom
-// provider block, an API key Codex accepts), default settings: WebSocket transport, a shell command,
+// provider block, an API key from the CODEX_API_KEY env var), default settings: WebSocket transport, a shell command,
 // and a compaction forced by a small auto-compact limit in the model catalog. Codex compacts
 // remotely (compaction_trigger → one sealed compaction item) and the session continues on a new chain
 // whose compaction item GodeX expands into the summary for the provider.
@@ -11,13 +11,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCodexCatalog } from "../../src/cli/codex-catalog.ts";
 import { ALIAS, describeRun, runCodex, startStack, type Stack } from "./helpers.ts";
 
+const TOKEN = "sk-godex-builtin-e2e-0123456789";
 let stack: Stack;
 let root: string;
 const posts: string[] = [];
 const upgrades: string[] = [];
 
 beforeAll(async () => {
-  stack = await startStack();
+  // Inbound auth on: the key Codex sends (from its API-key env var) must reach GodeX on the WebSocket upgrade.
+  stack = await startStack({ server: { auth: { tokens: [TOKEN] } } });
   stack.gateway.server.prependListener("request", (req: IncomingMessage) => {
     if (req.method === "POST") posts.push(req.url ?? "");
   });
@@ -45,10 +47,8 @@ describe("Codex 0.171, built-in provider (openai_base_url → GodeX)", () => {
       entry.auto_compact_token_limit = 2_000;
       await writeFile(join(home, "models.json"), JSON.stringify(catalog));
       await writeFile(join(home, "config.toml"), [`model = "${ALIAS}"`, `openai_base_url = "${stack.gatewayUrl}/v1"`, `model_catalog_json = ${JSON.stringify(join(home, "models.json"))}`, ""].join("\n"));
-      // API-key login for the built-in provider: GodeX accepts any key when server.auth.tokens is empty.
-      await writeFile(join(home, "auth.json"), JSON.stringify({ OPENAI_API_KEY: "sk-godex-local" }));
-
-      const r = await runCodex({ cwd: work, codexHome: home, prompt: "run echo hello", timeoutMs: 90_000 });
+      // No login: the built-in provider takes its key from CODEX_API_KEY, here GodeX's inbound token.
+      const r = await runCodex({ cwd: work, codexHome: home, prompt: "run echo hello", timeoutMs: 90_000, env: { CODEX_API_KEY: TOKEN } });
       const dump = describeRun(r);
       expect(r.code, dump).toBe(0);
       const cmd = r.events.find((e) => e.type === "item.completed" && e.item?.type === "command_execution");

@@ -221,6 +221,8 @@ export interface RunCodexOptions {
   timeoutMs: number;
   /** The Codex build to run (default: the newest). */
   build?: CodexBuild;
+  /** Extra environment (set after the API-key variables of this process are removed). */
+  env?: Record<string, string>;
 }
 
 export function runCodex(o: RunCodexOptions): Promise<CodexRun> {
@@ -228,6 +230,7 @@ export function runCodex(o: RunCodexOptions): Promise<CodexRun> {
   if (!existsSync(build.bin)) throw new Error(`Codex ${build.version} not installed at ${build.bin}: run npm ci (it is a devDependency)`);
   const env: NodeJS.ProcessEnv = { ...process.env, CODEX_HOME: o.codexHome, NO_COLOR: "1" };
   for (const k of ["OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEX_API_KEY", "RUST_LOG"]) delete env[k];
+  Object.assign(env, o.env);
   const args = [
     "exec",
     "--skip-git-repo-check",

@@ -37,7 +37,9 @@ describe("POST /v1/responses/compact", () => {
     expect(typeof r.json.created_at).toBe("number");
     expect(r.json.usage.total_tokens).toBeGreaterThan(0);
     const items = r.json.output;
-    expect(items[0]).toEqual(conversation[0]);
+    expect(items[0]).toMatchObject({ ...conversation[0], status: "completed" });
+    expect(items[0].id).toMatch(/^msg_/);
+    expect(items).toHaveLength(2);
     expect(items.at(-1)).toMatchObject({ type: "compaction", created_by: "godex" });
     expect(items.at(-1).encrypted_content).toMatch(/^gdx1\./);
     const sent = lastMessages();
@@ -45,11 +47,23 @@ describe("POST /v1/responses/compact", () => {
     expect(mock.requests.at(-1)!.body).not.toHaveProperty("tools");
   });
 
-  it("rejects a missing model with 400, param model", async () => {
+  it("rejects a missing model with 400, param model, and bad or missing input with 400, param input", async () => {
     const r = await compact({ input: conversation });
     expect(r.status).toBe(400);
     expect(r.json.error).toMatchObject({ type: "invalid_request_error", param: "model", code: "missing_required_parameter" });
     expect((await compact({ model: "no-such", input: conversation })).json.error.code).toBe("model_not_found");
+    // Nothing is ignored silently: a bad input, or nothing to compact, is a 400 naming 'input'.
+    for (const body of [{ model: "gpt-5.5", input: 42 }, { model: "gpt-5.5", input: { role: "user" } }, { model: "gpt-5.5" }, { model: "gpt-5.5", input: [] }]) {
+      const r = await compact(body);
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect(r.json.error).toMatchObject({ type: "invalid_request_error", param: "input" });
+    }
+    const bad = await compact({ model: "gpt-5.5", input: [{ type: "message", role: "user", content: 7 }] });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.type).toBe("invalid_request_error");
+    const unknown = await compact({ model: "gpt-5.5", previous_response_id: "resp_nope", input: [] });
+    expect(unknown.status).toBe(400);
+    expect(unknown.json.error).toMatchObject({ code: "previous_response_not_found", param: "previous_response_id" });
   });
 
   it("expands its own compaction item into the summary for the provider, over HTTP and WebSocket", async () => {
@@ -92,5 +106,10 @@ describe("POST /v1/responses/compact", () => {
     expect(c.status).toBe(200);
     const sent = lastMessages().map((m) => JSON.stringify(m.content));
     expect(sent.some((t) => t.includes("quartz"))).toBe(true);
+    // The window keeps the chain's user messages too, as output items (a string content becomes input_text).
+    const users = c.json.output.filter((i: any) => i.type === "message");
+    expect(users.map((i: any) => i.content)).toEqual([[{ type: "input_text", text: "Remember the word quartz." }], [{ type: "input_text", text: "compact now" }]]);
+    for (const u of users) expect(u).toMatchObject({ role: "user", status: "completed", id: expect.any(String) });
+    expect(c.json.output.at(-1).type).toBe("compaction");
   });
 });

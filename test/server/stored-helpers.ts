@@ -6,8 +6,9 @@ import { join } from "node:path";
 import { loadConfigFromObject } from "../../src/config/load.ts";
 import { startGateway, type RunningGateway } from "../../src/server/start.ts";
 import type { MockUpstreams } from "../../src/mock/server.ts";
+import type { Logger } from "../../src/server/log.ts";
 
-export async function startStoreGateway(mock: MockUpstreams, store: Record<string, unknown>, dir = mkdtempSync(join(tmpdir(), "godex-store-"))): Promise<RunningGateway & { dir: string; stop(): Promise<void> }> {
+export async function startStoreGateway(mock: MockUpstreams, store: Record<string, unknown>, dir = mkdtempSync(join(tmpdir(), "godex-store-")), log?: Logger): Promise<RunningGateway & { dir: string; stop(): Promise<void> }> {
   const config = loadConfigFromObject(
     {
       server: { host: "127.0.0.1", port: 0, carrier_secret: "a-shared-carrier-secret-for-tests" },
@@ -18,7 +19,7 @@ export async function startStoreGateway(mock: MockUpstreams, store: Record<strin
     },
     {},
   );
-  const gw = await startGateway(config, { carrierKeyFile: join(dir, "carrier.key") });
+  const gw = await startGateway(config, { carrierKeyFile: join(dir, "carrier.key"), log });
   return Object.assign(gw, {
     dir,
     async stop() {

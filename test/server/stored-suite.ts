@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { MockUpstreams } from "../../src/mock/server.ts";
 import { call, post } from "./stored-helpers.ts";
+import { WsClient } from "./ws-helpers.ts";
 
 type Messages = { role: string; content: unknown; reasoning_content?: string; tool_calls?: unknown[] }[];
 
@@ -53,6 +54,41 @@ export function storedResponseSuite(name: string, mock: () => MockUpstreams, sta
         const items = await call("GET", `${gw.url}/v1/responses/${c.json.id}/input_items?order=asc`);
         expect(items.json.data.length).toBe(1);
       } finally {
+        await gw.stop();
+      }
+    });
+
+    it("WebSocket store:true responses are stored: another connection and HTTP continue them, GET returns them", async () => {
+      const gw = await start();
+      const opened: WsClient[] = [];
+      try {
+        const first = await WsClient.open(gw.url);
+        opened.push(first);
+        const a = await first.turn({ type: "response.create", model: "gpt-5.5", store: true, input: "Remember the word obsidian." });
+        expect(a.last.type).toBe("response.completed");
+        first.close();
+        await first.waitClosed();
+        // A new connection never saw it: the store answers.
+        const second = await WsClient.open(gw.url);
+        opened.push(second);
+        const b = await second.turn({ type: "response.create", model: "gpt-5.5", store: true, previous_response_id: a.response!.id, input: "Which word?" });
+        expect(b.last.type).toBe("response.completed");
+        expect(JSON.stringify(lastMessages().filter((m) => m.role === "user")[0].content)).toContain("obsidian");
+        const got = await call("GET", `${gw.url}/v1/responses/${b.response!.id}`);
+        expect(got.status).toBe(200);
+        expect(got.json).toMatchObject({ id: b.response!.id, previous_response_id: a.response!.id, status: "completed" });
+        // HTTP continues the WebSocket chain, and the WebSocket continues the HTTP one.
+        const c = await post(gw.url, { previous_response_id: b.response!.id, input: "And again?" });
+        expect(c.status).toBe(200);
+        expect(lastMessages().filter((m) => m.role === "user").length).toBe(3);
+        const d = await second.turn({ type: "response.create", model: "gpt-5.5", store: true, previous_response_id: c.json.id, input: "Last one." });
+        expect(d.last.type).toBe("response.completed");
+        expect(lastMessages().filter((m) => m.role === "user").length).toBe(4);
+        // store:false over WebSocket stays on its connection: the store does not have it.
+        const e = await second.turn({ type: "response.create", model: "gpt-5.5", store: false, input: "not kept" });
+        expect((await call("GET", `${gw.url}/v1/responses/${e.response!.id}`)).status).toBe(404);
+      } finally {
+        for (const c of opened) c.close();
         await gw.stop();
       }
     });

@@ -154,6 +154,7 @@ describe("WebSocket mode", () => {
       const t = await c.turn(create({ input: big, ...(prev ? { previous_response_id: prev } : {}) }));
       if (t.last.type === "error") {
         expect(t.last.error.code).toBe("previous_response_not_found");
+        expect(t.last.error.message).toMatch(/larger than server\.websocket\.max_cached \(1048576 bytes\)/);
         expect(i).toBeGreaterThanOrEqual(4);
         missed = true;
       } else prev = t.response!.id;
@@ -184,10 +185,62 @@ describe("WebSocket mode", () => {
     expect((await c.waitClosed()).code).toBe(1009);
   });
 
+  it("serves pipelined response.create messages in order, and closes with 1008 when the waiting ones exceed max_message or 16", async () => {
+    const ok = await WsClient.open(gateway.url, auth);
+    for (let i = 0; i < 3; i++) ok.send(create({ input: `pipelined ${i}` }));
+    const turns = [await ok.next(), await ok.next(), await ok.next()];
+    expect(turns.map((t) => t.last.type)).toEqual(["response.completed", "response.completed", "response.completed"]);
+    expect(ok.closed).toBeNull();
+    ok.close();
+
+    // 1 running + 100 kb + 100 kb waiting fit in 256 kb; a third waiting one does not.
+    const big = await WsClient.open(gateway.url, auth);
+    for (let i = 0; i < 4; i++) big.send(create({ input: "z".repeat(100 * 1024) }));
+    expect(await big.waitClosed()).toEqual({ code: 1008, reason: "too many bytes of response.create messages waiting" });
+
+    const many = await WsClient.open(gateway.url, auth);
+    for (let i = 0; i < 18; i++) many.send(create({ input: `m${i}` }));
+    expect(await many.waitClosed()).toEqual({ code: 1008, reason: "too many response.create messages waiting" });
+    for (let i = 0; i < 50 && gateway.sockets.sessions.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(gateway.sockets.sessions.size).toBe(0);
+  });
+
   it("closes an idle connection with 1000 after idle_timeout_ms", async () => {
     const c = await WsClient.open(gateway.url, auth);
     const closed = await c.waitClosed(4000);
     expect(closed).toEqual({ code: 1000, reason: "idle timeout" });
+  });
+
+  it("refuses upgrades past server.websocket.max_connections with 426 (Codex falls back to HTTP), and admits again after a close", async () => {
+    const config = loadConfigFromObject(
+      {
+        server: { host: "127.0.0.1", port: 0, websocket: { max_connections: 2 } },
+        models: { aliases: { "gpt-5.5": "deepseek/deepseek-v4-pro" } },
+        providers: { deepseek: { credentials: { api_key: "mock-deepseek-key" }, endpoint: { base_url: mock.baseUrl("deepseek") }, retry: { max_attempts: 1 } } },
+        logging: { level: "silent" },
+      },
+      {},
+    );
+    const small = await startGateway(config, { carrierKeyFile: join(dir, "carrier-small.key") });
+    try {
+      const a = await WsClient.open(small.url);
+      const b = await WsClient.open(small.url);
+      const refused = await WsClient.open(small.url).catch((e: { status: number; body: string }) => e);
+      expect(refused).toMatchObject({ status: 426 });
+      expect(JSON.parse((refused as { body: string }).body).error).toMatchObject({ type: "invalid_request_error", code: "websocket_connection_limit" });
+      // HTTP still serves while the WebSocket slots are taken.
+      const http = await fetch(`${small.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "gpt-5.5", store: false, input: "hi" }) });
+      expect(http.status).toBe(200);
+      a.close();
+      await a.waitClosed();
+      for (let i = 0; i < 50 && small.sockets.sessions.size > 1; i++) await new Promise((r) => setTimeout(r, 20));
+      const c = await WsClient.open(small.url);
+      expect((await c.turn(create({ input: "hello again" }))).last.type).toBe("response.completed");
+      b.close();
+      c.close();
+    } finally {
+      await small.close();
+    }
   });
 
   it("checks inbound auth on the upgrade like HTTP, and 404s other paths", async () => {

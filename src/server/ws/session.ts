@@ -11,6 +11,7 @@ import { ConnectionCache } from "../../engine/continuation/connection-cache.ts";
 import type { Continuations } from "../../engine/continuation/history.ts";
 import type { Logger } from "../log.ts";
 import { errorMessage, socketTransport } from "./transport.ts";
+import { ClientError } from "../../protocol/types.ts";
 
 /** Messages waiting while a response runs; a client that pipelines more is cut off. */
 const MAX_QUEUED = 16;
@@ -28,6 +29,7 @@ export interface SessionOptions extends Omit<ServeOptions, "onPayload" | "onInte
 
 export class ResponsesSession {
   private readonly queue: RawData[] = [];
+  private queuedBytes = 0;
   private running = false;
   private closed = false;
   private closing = false;
@@ -46,7 +48,11 @@ export class ResponsesSession {
     const store = o.continuations;
     const cache = this.cache;
     this.continuations = {
-      find: async (rid) => cache.find(rid) ?? (store ? await store.find(rid) : null),
+      find: async (rid) => {
+        const found = cache.find(rid) ?? (store ? await store.find(rid) : null);
+        if (!found && cache.lastSkipped?.id === rid) throw tooBigToKeep(rid, cache.lastSkipped.bytes, c.maxCachedBytes);
+        return found;
+      },
       remember: async (r) => {
         cache.remember(r);
         if (store && r.request.store !== false) await store.remember(r);
@@ -70,7 +76,14 @@ export class ResponsesSession {
       this.close(CLOSE.policy, "too many response.create messages waiting");
       return;
     }
+    // Waiting messages together stay within one max_message (each one alone is already capped by ws).
+    const size = byteSize(data);
+    if (this.queue.length > 0 && this.queuedBytes + size > this.o.getRuntime().config.server.websocket.maxMessageBytes) {
+      this.close(CLOSE.policy, "too many bytes of response.create messages waiting");
+      return;
+    }
     this.queue.push(data);
+    this.queuedBytes += size;
     void this.drain();
   }
 
@@ -78,6 +91,7 @@ export class ResponsesSession {
   closeWhenIdle() {
     this.closing = true;
     this.queue.length = 0;
+    this.queuedBytes = 0;
     if (!this.running) this.close(CLOSE.goingAway, "server shutting down");
   }
 
@@ -86,7 +100,11 @@ export class ResponsesSession {
     this.running = true;
     this.disarmIdle();
     try {
-      while (this.queue.length > 0 && !this.closed) await this.handle(this.queue.shift()!);
+      while (this.queue.length > 0 && !this.closed) {
+        const next = this.queue.shift()!;
+        this.queuedBytes -= byteSize(next);
+        await this.handle(next);
+      }
     } finally {
       this.running = false;
       if (this.closing) this.close(CLOSE.goingAway, "server shutting down");
@@ -185,7 +203,24 @@ export class ResponsesSession {
     this.closed = true;
     this.disarmIdle();
     this.queue.length = 0;
+    this.queuedBytes = 0;
     this.current?.abort();
     this.cache.clear();
   }
+}
+
+/** previous_response_not_found, saying why: the conversation outgrew what one connection keeps. */
+function tooBigToKeep(id: string, bytes: number, max: number): ClientError {
+  return new ClientError(
+    400,
+    "invalid_request_error",
+    "previous_response_not_found",
+    `Previous response with id '${id}' not found: its conversation (${bytes} bytes) is larger than server.websocket.max_cached (${max} bytes), so this connection did not keep it. Send the whole conversation without previous_response_id, or raise max_cached.`,
+    "previous_response_id",
+  );
+}
+
+function byteSize(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
+  return (data as Buffer | ArrayBuffer).byteLength;
 }

@@ -46,7 +46,10 @@ export function attachResponsesSockets(server: Server, o: SessionOptions): Respo
           ? new ClientError(426, "invalid_request_error", "websocket_not_supported", "WebSocket mode is switched off (server.websocket.enabled: false); use HTTP POST /v1/responses.")
           : !authorized(req)
             ? missingToken()
-            : null);
+            : sessions.size >= config.websocket.maxConnections
+              ? // 426, not 503: Codex then runs this session over HTTP at once instead of retrying with backoff.
+                new ClientError(426, "invalid_request_error", "websocket_connection_limit", `GodeX has ${sessions.size} WebSocket connections open (server.websocket.max_connections); use HTTP POST /v1/responses.`)
+              : null);
     if (refusal) return refuseUpgrade(socket, refusal);
     wssFor(config.websocket.maxMessageBytes).handleUpgrade(req, socket, head, (ws) => {
       const session = new ResponsesSession(ws, o);
