@@ -16,7 +16,7 @@ export function withMockProviders(config: LoadedConfig, mock: MockUpstreams): { 
     emulated.push(name);
   }
   // Web search runs on the SearXNG-shaped emulator, so the offline demo can search too.
-  const base = config.webSearch ?? { backend: "searxng", maxResults: 5, maxSearches: 4, timeoutMs: 10_000, maxResultChars: 8000 };
+  const base = config.webSearch ?? { backend: "searxng", native: "auto" as const, maxResults: 5, maxSearches: 4, timeoutMs: 10_000, maxResultChars: 8000 };
   const webSearch = { ...base, backend: "searxng", baseUrl: mock.searchUrl, searchDir: undefined };
   return { config: { ...config, providers, webSearch }, emulated };
 }

@@ -75,7 +75,8 @@ export async function serve(argv: string[]): Promise<number> {
     if (port !== undefined) config.server.port = port;
     if (values["log-level"]) config.logging.level = values["log-level"] as LogLevel;
     if (!useMock) return config;
-    mock ??= await startMockUpstreams({ chunkDelayMs: 15 });
+    // The emulated accounts have every paid search plugin, so web_search.native: always can be tried offline.
+    mock ??= await startMockUpstreams({ chunkDelayMs: 15, searchPlugin: "all" });
     return withMockProviders(config, mock).config;
   };
 

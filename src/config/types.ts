@@ -171,8 +171,13 @@ export interface CompactionConfig {
 
 /** GodeX-hosted web search (`web_search:`); absent = off (the tool is dropped with a diagnostic). */
 export interface WebSearchConfig {
-  /** A search backend definition: search/<backend>.yaml (or searchDir). */
-  backend: string;
+  /** A search backend definition: search/<backend>.yaml (or searchDir). Undefined: only the providers' own search (native: always). */
+  backend?: string;
+  /**
+   * The providers' own search (a mapping's web_search.native): auto = where the mapping chooses it
+   * (web_search.native.use), always = wherever a mapping has one, never = GodeX's hosted loop only.
+   */
+  native: "auto" | "always" | "never";
   /** Undefined = the definition's default_base_url. No trailing slash. */
   baseUrl?: string;
   /** Non-enumerable (never serialized). Undefined: none set (a definition may reuse a provider's key). */

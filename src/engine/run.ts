@@ -18,8 +18,9 @@ import type { ResponsesRequest } from "../protocol/request.ts";
 import type { OutputItem, ResponseObject } from "../generated/responses-output.ts";
 import { ClientReply, type StreamOut } from "./client-reply.ts";
 import { translateNativeRequest, type NativeTranslatedRequest } from "./request/responses-wire/translate.ts";
-import { endpointFor } from "./provider-runtime.ts";
+import { endpointFor, wireFor } from "./provider-runtime.ts";
 import { wireReader, type WireReader } from "./wire-reader.ts";
+import type { HostedSearch } from "./hosted/search-runtime.ts";
 
 export type { StreamOut } from "./client-reply.ts";
 
@@ -35,6 +36,30 @@ export interface RunOptions {
   responseId?: string;
   now?: () => number;
   keepAliveMs?: number;
+  /** The request offers Codex's web_search tool and web search is configured. */
+  webSearch?: WebSearchOptions;
+}
+
+export interface WebSearchOptions {
+  /** web_search.native: whether a mapping's own search (request.web_search) is used. */
+  native: "auto" | "always" | "never";
+  /** GodeX's hosted loop (a backend is configured); undefined: providers without their own search drop the tool. */
+  hosted?: HostedSearch;
+}
+
+/** How a target searches: the provider itself, GodeX's hosted loop, or not at all. */
+export function searchModeFor(o: Pick<RunOptions, "webSearch">, target: Target): "provider" | "hosted" | null {
+  const ws = o.webSearch;
+  if (!ws) return null;
+  if (wireFor(target.provider, target.model) === "responses") {
+    // The native wire's rules say it: the provider's own search (`native`), GodeX's loop (`hosted`), or none.
+    const mode = target.provider.mapping.responses?.rules.tools.web_search;
+    if (mode === "native" && ws.native !== "never") return "provider";
+    return mode !== "drop" && ws.hosted ? "hosted" : null;
+  }
+  const own = target.provider.mapping.forModel(target.model).request.web_search;
+  if (own && (ws.native === "always" || (ws.native === "auto" && own.use === "native"))) return "provider";
+  return ws.hosted ? "hosted" : null;
 }
 
 /** One provider/model a request can be sent to. */
@@ -68,13 +93,15 @@ export interface Prepared {
   reader: WireReader;
 }
 
-export async function prepare(o: RunOptions, target: Target, stream: boolean, hostedSearch = false): Promise<Prepared> {
+/** `offerSearch: false`: the hosted loop's last step, where the model has to answer without searching again. */
+export async function prepare(o: RunOptions, target: Target, stream: boolean, offerSearch = true): Promise<Prepared> {
+  const mode = offerSearch ? searchModeFor(o, target) : null;
   const { wire, url } = endpointFor(target.provider, target.model);
   if (wire === "responses") {
-    const translated = translateNativeRequest(o.req, { mapping: target.provider.mapping, model: target.model, stream, carrier: o.carrier, hostedSearch });
+    const translated = translateNativeRequest(o.req, { mapping: target.provider.mapping, model: target.model, stream, carrier: o.carrier, hostedSearch: mode === "hosted", providerSearch: mode !== "hosted" && offerSearch });
     return { translated, upstreamBody: JSON.stringify(translated.body), reader: wireReader(target.provider, wire, url, translated.flat) };
   }
-  const translated = await translateRequest(o.req, { mapping: target.provider.mapping, model: target.model, stream, carrier: o.carrier, hostedSearch });
+  const translated = await translateRequest(o.req, { mapping: target.provider.mapping, model: target.model, stream, carrier: o.carrier, hostedSearch: mode === "hosted", providerSearch: mode === "provider" });
   return { translated, upstreamBody: JSON.stringify(translated.body), reader: wireReader(target.provider, wire, url, null) };
 }
 
@@ -248,7 +275,7 @@ class AttemptRun {
         this.fail(await this.reader.mapError(d.status, d.body));
         return;
       }
-      if (d.kind === "reasoning" || d.kind === "text" || d.kind === "tool_call" || d.kind === "hosted_item") this.reply.commit();
+      if (d.kind === "reasoning" || d.kind === "text" || d.kind === "tool_call" || d.kind === "web_search" || d.kind === "hosted_item") this.reply.commit();
       this.builder.push(d);
     }
   }

@@ -4,7 +4,7 @@ import { ClientError } from "../protocol/types.ts";
 import type { RequestRecord } from "../protocol/record.ts";
 import { validateResponsesRequest } from "../protocol/request.ts";
 import { diagnosticsHeader } from "./diagnostics.ts";
-import { prepare, type RunOptions, type RunStats, type StreamOut, type Target } from "./run.ts";
+import { type RunOptions, type RunStats, type StreamOut, type Target } from "./run.ts";
 import { admitTargets, runRoute, type RouteRunOptions } from "./routing/run-route.ts";
 import { TargetHealth } from "./routing/health.ts";
 import type { GatewayRuntime } from "./runtime.ts";
@@ -15,8 +15,6 @@ import type { OutputItem } from "../generated/responses-output.ts";
 import type { Usage } from "../protocol/types.ts";
 import type { ResponsesRequest } from "../protocol/request.ts";
 import { expandCompactions } from "./continuation/compaction.ts";
-import { runWithWebSearch } from "./hosted/web-search.ts";
-import { webSearchBy } from "./provider-runtime.ts";
 import { toolSources } from "./request/tools.ts";
 
 /** What a transport offers the engine for one response. */
@@ -127,17 +125,11 @@ export async function serveResponse(rt: GatewayRuntime, raw: unknown, t: Respons
     }
     // The stream's end waits until the response is kept, so a client that read to the end can continue it at once.
     const held = stream ? holdEnd(t.openStream()) : null;
-    // The provider's own search (native wire) needs no loop; a target that drops web_search has none.
-    const search = rt.search && asksForWebSearch(body) && webSearchBy(first.provider, first.target.model) === "godex" ? rt.search : undefined;
     let result;
     try {
-      if (search) {
-        // The hosted search loop runs its steps on the first admitted target (no fallback between steps yet).
-        const prepared = await prepare(run, firstTarget, stream, true);
-        if (rt.config.logging.payloads) o.onPayload?.(body, prepared.upstreamBody);
-        const searched = await runWithWebSearch(run, firstTarget, prepared, held?.out ?? null, search, stream);
-        result = { ...searched, provider: first.provider.name, model: first.target.model, servedBy: first.target.id, attempts: [], fallback: false, headers: {}, headerDiagnostics: prepared.translated.diagnostics.list };
-      } else result = await runRoute(run, candidates, skipped, held?.out ?? null);
+      // Codex's web_search tool: the provider's own search or GodeX's hosted loop, per target (run.ts searchModeFor).
+      const webSearch = rt.config.webSearch && asksForWebSearch(body) ? { native: rt.config.webSearch.native, ...(rt.search ? { hosted: rt.search } : {}) } : undefined;
+      result = await runRoute(webSearch ? { ...run, webSearch } : run, candidates, skipped, held?.out ?? null);
     } catch (err) {
       held?.release();
       throw err;

@@ -29,7 +29,7 @@ export type ChatToolChoice =
 export interface ChatCompletionRequest {
   model: string;
   messages: ChatMessage[];
-  tools?: ChatTool[];
+  tools?: (ChatTool | ChatProviderTool)[];
   tool_choice?: ChatToolChoice;
   parallel_tool_calls?: boolean;
   stream?: boolean;
@@ -145,6 +145,16 @@ export interface ChatFunction {
     [k: string]: unknown | undefined;
   };
   strict?: boolean;
+}
+/**
+ * A provider's own tool (e.g. its web search), as a mapping declares it (request.web_search.tool).
+ *
+ * This interface was referenced by `ChatCompletionRequest`'s JSON-Schema
+ * via the `definition` "ChatProviderTool".
+ */
+export interface ChatProviderTool {
+  type: string;
+  [k: string]: unknown | undefined;
 }
 /**
  * This interface was referenced by `ChatCompletionRequest`'s JSON-Schema

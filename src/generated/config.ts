@@ -219,9 +219,13 @@ export interface GodexConfigFile {
    */
   web_search?: {
     /**
-     * a search backend definition by name: searxng, tavily, brave, zhipu, or a file in search_dir
+     * a search backend definition by name: a file of the shipped search/ directory or of search_dir
      */
     backend?: string;
+    /**
+     * default auto. The providers' own web search (a mapping's web_search.native): auto = where the mapping chooses it, always = wherever a mapping has one (providers without one use the backend, if set), never = GodeX's hosted loop only
+     */
+    native?: "auto" | "always" | "never";
     endpoint?: {
       /**
        * the backend's base URL (default: the definition's default_base_url)
@@ -256,14 +260,14 @@ export interface GodexConfigFile {
     enabled?: boolean;
     /**
      * @deprecated
-     * earlier GodeX key: use web_search.backend (mode: disabled turns search off; the other modes all mean GodeX-hosted search)
+     * earlier GodeX key: use web_search.native (mode: disabled turns search off; provider_native is native: always; godex_managed is native: never)
      */
     mode?: "auto" | "provider_native" | "godex_managed" | "disabled";
     /**
      * @deprecated
-     * earlier GodeX key: use web_search.backend (provider: zhipu is backend: zhipu)
+     * earlier GodeX key: use web_search.backend (none turns search off; any other value is the backend whose definition lists it under legacy_names)
      */
-    provider?: "none" | "mock" | "zhipu";
+    provider?: string;
     /**
      * @deprecated
      * earlier GodeX key, ignored: a failed search becomes a tool result the model reads

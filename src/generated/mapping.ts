@@ -72,6 +72,27 @@ export interface MappingFile {
     finish_reason: string | [string, ...string[]];
     usage: string | [string, ...string[]];
     error?: string | [string, ...string[]];
+    /**
+     * Where a reply reports the pages the provider's own search found (web_search_call items and url_citation sources for the client).
+     */
+    web_search?: {
+      /**
+       * the list of results in a reply (or stream chunk)
+       */
+      list: string | [string, ...string[]];
+      /**
+       * an entry's URL
+       */
+      url: string | [string, ...string[]];
+      /**
+       * an entry's title
+       */
+      title?: string | [string, ...string[]];
+      /**
+       * an entry's search query, when the provider reports it
+       */
+      query?: string | [string, ...string[]];
+    };
   };
   stream: {
     text: string | [string, ...string[]];
@@ -82,6 +103,27 @@ export interface MappingFile {
     error?: string | [string, ...string[]];
     think_tags: boolean;
     done_sentinel: "required" | "optional";
+    /**
+     * Where a reply reports the pages the provider's own search found (web_search_call items and url_citation sources for the client).
+     */
+    web_search?: {
+      /**
+       * the list of results in a reply (or stream chunk)
+       */
+      list: string | [string, ...string[]];
+      /**
+       * an entry's URL
+       */
+      url: string | [string, ...string[]];
+      /**
+       * an entry's title
+       */
+      title?: string | [string, ...string[]];
+      /**
+       * an entry's search query, when the provider reports it
+       */
+      query?: string | [string, ...string[]];
+    };
   };
   usage: {
     input_tokens: string | [string, ...string[]];
@@ -193,6 +235,26 @@ export interface RequestRules {
    * JSONata applied last to the Chat request; bindings $request, $model, $thinking.
    */
   patch?: string;
+  /**
+   * The provider's own web search (a tool of its Chat API, providers.md). Chosen for Codex's web_search tool instead of GodeX's hosted search loop when `use` is native (under the config's web_search.native: auto) or when the config says web_search.native: always. Per model: a models entry's request may override it.
+   */
+  web_search?: {
+    /**
+     * what this mapping chooses under web_search.native: auto
+     */
+    use?: "native" | "hosted";
+    /**
+     * the tool entry added to the Chat request's tools, as the provider documents it
+     */
+    tool: {
+      type: string;
+      [k: string]: unknown | undefined;
+    };
+    /**
+     * why, where from (shown by godex lint / docs only)
+     */
+    note?: string;
+  };
 }
 export interface FieldRule {
   action: "mapped" | "ignored" | "rejected";

@@ -158,6 +158,20 @@ export function lintMappingSchema(chain: MappingChain, findings: Findings): bool
       });
     }
   }
+  // The provider's own search results (response/stream.web_search): plain paths too.
+  for (const section of ["response", "stream"]) {
+    const ws = isPlainObject(doc[section]) ? (doc[section] as Record<string, unknown>).web_search : undefined;
+    if (!isPlainObject(ws)) continue;
+    for (const [key, spec] of Object.entries(ws)) {
+      const list = Array.isArray(spec) ? spec : [spec];
+      list.forEach((p, i) => {
+        if (typeof p !== "string" || p === "" || isPlainPath(p)) return;
+        valid = false;
+        const path: Path = Array.isArray(spec) ? [section, "web_search", key, i] : [section, "web_search", key];
+        findings.error(locateInChain(chain, path), "mapping-schema", `${showPath([section, "web_search", key])}: '${p}' is not a plain field path (a.b[0].c); logic belongs in a JSONata expression`, { doc: chain.id, path: path as string[] });
+      });
+    }
+  }
   const inBody = isPlainObject(doc.errors) ? doc.errors.in_body : undefined;
   if (isPlainObject(inBody) && typeof inBody.status_code === "string" && inBody.status_code !== "" && !isPlainPath(inBody.status_code)) {
     valid = false;

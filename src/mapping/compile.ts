@@ -42,6 +42,7 @@ export interface CompiledMapping {
 
 /** Where a chunk or a whole reply keeps each part (compiled paths). */
 interface Parts {
+  search: SearchReader | null;
   reasoning: Getter | null;
   text: Getter;
   tools: Getter | null;
@@ -73,6 +74,35 @@ function compileUsage(doc: MappingDoc) {
       total_tokens: typeof t === "number" ? int(t) : input_tokens + output_tokens,
     };
   };
+}
+
+/** Where a reply lists the pages the provider's own search found (response.web_search / stream.web_search). */
+interface SearchReader {
+  list: Getter;
+  url: Getter;
+  title: Getter | null;
+  query: Getter | null;
+}
+
+function compileSearch(spec: { list: string | string[]; url: string | string[]; title?: string | string[]; query?: string | string[] } | undefined): SearchReader | null {
+  if (!spec) return null;
+  return { list: must(compileGetter(spec.list), "web_search.list"), url: must(compileGetter(spec.url), "web_search.url"), title: compileGetter(spec.title), query: compileGetter(spec.query) };
+}
+
+function pushSearch(r: SearchReader, json: unknown, out: CanonicalDelta[]) {
+  const list = r.list(json);
+  if (!Array.isArray(list) || list.length === 0) return;
+  const sources: { url: string; title: string }[] = [];
+  let query: string | undefined;
+  for (const entry of list) {
+    const url = r.url(entry);
+    if (typeof url !== "string" || !/^https?:\/\//.test(url) || sources.some((s) => s.url === url)) continue;
+    const title = r.title?.(entry);
+    sources.push({ url, title: typeof title === "string" && title !== "" ? title : url });
+    const q = r.query?.(entry);
+    if (query === undefined && typeof q === "string" && q.trim() !== "") query = q.trim();
+  }
+  if (sources.length > 0) out.push({ kind: "web_search", sources, ...(query !== undefined ? { query } : {}) });
 }
 
 function pushToolCalls(calls: unknown, out: CanonicalDelta[]) {
@@ -131,8 +161,8 @@ export function compileMapping(doc: MappingDoc): CompiledMapping {
     return v;
   }
 
-  const streamParts: Parts = { reasoning: sReasoning, text: sText, tools: sTools, usage: sUsage, finish: sFinish };
-  const responseParts: Parts = { reasoning: rReasoning, text: rText, tools: rTools, usage: rUsage, finish: rFinish };
+  const streamParts: Parts = { search: compileSearch(s.web_search), reasoning: sReasoning, text: sText, tools: sTools, usage: sUsage, finish: sFinish };
+  const responseParts: Parts = { search: compileSearch(r.web_search), reasoning: rReasoning, text: rText, tools: rTools, usage: rUsage, finish: rFinish };
 
   /** What one chunk (or one whole reply) contributes, in the order a reader expects it. */
   function readParts(p: Parts, json: any, out: CanonicalDelta[], defaultFinish: string | null) {
@@ -140,6 +170,8 @@ export function compileMapping(doc: MappingDoc): CompiledMapping {
       out.push({ kind: "error", status: 200, body: json });
       return;
     }
+    // The provider searched before it answered: its results come first.
+    if (p.search) pushSearch(p.search, json, out);
     const reasoning = p.reasoning?.(json);
     if (typeof reasoning === "string" && reasoning !== "") out.push({ kind: "reasoning", text: reasoning });
     const text = p.text(json);

@@ -195,8 +195,11 @@ const MODEL_ROWS: Row[] = [
     cell: () => degraded("offered as a function `tool_search`; calls come back as `tool_search_call` (Codex runs the search) and the tools it finds are offered on the next turns"),
   },
   {
-    feature: "`web_search`",
-    cell: () => degraded("GodeX's hosted search loop when `web_search` is on in godex.yaml (a `web_search` function, `web_search_call` items, cited answer); otherwise not offered (diagnostic)"),
+    feature: "Codex's `web_search` tool",
+    cell: (v) =>
+      v.request.web_search
+        ? degraded(`the provider's own search (\`request.web_search\`, chosen with \`web_search.native\`; the mapping says \`use: ${v.request.web_search.use ?? "hosted"}\`), else GodeX's hosted search loop when \`web_search\` has a backend, else dropped (diagnostic)`)
+        : degraded("GodeX's hosted search loop when `web_search` has a backend: searches as `web_search_call`, `url_citation` on the answer; else dropped (diagnostic)"),
   },
   {
     feature: "other hosted tools (`local_shell`, `image_generation`, …)",

@@ -1,5 +1,6 @@
 // Provider-neutral "model": decides a deterministic reply from a normalized chat request.
 // Dialects translate their wire format into BrainInput and render BrainReply back out.
+import { searxngResults } from "./search.ts";
 
 export interface BrainToolCall {
   id: string;
@@ -29,6 +30,8 @@ export interface BrainInput {
   thinking: boolean;
   /** Output budget (reasoning included); the reply is cut with finish `length` past it. */
   maxTokens?: number;
+  /** The request turned on the provider's own web search (its `web_search` tool, not a function). */
+  providerSearch?: boolean;
 }
 
 export interface BrainReply {
@@ -36,6 +39,8 @@ export interface BrainReply {
   content: string;
   toolCalls: { name: string; arguments: string }[];
   finish: "stop" | "tool_calls" | "length";
+  /** The provider's own search ran before this answer: what it found (the dialect reports it its way). */
+  webSearch?: { query: string; results: ReturnType<typeof searxngResults> };
 }
 
 /**
@@ -309,6 +314,19 @@ function decideStep(input: BrainInput, text: string): BrainReply {
       content: "",
       toolCalls: [{ name: "web_search", arguments: spacedJson({ query }) }],
       finish: "tool_calls",
+    };
+  }
+
+  // The same prompt with the provider's own search on: the provider searches, the model answers citing it.
+  if (web && input.providerSearch) {
+    const query = stripQuotes(web[1]!).replace(/[.?!]$/, "");
+    const results = searxngResults(query);
+    return {
+      reasoning: `The search results cover ${query}. I will answer and cite the source.`,
+      content: `According to ${results[0]!.title} (${results[0]!.url}), here is what I found.`,
+      toolCalls: [],
+      finish: "stop",
+      webSearch: { query, results },
     };
   }
 

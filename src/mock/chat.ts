@@ -45,5 +45,8 @@ function toTool(t: unknown): BrainTool | undefined {
 export function chatToBrainInput(body: Record<string, unknown>, thinking: boolean, maxTokens?: number): BrainInput {
   const messages = Array.isArray(body.messages) ? body.messages.map(toMessage) : [];
   const tools = Array.isArray(body.tools) ? body.tools.map(toTool).filter((t): t is BrainTool => !!t) : [];
-  return { messages, tools, thinking, maxTokens };
+  // The provider's own search: a `web_search` tool (Zhipu: {type, web_search: {enable}}; MiMo: {type}).
+  const search = Array.isArray(body.tools) ? body.tools.find((t) => isObj(t) && t.type === "web_search") : undefined;
+  const providerSearch = isObj(search) && !(isObj(search.web_search) && search.web_search.enable === false);
+  return { messages, tools, thinking, maxTokens, ...(providerSearch ? { providerSearch } : {}) };
 }

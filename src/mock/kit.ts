@@ -11,6 +11,7 @@ export interface Reply {
   content: string;
   toolCalls: { name: string; arguments: string }[];
   finish: string;
+  webSearch?: BrainReply["webSearch"];
 }
 
 /** Applies `GODEX_MOCK_FINISH=<reason>`: that reason verbatim, tool calls kept only for `tool_calls`. */

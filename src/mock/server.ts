@@ -18,6 +18,8 @@ export interface MockUpstreamsOptions {
   keys?: Record<string, string>;
   /** Pause between SSE frames of emulated streams (default 0); `serve --mock` uses a little for realism. */
   chunkDelayMs?: number;
+  /** Emulators whose account has the paid web-search plugin activated (MiMo: else its web_search tool is a 400); "all": every one. */
+  searchPlugin?: string[] | "all";
 }
 
 export interface MockUpstreams {
@@ -134,6 +136,13 @@ export async function startMockUpstreams(opts: MockUpstreamsOptions = {}): Promi
     if (provider === "searxng") {
       requests.push({ provider, method, path: req.url ?? "/", headers: req.headers, body: undefined, rawBody });
       const searchUrl = new URL(`/${rest.join("/")}${url.search}`, "http://mock");
+      // A recorded backend reply (golden chains) answers instead of the emulator.
+      const recorded = queues.get(provider)?.shift();
+      if (recorded && "json" in recorded) {
+        res.writeHead(recorded.status, { "content-type": "application/json", ...recorded.headers });
+        res.end(JSON.stringify(recorded.json));
+        return;
+      }
       const r = handleSearch(method, searchUrl);
       if (r.delayMs) await pause(r.delayMs, res);
       if (res.destroyed) return;
@@ -150,7 +159,7 @@ export async function startMockUpstreams(opts: MockUpstreamsOptions = {}): Promi
     requests.push(record);
     api.onRequest?.(record);
     const emulate = (): DialectResponse => {
-      const reply = dialect.handle({ method, path: `/${rest.join("/")}`, headers: req.headers, rawBody, expectedKey: expectedKey(provider) });
+      const reply = dialect.handle({ method, path: `/${rest.join("/")}`, headers: req.headers, rawBody, expectedKey: expectedKey(provider), searchPlugin: opts.searchPlugin === "all" || (opts.searchPlugin?.includes(provider) ?? false) });
       record.status = reply.status;
       return reply;
     };
@@ -197,8 +206,8 @@ export async function startMockUpstreams(opts: MockUpstreamsOptions = {}): Promi
   const api: MockUpstreams = {
     url,
     baseUrl(provider: string): string {
-      if (!DIALECTS[provider]) throw new Error(`unknown mock provider "${provider}"`);
-      return `${url}/${provider}${DIALECTS[provider]!.basePath ?? ""}`;
+      if (!DIALECTS[provider] && provider !== "searxng") throw new Error(`unknown mock provider "${provider}"`);
+      return `${url}/${provider}${DIALECTS[provider]?.basePath ?? ""}`;
     },
     searchUrl: `${url}/searxng`,
     requests,
@@ -207,7 +216,7 @@ export async function startMockUpstreams(opts: MockUpstreamsOptions = {}): Promi
       queues.clear();
     },
     enqueue(provider: string, ...replies: ScriptedReply[]): void {
-      if (!DIALECTS[provider]) throw new Error(`unknown mock provider "${provider}"`);
+      if (!DIALECTS[provider] && provider !== "searxng") throw new Error(`unknown mock provider "${provider}"`);
       queues.set(provider, [...(queues.get(provider) ?? []), ...replies]);
     },
     get openSockets(): number {

@@ -11,6 +11,8 @@ export interface DialectRequest {
   rawBody: string;
   /** Expected API key; the empty string disables auth. */
   expectedKey: string;
+  /** The account has the provider's paid web-search plugin activated (MiMo); default off. */
+  searchPlugin?: boolean;
 }
 
 /** A complete reply the host writes for the dialect. */

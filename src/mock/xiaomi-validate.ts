@@ -47,10 +47,17 @@ function checkMessages(messages: unknown[]): MimoError | undefined {
   return undefined;
 }
 
-function checkTools(tools: unknown[]): MimoError | undefined {
+/** Models with MiMo's own web search (its docs: mimo-v2.5-pro and mimo-v2.5). */
+const SEARCH_MODELS = ["mimo-v2.5-pro", "mimo-v2.5"];
+
+function checkTools(tools: unknown[], model: string, searchPlugin: boolean): MimoError | undefined {
   for (const t of tools) {
     if (!isObj(t)) return bad("tools is invalid"); // unverified
-    if (t.type === "web_search") return bad("webSearchEnabled is false"); // the paid plugin is off
+    if (t.type === "web_search") {
+      if (!searchPlugin) return bad("webSearchEnabled is false"); // the paid plugin is off
+      if (!SEARCH_MODELS.includes(model)) return bad(`Not supported tool type web_search for model ${model}`); // unverified wording
+      continue;
+    }
     if (t.type !== "function") return bad(`Not supported tool type ${String(t.type)}`); // unverified
     if (!isObj(t.function) || typeof t.function.name !== "string" || t.function.name === "") return bad("`name` is not set");
     if (!TOOL_NAME.test(t.function.name)) return bad(`Invalid function name ${t.function.name}`); // unverified
@@ -99,13 +106,13 @@ function checkPassBack(messages: Record<string, unknown>[]): MimoError | undefin
 }
 
 /** undefined when the request is acceptable. */
-export function validateXiaomi(body: unknown): MimoError | undefined {
+export function validateXiaomi(body: unknown, searchPlugin = false): MimoError | undefined {
   if (!isObj(body)) return bad("Request body is invalid"); // unverified
   if (typeof body.model !== "string" || !XIAOMI_MODELS.includes(body.model)) return bad(`Not supported model ${String(body.model ?? "")}`);
   if (!Array.isArray(body.messages)) return bad("messages must not be empty"); // unverified for a non-array
   const error =
     checkMessages(body.messages) ??
-    (present(body.tools) ? (Array.isArray(body.tools) ? checkTools(body.tools) : bad("tools is invalid")) : undefined) ??
+    (present(body.tools) ? (Array.isArray(body.tools) ? checkTools(body.tools, body.model, searchPlugin) : bad("tools is invalid")) : undefined) ??
     checkParams(body);
   if (error) return error;
   return xiaomiThinking(body) ? checkPassBack(body.messages as Record<string, unknown>[]) : undefined;

@@ -61,6 +61,19 @@ function usageBody(u: UsageCounts): object {
   };
 }
 
+/** The pages MiMo's own search used, as url_citation annotations (providers.md §4.4). // unverified entry keys */
+function annotations(r: Reply): object[] | undefined {
+  return r.webSearch?.results.map((x) => ({
+    type: "url_citation",
+    url: x.url,
+    title: x.title,
+    site_name: new URL(x.url).hostname,
+    summary: x.content,
+    publish_time: x.publishedDate ?? "",
+    logo_url: "",
+  }));
+}
+
 function renderJson(t: Turn): DialectResponse {
   const r = t.reply;
   const calls = r.toolCalls.map((c) => ({ id: xiaomiCallId(), function: { arguments: c.arguments, name: c.name }, type: "function" }));
@@ -69,6 +82,7 @@ function renderJson(t: Turn): DialectResponse {
     role: "assistant",
     tool_calls: calls.length ? calls : null,
     reasoning_content: t.thinking ? (r.reasoning ?? "") : null,
+    ...(r.webSearch ? { annotations: annotations(r) } : {}),
   };
   const body = {
     id: randomHex(32),
@@ -86,6 +100,7 @@ interface Delta {
   role?: string | null;
   tool_calls?: object[] | null;
   reasoning_content?: string | null;
+  annotations?: object[];
 }
 
 function renderStream(t: Turn): DialectResponse {
@@ -97,14 +112,20 @@ function renderStream(t: Turn): DialectResponse {
     sseData({
       id,
       choices: [
-        { delta: { content: d.content ?? null, role: d.role ?? null, tool_calls: d.tool_calls ?? null, reasoning_content: d.reasoning_content ?? null }, finish_reason: finish, index: 0 },
+        {
+          delta: { content: d.content ?? null, role: d.role ?? null, tool_calls: d.tool_calls ?? null, reasoning_content: d.reasoning_content ?? null, ...(d.annotations ? { annotations: d.annotations } : {}) },
+          finish_reason: finish,
+          index: 0,
+        },
       ],
       created,
       model: t.model,
       object: "chat.completion.chunk",
       ...extra,
     });
-  const events = [chunk({ content: "", role: "assistant" })];
+  // With web search on, the first chunk carries the annotations (§4.4).
+  const cited = annotations(r);
+  const events = [cited ? chunk({ content: "", role: "assistant", annotations: cited }) : chunk({ content: "", role: "assistant" })];
   for (const piece of splitWords(r.reasoning ?? "")) events.push(chunk({ reasoning_content: piece }));
   for (const piece of splitWords(r.content)) events.push(chunk({ content: piece }));
   r.toolCalls.forEach((c, index) => {
@@ -139,7 +160,7 @@ class Xiaomi implements Dialect {
   }
 
   private complete(req: DialectRequest): DialectResponse {
-    const parsed = parseChatBody(req.rawBody, validateXiaomi, { status: 400, message: "Param Incorrect", param: "Request body is not valid JSON" }); // unverified
+    const parsed = parseChatBody(req.rawBody, (body) => validateXiaomi(body, req.searchPlugin === true), { status: 400, message: "Param Incorrect", param: "Request body is not valid JSON" }); // unverified
     if ("error" in parsed) return errorResponse(parsed.error);
 
     const b = parsed.body;

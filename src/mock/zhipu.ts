@@ -68,6 +68,21 @@ interface Turn {
   headers: Record<string, string>;
 }
 
+/** What Zhipu's own search found, as its replies list it (top-level `web_search[]`, providers.md §2.4). */
+function webSearchList(r: Reply): object[] | undefined {
+  if (!r.webSearch) return undefined;
+  // Entry keys as the web-search docs list them; icon/media values are illustrative. // unverified values
+  return r.webSearch.results.map((x, i) => ({
+    content: x.content,
+    icon: "",
+    link: x.url,
+    media: new URL(x.url).hostname,
+    publish_date: x.publishedDate?.slice(0, 10) ?? "",
+    refer: `ref_${i + 1}`,
+    title: x.title,
+  }));
+}
+
 function renderJson(t: Turn): DialectResponse {
   const r = t.reply;
   const message: Record<string, unknown> = { role: "assistant", content: r.content };
@@ -81,6 +96,7 @@ function renderJson(t: Turn): DialectResponse {
     model: t.model,
     object: "chat.completion",
     choices: [{ index: 0, finish_reason: r.finish, message }],
+    ...(r.webSearch ? { web_search: webSearchList(r) } : {}),
     usage: {
       prompt_tokens: t.usage.prompt,
       completion_tokens: t.usage.completion,
@@ -99,6 +115,9 @@ function renderStream(t: Turn): DialectResponse {
   const delta = (d: object): string => frame({ index: 0, delta: d });
   const r = t.reply;
   const events: string[] = [];
+  // The search results ride on the first chunk, before the answer. // unverified: which chunk carries them
+  const searched = webSearchList(r);
+  if (searched) events.push(frame({ index: 0, delta: { role: "assistant", content: "" } }, { web_search: searched }));
   // No empty opening chunk: the first delta already carries text.
   for (const piece of splitWords(r.reasoning ?? "")) events.push(delta({ role: "assistant", reasoning_content: piece }));
   for (const piece of splitWords(r.content)) events.push(delta({ role: "assistant", content: piece }));

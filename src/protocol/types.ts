@@ -32,6 +32,8 @@ export type CanonicalDelta =
   | { kind: "diagnostic"; diagnostic: Diagnostic }
   | { kind: "finish"; reason: string }
   | { kind: "usage"; usage: Usage }
+  /** The provider's own web search ran (a mapping's request.web_search): the pages it reports. */
+  | { kind: "web_search"; sources: { url: string; title: string }[]; query?: string }
   /** An error reported inside a 200 body or a stream chunk; classified by the mapping's error rules. */
   | { kind: "error"; status: number; body: unknown };
 

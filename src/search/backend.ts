@@ -1,6 +1,6 @@
 // Search backends are data: search/<name>.yaml, checked against schemas/search.schema.json and
 // compiled once (JSONata for the body and the result fields). No backend is named in TypeScript.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv } from "ajv";
 import jsonata from "jsonata";
@@ -14,6 +14,7 @@ export interface SearchBackendDoc {
   description?: string;
   key: "none" | "optional" | "required";
   key_from_provider?: string;
+  legacy_names?: string[];
   default_base_url: string;
   request: { method: "GET" | "POST"; path: string; query?: Record<string, string>; headers?: Record<string, string>; body?: string };
   results: { list: string; title: string; url: string; snippet: string; date?: string };
@@ -79,6 +80,15 @@ export function searchBackendFile(name: string, dir = DEFAULT_SEARCH_DIR): strin
   if (existsSync(own) || dir === DEFAULT_SEARCH_DIR) return own;
   const shipped = join(DEFAULT_SEARCH_DIR, `${name}.yaml`);
   return existsSync(shipped) ? shipped : own;
+}
+
+/** The backend names a config can use: the shipped definitions and those of `dir`. */
+export function searchBackendNames(dir?: string): string[] {
+  const names = new Set<string>();
+  for (const d of [DEFAULT_SEARCH_DIR, dir]) {
+    if (d && existsSync(d)) for (const f of readdirSync(d)) if (f.endsWith(".yaml")) names.add(f.slice(0, -".yaml".length));
+  }
+  return [...names].sort();
 }
 
 /** Reads, validates and compiles one backend; throws SearchBackendError listing every problem. */

@@ -73,6 +73,8 @@ export const PROVIDER_ALIASES: Record<ProviderName, string> = {
 };
 
 export interface StackOptions {
+  /** GodeX's `web_search` config; a `backend` is pointed at the stack's search emulator. The emulated accounts have the paid search plugins. */
+  webSearch?: Record<string, unknown>;
   /** Upstream attempts per request inside GodeX (default 1, so scripted failures surface at once). */
   maxAttempts?: number;
   /** GodeX's upstream idle timeout in ms (default: the config default). */
@@ -112,7 +114,7 @@ export interface Stack {
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const tmp = await mkdtemp(join(tmpdir(), "godex-e2e-"));
-  const mock = await startMockUpstreams();
+  const mock = await startMockUpstreams(opts.webSearch ? { searchPlugin: "all" } : {});
   const records: GatewayRecord[] = [];
   let gateway: RunningGateway;
   let config: LoadedConfig;
@@ -140,6 +142,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         models: { aliases: { ...aliases, ...opts.aliases } },
         providers,
         logging: { level: logLevel },
+        ...(opts.webSearch ? { web_search: { ...opts.webSearch, ...(opts.webSearch.backend ? { endpoint: { base_url: mock.searchUrl } } : {}) } } : {}),
       },
       {},
     );

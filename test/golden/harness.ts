@@ -54,6 +54,12 @@ export interface CaseOptions {
    * The harness checks every output item of that case reappears in this request's `input`.
    */
   follows?: string;
+  /**
+   * Hosted web search: merged into the gateway's `web_search` (the backend at the emulator host).
+   * `search-reply.json` (`-2` …) are the recorded backend replies; `search-request.txt` pins the
+   * backend request paths, one per line. Each upstream call N > 1 is pinned by `upstream-request-N.json`.
+   */
+  webSearch?: Record<string, unknown>;
 }
 
 export interface GoldenCase {
@@ -72,6 +78,8 @@ export interface GoldenCase {
 
 export interface CaseResult {
   upstream: RecordedRequest[];
+  /** Request paths the search backend got (hosted web search cases). */
+  searches: string[];
   status: number;
   headers: Record<string, string>;
   body: string;
@@ -189,6 +197,7 @@ export async function runCase(c: GoldenCase): Promise<CaseResult> {
         models: { aliases: c.defaults.aliases ?? {} },
         providers: { [c.provider]: provider },
         logging: { level: "silent" },
+        ...(c.options.webSearch ? { web_search: { ...c.options.webSearch, endpoint: { base_url: mock.searchUrl } } } : {}),
       },
       {},
     );
@@ -198,6 +207,9 @@ export async function runCase(c: GoldenCase): Promise<CaseResult> {
     });
     try {
       if (c.replies.length > 0) mock.enqueue(c.provider, ...c.replies);
+      for (let n = 1; existsSync(join(c.dir, n === 1 ? "search-reply.json" : `search-reply-${n}.json`)); n++) {
+        mock.enqueue("searxng", { status: 200, json: readJson(join(c.dir, n === 1 ? "search-reply.json" : `search-reply-${n}.json`)) });
+      }
       const res = await fetch(`${gw.url}/v1/responses`, {
         method: "POST",
         headers: { "content-type": "application/json", accept: c.stream ? "text/event-stream" : "application/json" },
@@ -209,7 +221,8 @@ export async function runCase(c: GoldenCase): Promise<CaseResult> {
         const v = res.headers.get(h);
         if (v !== null) headers[h] = v;
       }
-      return { upstream: [...mock.requests], status: res.status, headers, body };
+      const searches = mock.requests.filter((q) => q.provider === "searxng").map((q) => q.path);
+      return { upstream: mock.requests.filter((q) => q.provider !== "searxng"), searches, status: res.status, headers, body };
     } finally {
       await gw.close();
     }
@@ -253,13 +266,23 @@ export function checkCase(c: GoldenCase, r: CaseResult) {
     const expected = readJson(upstreamFile);
     const count = Math.max(1, c.replies.length);
     expect(r.upstream.length, `${where}: number of upstream requests`).toBe(count);
-    for (const req of r.upstream) {
+    r.upstream.forEach((req, i) => {
+      // Call N of a hosted tool loop has its own body (upstream-request-N.json); retries repeat the first.
+      const nth = file(c, `upstream-request-${i + 1}.json`);
+      const want = i > 0 && existsSync(nth) ? readJson(nth) : expected;
+      const which = i > 0 && existsSync(nth) ? `upstream-request-${i + 1}.json` : "upstream-request.json";
       expect(req.method, `${where}: upstream method`).toBe("POST");
-      expect(JSON.parse(req.rawBody), `${where}: upstream body (deep)`).toEqual(expected);
-      expect(req.rawBody, `${where}: upstream body (bytes)`).toBe(JSON.stringify(expected));
-    }
+      expect(JSON.parse(req.rawBody), `${where}: upstream body ${i + 1} (deep, ${which})`).toEqual(want);
+      expect(req.rawBody, `${where}: upstream body ${i + 1} (bytes, ${which})`).toBe(JSON.stringify(want));
+    });
   } else {
     expect(r.upstream.length, `${where}: no upstream-request.json, so no upstream call is expected`).toBe(0);
+  }
+
+  const searchFile = file(c, "search-request.txt");
+  if (existsSync(searchFile) || r.searches.length > 0) {
+    const pinned = existsSync(searchFile) ? readText(searchFile).split("\n").filter((l) => l !== "") : [];
+    expect(r.searches, `${where}: search backend requests (search-request.txt)`).toEqual(pinned);
   }
 
   // 2. Client status, pinned headers and body.
@@ -457,9 +480,12 @@ function remove(path: string) {
 export function writeCase(c: GoldenCase, r: CaseResult) {
   if (r.upstream.length > 0) {
     const bodies = new Set(r.upstream.map((u) => u.rawBody));
-    if (bodies.size > 1) throw new Error(`${c.provider}/${c.name}: the upstream requests differ between attempts`);
+    if (bodies.size > 1 && !c.options.webSearch) throw new Error(`${c.provider}/${c.name}: the upstream requests differ between attempts`);
     writeJson(file(c, "upstream-request.json"), JSON.parse(r.upstream[0]!.rawBody));
+    // A hosted tool loop: each later call continues the conversation, so each has its own body.
+    if (c.options.webSearch) r.upstream.slice(1).forEach((u, i) => writeJson(file(c, `upstream-request-${i + 2}.json`), JSON.parse(u.rawBody)));
   } else remove(file(c, "upstream-request.json"));
+  if (r.searches.length > 0) writeFileSync(file(c, "search-request.txt"), r.searches.join("\n") + "\n");
 
   if (r.status === 200) remove(file(c, "expected-status"));
   else writeFileSync(file(c, "expected-status"), `${r.status}\n`);

@@ -35,12 +35,16 @@ function nativeWire(dir: string): boolean {
 
 for (const provider of Object.keys(VALIDATORS)) {
   const dir = join(ROOT, provider);
+  // Every pinned call: upstream-request.json, and upstream-request-N.json of a hosted tool loop (where
+  // the later calls carry the reasoning pass-back DeepSeek and MiMo reject a request without).
   const cases = readdirSync(dir)
     .filter((name) => existsSync(join(dir, name, "upstream-request.json")))
+    .flatMap((name) => readdirSync(join(dir, name)).filter((f) => /^upstream-request(-\d+)?\.json$/.test(f)).map((f) => (f === "upstream-request.json" ? name : `${name}/${f}`)))
     .sort();
   describe(`golden upstream bodies accepted: ${provider}`, () => {
     it.each(cases)("%s", (name) => {
-      const body = JSON.parse(readFileSync(join(dir, name, "upstream-request.json"), "utf8"));
+      const path = name.includes("/") ? join(dir, name) : join(dir, name, "upstream-request.json");
+      const body = JSON.parse(readFileSync(path, "utf8"));
       // GodeX sends JSON.stringify of the body (the golden harness checks those exact bytes).
       if (nativeWire(join(dir, name))) expect(NATIVE[provider]!.check(body)).toBeUndefined();
       else expect(VALIDATORS[provider]!(JSON.stringify(body), body)).toBeUndefined();

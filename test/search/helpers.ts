@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfigFromObject } from "../../src/config/load.ts";
 import { buildRuntime, type GatewayRuntime } from "../../src/engine/runtime.ts";
-import { startMockUpstreams, type MockUpstreams } from "../../src/mock/server.ts";
+import { startMockUpstreams, type MockUpstreams, type MockUpstreamsOptions } from "../../src/mock/server.ts";
 import { createApp } from "../../src/server/app.ts";
 import { createLogger } from "../../src/server/log.ts";
 import type { Express } from "express";
@@ -29,8 +29,9 @@ export interface SearchGateway {
   close(): Promise<void>;
 }
 
-export async function makeSearchGateway(webSearch: Record<string, unknown> | null = {}): Promise<SearchGateway> {
-  const mock = await startMockUpstreams();
+/** `webSearch`: keys over the SearXNG emulator backend (`backend: null` leaves none); null: no web_search config. */
+export async function makeSearchGateway(webSearch: Record<string, unknown> | null = {}, mockOptions: MockUpstreamsOptions = {}, moreAliases: Record<string, unknown> = {}): Promise<SearchGateway> {
+  const mock = await startMockUpstreams(mockOptions);
   const dir = mkdtempSync(join(tmpdir(), "godex-search-test-"));
   const providers: Record<string, unknown> = {};
   const aliases: Record<string, string> = {};
@@ -43,10 +44,10 @@ export async function makeSearchGateway(webSearch: Record<string, unknown> | nul
   const config = loadConfigFromObject(
     {
       server: { host: "127.0.0.1", port: 0 },
-      models: { aliases },
+      models: { aliases: { ...aliases, ...moreAliases } },
       providers,
       logging: { level: "silent" },
-      ...(webSearch ? { web_search: { backend: "searxng", endpoint: { base_url: mock.searchUrl }, timeout_ms: 1500, ...webSearch } } : {}),
+      ...(webSearch ? { web_search: withoutNull({ backend: "searxng", endpoint: { base_url: mock.searchUrl }, timeout_ms: 1500, ...webSearch }) } : {}),
     },
     {},
   );
@@ -74,4 +75,11 @@ export function searchRequest(model: string, text: string, extra: Record<string,
     include: ["reasoning.encrypted_content"],
     ...extra,
   };
+}
+
+/** A key set to null is left out (e.g. no backend: only the providers' own search). */
+function withoutNull(o: Record<string, unknown>): Record<string, unknown> {
+  const out = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null));
+  if (o.backend === null) delete out.endpoint;
+  return out;
 }

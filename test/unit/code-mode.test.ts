@@ -1,6 +1,7 @@
 // Codex responses-lite / code mode, request side: additional_tools validation (clear 400s with the right
 // param), tool merging (newest declaration wins, first-declaration order kept), tool outputs that strict
 // providers accept, reasoning.context, and a byte-stable upstream prefix from turn to turn.
+import type { ChatTool } from "../../src/generated/chat.ts";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -89,9 +90,9 @@ describe("additional_tools: bad input is a clear 400", () => {
 describe("additional_tools: translated into the provider's tools", () => {
   it("flattens namespaces, offers exec as a function with one string input, sends no message for the item", async () => {
     const t = await translate({ input: [at([functionsNs(EXEC, fn("wait")), { type: "namespace", name: "clock", tools: [fn("sleep")] }]), user("run echo hi")] });
-    expect(t.body.tools!.map((x) => x.function.name)).toEqual(["functions__exec", "functions__wait", "clock__sleep"]);
-    expect(t.body.tools![0]!.function.parameters).toMatchObject({ type: "object", properties: { input: { type: "string" } }, required: ["input"] });
-    expect(String((t.body.tools![0]!.function.parameters as any).properties.input.description)).toContain("lark grammar:\nstart: SOURCE");
+    expect((t.body.tools as ChatTool[]).map((x) => x.function.name)).toEqual(["functions__exec", "functions__wait", "clock__sleep"]);
+    expect((t.body.tools as ChatTool[])[0]!.function.parameters).toMatchObject({ type: "object", properties: { input: { type: "string" } }, required: ["input"] });
+    expect(String(((t.body.tools as ChatTool[])[0]!.function.parameters as any).properties.input.description)).toContain("lark grammar:\nstart: SOURCE");
     expect(t.body.messages).toEqual([{ role: "user", content: "run echo hi" }]);
     expect(t.tools.get("functions__exec")).toEqual({ kind: "custom", name: "exec", namespace: "functions" });
     expect(t.diagnostics.list.map((d) => d.code)).not.toContain("input_item_dropped");
@@ -102,7 +103,7 @@ describe("additional_tools: translated into the provider's tools", () => {
       tools: [fn("list_files")],
       input: [at([functionsNs(EXEC, fn("wait", "old wait"))]), user("hi"), at([functionsNs(fn("wait", "new wait")), fn("extra")], "at_2"), user("again")],
     });
-    expect(t.body.tools!.map((x) => [x.function.name, x.function.description])).toEqual([
+    expect((t.body.tools as ChatTool[]).map((x) => [x.function.name, x.function.description])).toEqual([
       ["list_files", "list_files tool"],
       ["functions__exec", "Run JavaScript code"],
       ["functions__wait", "new wait"],
@@ -122,7 +123,7 @@ describe("additional_tools: translated into the provider's tools", () => {
 
   it("a name repeated inside one declaration list keeps the first (diagnostic), as for top-level tools", async () => {
     const t = await translate({ input: [at([fn("a", "first"), fn("a", "second")]), user("hi")] });
-    expect(t.body.tools!.map((x) => x.function.description)).toEqual(["first"]);
+    expect((t.body.tools as ChatTool[]).map((x) => x.function.description)).toEqual(["first"]);
     expect(t.diagnostics.list).toContainEqual(expect.objectContaining({ code: "tool_duplicate", path: "input[0].tools[1]" }));
   });
 });

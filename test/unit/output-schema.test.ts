@@ -86,9 +86,12 @@ describe("schemas/responses-output.schema.json and schemas/chat.schema.json desc
   it.each(all.filter((c) => existsSync(join(c.dir, "upstream-request.json")) && !nativeWire(c.dir)).map((c) => [c.name, c.dir] as const))(
     "Chat request and provider reply of %s",
     (name, dir) => {
-      check(validateChatRequest, JSON.parse(readFileSync(join(dir, "upstream-request.json"), "utf8")), `${name}/upstream-request.json`);
-      const sse = join(dir, "upstream-reply.sse");
-      if (existsSync(sse)) {
+      // Every pinned call: the later calls of a hosted search loop have their own upstream-request-N.json.
+      for (const f of readdirSync(dir).filter((n) => /^upstream-request(-\d+)?\.json$/.test(n))) {
+        check(validateChatRequest, JSON.parse(readFileSync(join(dir, f), "utf8")), `${name}/${f}`);
+      }
+      for (const f of readdirSync(dir).filter((n) => /^upstream-reply(-\d+)?\.sse$/.test(n))) {
+        const sse = join(dir, f);
         readFileSync(sse, "utf8")
           .split("\n")
           .filter((l) => l.startsWith("data:") && l.slice(5).trim() !== "[DONE]")
@@ -99,7 +102,7 @@ describe("schemas/responses-output.schema.json and schemas/chat.schema.json desc
             } catch {
               return; // scripted garbage (fault cases)
             }
-            check(validateChatChunk, chunk, `${name}/upstream-reply.sse data ${i}`);
+            check(validateChatChunk, chunk, `${name}/${f} data ${i}`);
           });
       }
       const reply = join(dir, "upstream-reply.json");

@@ -16,7 +16,7 @@ export interface HostedSearch {
 
 export function buildHostedSearch(config: LoadedConfig, baseUrlOverride?: string): HostedSearch | undefined {
   const ws = config.webSearch;
-  if (!ws) return undefined;
+  if (!ws?.backend) return undefined;
   const backend = loadSearchBackend(ws.backend, ws.searchDir ?? DEFAULT_SEARCH_DIR);
   let apiKey = ws.apiKey;
   let keySource: HostedSearch["keySource"] = apiKey ? "config" : "none";

@@ -2,10 +2,12 @@
 // function; when a step ends with searches only, GodeX runs them through the configured backend,
 // adds the calls and their results to the conversation, and calls the provider again, all inside
 // one Responses response (one builder: web_search_call items, summed usage, one terminal event).
+// The first step is an ordinary routed attempt (run-route.ts): a target that fails before any
+// output hands the request to the next one; later steps stay on the target that served the first.
 import type { InputItem } from "../../protocol/request.ts";
 import { formatResults, runSearch } from "../../search/client.ts";
-import { ClientReply, type StreamOut } from "../client-reply.ts";
-import { attempt, finishRun, newBuilder, newStats, prepare, responseIdentity, type JsonResult, type Prepared, type RunOptions, type Target } from "../run.ts";
+import type { ClientReply } from "../client-reply.ts";
+import { attempt, prepare, type AttemptResult, type RunOptions, type RunStats, type Target } from "../run.ts";
 import { searchQuery, type PendingSearch, type ResponseBuilder, type StepRecord } from "../stream/response-builder.ts";
 import { WEB_SEARCH_NAME } from "../request/tools.ts";
 import type { HostedSearch } from "./search-runtime.ts";
@@ -13,49 +15,39 @@ import type { HostedSearch } from "./search-runtime.ts";
 /** Steps beyond the searches themselves: a model that keeps asking after the limit is cut off. */
 const EXTRA_STEPS = 2;
 
-export async function runWithWebSearch(o: RunOptions, target: Target, first: Prepared, out: StreamOut | null, search: HostedSearch, stream: boolean): Promise<JsonResult> {
-  const id = responseIdentity(o);
-  const reply = new ClientReply(out, o.keepAliveMs);
-  const stats = newStats();
-  const queries: string[] = [];
-  try {
-    const builder = newBuilder(o, id, target, first, reply.sink);
-    reply.use(builder, first.translated.diagnostics.list);
-    if (search.problem) builder.addDiagnostic({ code: "web_search_unavailable", path: "web_search", action: "degraded", message: `Web search is configured but ${search.problem}; searches answer with that error.` });
-    let p = first;
-    let input = asItems(o.req.input);
-    let searchesRun = 0;
-    for (let step = 0; ; step++) {
-      const result = await attempt({ ...o }, target, p, builder, reply, stats);
-      const record = result.kind === "served" && !builder.finished ? builder.takeStep() : null;
-      if (!record) {
-        stats.searches = queries;
-        return finishRun(o, target, result, reply, stats);
+/**
+ * The steps after the first: the first step (an ordinary attempt, routed like any other) ended asking
+ * for searches. Runs them, calls the same target again with the results, until the model answers.
+ * Returns how the last step ended: `failed` only while nothing reached the client (a whole JSON
+ * reply), so routing may still hand the request to another target, which starts over.
+ */
+export async function continueSearchSteps(o: RunOptions, target: Target, builder: ResponseBuilder, reply: ClientReply, stats: RunStats, search: HostedSearch): Promise<AttemptResult> {
+  const queries: string[] = stats.searches ?? [];
+  stats.searches = queries;
+  let input = asItems(o.req.input);
+  let searchesRun = 0;
+  for (let step = 0; ; step++) {
+    const record = builder.finished ? null : builder.takeStep();
+    if (!record) return { kind: "served" };
+    const outputs: string[] = [];
+    for (const s of record.searches) {
+      const q = searchQuery(s.arguments);
+      if (searchesRun >= search.maxSearches || step >= search.maxSearches + EXTRA_STEPS) {
+        builder.searchDone(s, q, false);
+        builder.addDiagnostic({ code: "web_search_limit", path: "web_search.max_searches_per_response", action: "ignored", message: `The model asked for more than ${search.maxSearches} web searches in one response; it was told to answer with what it has.` });
+        outputs.push(`Search limit reached (${search.maxSearches} searches per response). Answer now with the results you already have.`);
+        continue;
       }
-      const outputs: string[] = [];
-      for (const s of record.searches) {
-        const q = searchQuery(s.arguments);
-        if (searchesRun >= search.maxSearches || step >= search.maxSearches + EXTRA_STEPS) {
-          builder.searchDone(s, q, false);
-          builder.addDiagnostic({ code: "web_search_limit", path: "web_search.max_searches_per_response", action: "ignored", message: `The model asked for more than ${search.maxSearches} web searches in one response; it was told to answer with what it has.` });
-          outputs.push(`Search limit reached (${search.maxSearches} searches per response). Answer now with the results you already have.`);
-          continue;
-        }
-        searchesRun++;
-        outputs.push(await runOne(builder, s, q, search, o.signal, queries));
-        if (o.signal.aborted) {
-          stats.outcome = "aborted";
-          stats.searches = queries;
-          return { status: 200, body: null, stats };
-        }
-      }
-      input = [...input, ...historyOf(o, target, record, outputs)];
-      const refused = searchesRun >= search.maxSearches && step >= search.maxSearches + EXTRA_STEPS - 1;
-      // Past the limit the tool is no longer offered, so the model has to answer.
-      p = await prepare({ ...o, req: { ...o.req, input } }, target, stream, !refused);
+      searchesRun++;
+      outputs.push(await runOne(builder, s, q, search, o.signal, queries));
+      if (o.signal.aborted) return { kind: "aborted" };
     }
-  } finally {
-    reply.dispose();
+    input = [...input, ...historyOf(o, target, record, outputs)];
+    const refused = searchesRun >= search.maxSearches && step >= search.maxSearches + EXTRA_STEPS - 1;
+    // Past the limit the tool is no longer offered, so the model has to answer.
+    const p = await prepare({ ...o, req: { ...o.req, input } }, target, reply.streaming, !refused);
+    const result = await attempt({ ...o }, target, p, builder, reply, stats);
+    if (result.kind !== "served") return result;
   }
 }
 

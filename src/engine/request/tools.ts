@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import type { Diagnostics } from "../diagnostics.ts";
 import type { RequestRules } from "../../mapping/doc.ts";
-import type { ChatTool } from "../../generated/chat.ts";
+import type { ChatProviderTool, ChatTool } from "../../generated/chat.ts";
 import type { CustomTool, FunctionTool, ToolSpec } from "../../protocol/request.ts";
 
 export type { ChatTool } from "../../generated/chat.ts";
@@ -100,9 +100,10 @@ export function toolSources(req: { tools?: ToolSpec[] | null; input: unknown }):
  * `discovered`: tools a tool_search_output in the history made available (Codex does not add them to
  * `tools`), offered like declared ones so the model can call what it found.
  */
-export function translateTools(sources: ToolSource[], rules: RequestRules, diags: Diagnostics, discovered: { tool: ToolSpec; path: string }[] = [], hostedSearch = false) {
+export function translateTools(sources: ToolSource[], rules: RequestRules, diags: Diagnostics, discovered: { tool: ToolSpec; path: string }[] = [], hostedSearch = false, providerSearch?: ChatProviderTool) {
   const registry: ToolRegistry = new Map();
-  const chatTools: ChatTool[] = [];
+  const chatTools: (ChatTool | ChatProviderTool)[] = [];
+  let providerSearchWanted = false;
   if (sources.length === 0 && discovered.length === 0) return { chatTools, registry };
   const pattern = new RegExp(rules.tools.name_pattern);
   /** Flat name → [index in chatTools, the source it was declared in]. */
@@ -164,12 +165,21 @@ export function translateTools(sources: ToolSource[], rules: RequestRules, diags
     place(WEB_SEARCH_NAME, { kind: "web_search", name: WEB_SEARCH_NAME }, { type: "function", function: fn }, path);
   };
 
+  /** The provider searches itself (the mapping's request.web_search.tool): its tool is sent as declared. */
+  const addProviderSearch = (tool: ToolSpec, path: string) => {
+    if ((tool as { external_web_access?: unknown }).external_web_access === false) {
+      diags.degraded("web_search_live", `${path}.external_web_access`, "The client asked for cached web results only (external_web_access: false); the provider's own search answers with live results.");
+    }
+    providerSearchWanted = true;
+  };
+
   const visit = (tool: ToolSpec, path: string, fromSearch: boolean) => {
     if (tool.type === "function" || tool.type === "custom") {
       if (fromSearch && registry.has(flatToolName(tool.name, undefined, pattern))) return;
       return add(tool, path);
     }
     if (tool.type === "tool_search") return addSearch(tool, path);
+    if (providerSearch && WEB_SEARCH_TYPES.has(tool.type)) return addProviderSearch(tool, path);
     if (hostedSearch && WEB_SEARCH_TYPES.has(tool.type)) return addWebSearch(tool, path);
     if (tool.type === "namespace") {
       (tool.tools ?? []).forEach((child, j) => {
@@ -189,10 +199,12 @@ export function translateTools(sources: ToolSource[], rules: RequestRules, diags
   source = sources.length;
   for (const d of discovered) visit(d.tool, d.path, true);
 
-  if (chatTools.length > rules.tools.max) {
-    const dropped = chatTools.splice(rules.tools.max);
-    for (const t of dropped) registry.delete(t.function.name);
+  if (chatTools.length + (providerSearchWanted ? 1 : 0) > rules.tools.max) {
+    const dropped = chatTools.splice(rules.tools.max - (providerSearchWanted ? 1 : 0));
+    for (const t of dropped) if (t.type === "function") registry.delete((t as ChatTool).function.name);
     diags.ignored("tools_over_limit", "tools", `The provider accepts at most ${rules.tools.max} tools; the last ${dropped.length} were dropped.`);
   }
+  // Last, so the function tools before it keep their places (and the provider's prompt cache) from turn to turn.
+  if (providerSearchWanted && providerSearch) chatTools.push(structuredClone(providerSearch));
   return { chatTools, registry };
 }

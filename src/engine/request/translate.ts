@@ -7,7 +7,7 @@ import type { ReasoningCarrier } from "../reasoning-carrier.ts";
 import { buildMessages, discoveredTools, type ChatMessage } from "./messages.ts";
 import { applyReasoningContext, deepMerge } from "./reasoning-context.ts";
 import { toolSources, translateTools, type ToolRegistry } from "./tools.ts";
-import type { ChatCompletionRequest } from "../../generated/chat.ts";
+import type { ChatCompletionRequest, ChatProviderTool } from "../../generated/chat.ts";
 import {
   applyEffort,
   applyFieldRules,
@@ -28,6 +28,8 @@ export interface TranslateInput {
   carrier: ReasoningCarrier;
   /** GodeX runs web searches itself: Codex's web_search tool is offered as a function. */
   hostedSearch?: boolean;
+  /** The provider searches itself: Codex's web_search tool becomes the mapping's request.web_search.tool. */
+  providerSearch?: boolean;
 }
 
 export interface TranslatedRequest {
@@ -52,7 +54,7 @@ export async function translateRequest(req: ResponsesRequest, t: TranslateInput)
   const context = applyReasoningContext(req.reasoning, t.mapping.doc.reasoning.passback, effort.thinking, diags);
   includeDiagnostics(req.include, diags);
 
-  const { chatTools, registry } = translateTools(toolSources(req), rules, diags, discoveredTools(req.input), t.hostedSearch === true);
+  const { chatTools, registry } = translateTools(toolSources(req), rules, diags, discoveredTools(req.input), t.hostedSearch === true, t.providerSearch && rules.web_search ? (rules.web_search.tool as ChatProviderTool) : undefined);
   const messages: ChatMessage[] = buildMessages(req.instructions, req.input, {
     provider: t.mapping.name,
     view,

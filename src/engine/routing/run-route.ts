@@ -9,7 +9,8 @@ import { ClientError, type Diagnostic, type UpstreamFailure } from "../../protoc
 import type { RouteAttempt } from "../../protocol/record.ts";
 import type { ProviderRuntime } from "../provider-runtime.ts";
 import { ClientReply, type StreamOut } from "../client-reply.ts";
-import { attempt, finishRun, newBuilder, newStats, prepare, responseIdentity, type AttemptResult, type JsonResult, type Prepared, type RunOptions, type Target } from "../run.ts";
+import { continueSearchSteps } from "../hosted/web-search.ts";
+import { attempt, finishRun, newBuilder, newStats, prepare, responseIdentity, searchModeFor, type AttemptResult, type JsonResult, type Prepared, type RunOptions, type Target } from "../run.ts";
 import { anotherTargetCanFix, isTargetTrouble } from "./failover.ts";
 import { redactSecrets } from "../../upstream/call.ts";
 import type { TargetHealth } from "./health.ts";
@@ -108,6 +109,8 @@ export async function runRoute(o: RouteRunOptions, candidates: Candidate[], skip
       }
       o.onPayload?.(c.target.id, p.upstreamBody);
       const builder = newBuilder(o, id, target, p, reply.sink);
+      const hosted = searchModeFor(o, target) === "hosted" ? o.webSearch?.hosted : undefined;
+      if (hosted?.problem) builder.addDiagnostic({ code: "web_search_unavailable", path: "web_search", action: "degraded", message: `Web search is configured but ${hosted.problem}; searches answer with that error.` });
       const headerDiagnostics = [...p.translated.diagnostics.list];
       const isFallback = i > 0 || attempts.length > 0;
       const announce = () => {
@@ -119,7 +122,11 @@ export async function runRoute(o: RouteRunOptions, candidates: Candidate[], skip
       };
       reply.use(builder, headerDiagnostics, announce);
       o.health.tried(c.target.id);
-      const result = await attempt(o, target, p, builder, reply, stats, started);
+      stats.searches = [];
+      let result = await attempt(o, target, p, builder, reply, stats, started);
+      // A first step that asked for hosted searches: the loop runs them and continues on this target.
+      if (result.kind === "served" && hosted && !builder.finished) result = await continueSearchSteps(o, target, builder, reply, stats, hosted);
+      stats.searches.push(...builder.providerSearches);
       last = { target, result, id: c.target.id };
       if (result.kind === "aborted") {
         if (c.probe) o.health.release(c.target.id);

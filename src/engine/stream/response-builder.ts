@@ -115,6 +115,9 @@ export class ResponseBuilder {
   private readonly outputIndexes: number[] = [];
   private pending: PendingSearch[] = [];
   private clientCallInStep = false;
+  private providerSearchInStep = false;
+  /** What the provider's own searches were, for logs and the status page (the query, when reported). */
+  readonly providerSearches: string[] = [];
   private stepReasoning = "";
   private stepText = "";
   private baseUsage: Usage | null = null;
@@ -211,9 +214,30 @@ export class ResponseBuilder {
       case "finish":
         this.finishReason = d.reason;
         return;
+      case "web_search":
+        return this.providerSearch(d.sources, d.query);
       case "error":
         return; // classified and ended by the runner (needs the async error rules)
     }
+  }
+
+  /**
+   * The provider's own search ran (it reports the pages, not the call): one completed
+   * web_search_call item per step, like a hosted search, and its pages become citation sources.
+   * A later report in the same step (a provider repeating its list) only adds sources.
+   */
+  private providerSearch(sources: CitationSource[], query = "") {
+    const fresh = sources.filter((s) => !this.citations.some((c) => c.url === s.url));
+    this.addCitationSources(sources);
+    if (this.providerSearchInStep || fresh.length === 0) return;
+    this.providerSearchInStep = true;
+    this.providerSearches.push(query || `(searched by ${this.o.provider}: ${fresh.length} pages)`);
+    this.flushSplitter();
+    this.closeCurrent();
+    const s: PendingSearch = { itemId: "", index: -1, callId: "", arguments: "" };
+    this.searchStarted(s);
+    this.searchDone(s, query, true, fresh.map((f) => f.url));
+    this.sawContent = true;
   }
 
   addDiagnostic(d: Diagnostic) {
@@ -237,6 +261,7 @@ export class ResponseBuilder {
     const record: StepRecord = { reasoning: this.stepReasoning, text: this.stepText, searches: this.pending, ...(this.o.keepRawPrefix && this.splitter?.rawPrefix ? { rawPrefix: this.splitter.rawPrefix } : {}) };
     this.pending = [];
     this.clientCallInStep = false;
+    this.providerSearchInStep = false;
     this.stepReasoning = "";
     this.stepText = "";
     this.finishReason = null;

@@ -35,7 +35,7 @@ export function customIsNative(rules: ResponsesRules, name: string): boolean {
  * `sources`: the request's tools, then code mode's additional_tools items; a later source redeclaring a
  * name replaces the earlier declaration in place (newest wins, order and prompt cache kept).
  */
-export function translateNativeTools(sources: ToolSource[], rules: ResponsesRules, pattern: RegExp, diags: Diagnostics, discovered: { tool: ToolSpec; path: string }[] = [], hostedSearch = false) {
+export function translateNativeTools(sources: ToolSource[], rules: ResponsesRules, pattern: RegExp, diags: Diagnostics, discovered: { tool: ToolSpec; path: string }[] = [], hostedSearch = false, providerSearch = true) {
   const registry: ToolRegistry = new Map();
   const out: Record<string, unknown>[] = [];
   const native: NativeToolChoices = { custom: new Set(), namespaces: new Set() };
@@ -116,11 +116,11 @@ export function translateNativeTools(sources: ToolSource[], rules: ResponsesRule
     }
     if (/^web_search(_preview)?(_\d{4}_\d{2}_\d{2})?$/.test(tool.type)) {
       const mode = rules.tools.web_search;
-      if (mode === "native") {
+      if (mode === "native" && providerSearch) {
         place(`hosted:${tool.type}`, { ...(tool as Record<string, unknown>) }, path);
         return;
       }
-      if (mode === "hosted" && hostedSearch) {
+      if (mode !== "drop" && hostedSearch) {
         // GodeX's hosted search loop: the model gets a web_search function, GodeX runs the searches.
         if ((tool as { external_web_access?: unknown }).external_web_access === false) {
           diags.degraded("web_search_live", `${path}.external_web_access`, "The client asked for cached web results only (external_web_access: false); GodeX's search backend answers with live results.");
@@ -129,7 +129,9 @@ export function translateNativeTools(sources: ToolSource[], rules: ResponsesRule
         return;
       }
       const why =
-        mode === "hosted"
+        mode === "native"
+          ? "Web search was not offered to the model (web_search.native: never in godex.yaml, or the search limit of this response was reached)."
+          : mode === "hosted"
           ? "The provider does not run web search on this wire and GodeX's own web search is off (web_search in godex.yaml); the tool was not offered to the model."
           : "The provider does not run web search on this wire; the tool was not offered to the model.";
       return diags.ignored("tool_dropped", path, why);

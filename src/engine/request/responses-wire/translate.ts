@@ -22,6 +22,8 @@ export interface NativeTranslateInput {
   carrier: ReasoningCarrier;
   /** GodeX runs web searches (web_search configured): a `hosted` web_search is offered as a function. */
   hostedSearch?: boolean;
+  /** A `native` web_search is offered to the provider (default); false: not offered (limit reached, or the user said never). */
+  providerSearch?: boolean;
 }
 
 export interface NativeTranslatedRequest {
@@ -51,7 +53,7 @@ export function translateNativeRequest(req: ResponsesRequest, t: NativeTranslate
   applySummary(req.reasoning, diags);
   includeDiagnostics(req.include, diags);
 
-  const { tools, registry, native } = translateNativeTools(toolSources(req), rules, pattern, diags, discoveredTools(req.input), t.hostedSearch === true);
+  const { tools, registry, native } = translateNativeTools(toolSources(req), rules, pattern, diags, discoveredTools(req.input), t.hostedSearch === true, t.providerSearch !== false);
   const input = translateNativeInput(req.input, {
     rules,
     provider: t.mapping.name,
