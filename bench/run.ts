@@ -20,6 +20,7 @@ import { median, ms, num, pct, pcts, percentile, ratio, renderTable, signedMs, u
 import { codexHistory, codexTurn1 } from "./lib/fixtures.ts";
 import { BIG_DELTAS, FIRST_DELTA_MARKER, REASONING_PIECES, TEXT_PIECES } from "./lib/upstream.ts";
 import { summarizeProfile } from "./lib/profile-summary.ts";
+import { ensureFreshBundle, measureStartup, type StartupFigures } from "./lib/startup.ts";
 import { loadMappingDoc } from "../src/mapping/load.ts";
 import { compileMapping } from "../src/mapping/compile.ts";
 import { ReasoningCarrier } from "../src/engine/reasoning-carrier.ts";
@@ -27,7 +28,7 @@ import { translateRequest } from "../src/engine/request/translate.ts";
 import { validateResponsesRequest } from "../src/protocol/request.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
-const SECTIONS = ["seq", "load", "cpu", "bigstream", "translate", "rss"] as const;
+const SECTIONS = ["seq", "load", "cpu", "bigstream", "translate", "rss", "startup"] as const;
 type Section = (typeof SECTIONS)[number];
 const HARD_LIMIT_MS = 175_000;
 
@@ -44,7 +45,7 @@ const { values: argv } = parseArgs({
 });
 if (argv.help) {
   process.stdout.write(
-    "Usage: npm run bench -- [--quick] [--only seq,load,cpu,bigstream,translate,rss (or 1-6)]\n" +
+    "Usage: npm run bench -- [--quick] [--only seq,load,cpu,bigstream,translate,rss,startup (or 1-7)]\n" +
       "                        [--profile DIR [--profile-case stream|history]] [--no-ledger]\n" +
       "  --profile DIR   run GodeX under node --cpu-prof: 50-connection streamed load (stream), or 1 MB Codex\n" +
       "                  histories one after the other (history); then print the top self-time functions\n",
@@ -58,7 +59,7 @@ const only = new Set<Section>(
         const t = s.trim();
         const byNum = SECTIONS[Number(t) - 1];
         const sec = /^\d+$/.test(t) ? byNum : (SECTIONS.find((x) => x === t) as Section | undefined);
-        if (!sec) throw new Error(`unknown section '${t}'; sections: ${SECTIONS.join(", ")} (or 1-6)`);
+        if (!sec) throw new Error(`unknown section '${t}'; sections: ${SECTIONS.join(", ")} (or 1-7)`);
         return sec;
       })
     : SECTIONS,
@@ -176,6 +177,18 @@ async function waitForQuiet(maxMs: number): Promise<number> {
 }
 const quietShare = await waitForQuiet(Q ? 5000 : 20_000);
 if (quietShare >= 0.1) notes.push(`the machine was not quiet at start: other processes used ${num(quietShare * 100, 0)}% of the CPUs.`);
+
+ensureFreshBundle(ROOT, log);
+
+// 7. Start-up, measured first (while the machine is as quiet as it will get), reported last.
+let startup: StartupFigures | undefined;
+if (want("startup") && !argv.profile) {
+  const runs = Q ? 3 : 7;
+  log(`bench: 7. start-up: node -e 0, godex version / models / lint, godex serve to the first GET /health 200 (shipped godex.yaml), ${runs} runs each…`);
+  mkdirSync(join(tmp, "startup-home"), { recursive: true });
+  startup = await measureStartup(ROOT, join(tmp, "startup-home"), runs);
+  figures.startupCommands = startup;
+}
 
 const upstream = await startUpstream();
 const stats = async (): Promise<{ requests: Record<string, number>; lastBodyBytes: number; maxActiveStreams: number }> => {
@@ -593,6 +606,23 @@ if (want("rss")) {
     firstGodexAfterSections1to5: afterRuns,
     upstream: rssMiB(upstreamPid),
   };
+}
+
+if (startup) {
+  const m = (xs: number[]) => median(xs);
+  const base = m(startup.bareNode);
+  const wall = (label: string, xs: number[], target?: number) =>
+    rows.push({ section: "7", metric: `${label} wall time (median of ${startup!.runs})`, direct: ms(base, 0), godex: ms(m(xs), 0), diff: signedMs(m(xs) - base, 0), target: target ? `≤ ${target} ms` : "", ok: target ? m(xs) <= target : undefined });
+  wall("godex version", startup.version);
+  wall("godex models", startup.models, 250);
+  wall("godex lint", startup.lint, 250);
+  rows.push({ section: "7", metric: `godex serve: start to first GET /health 200 (median of ${startup.runs})`, direct: ms(base, 0), godex: ms(m(startup.serveToHealth), 0), diff: signedMs(m(startup.serveToHealth) - base, 0), target: "≤ 300 ms", ok: m(startup.serveToHealth) <= 300 });
+  rows.push({ section: "7", metric: "godex serve: CPU until that first 200", direct: "", godex: ms(m(startup.serveCpuToHealth), 0), diff: "", target: "" });
+  rows.push({ section: "7", metric: "godex serve: RSS at rest (2 s after start, shipped config)", direct: "", godex: `${num(m(startup.serveRssAtRest), 1)} MiB`, diff: "", target: "≤ 70 MB", ok: m(startup.serveRssAtRest) <= 70 });
+  for (const [cmd, status] of Object.entries(startup.status)) {
+    if (status !== 0) rows.push({ section: "7", metric: `godex ${cmd} exit status`, direct: "", godex: String(status), diff: "", target: "0", ok: false });
+  }
+  notes.push("section 7: the direct column is `node -e 0` (a bare Node start); GodeX runs the bundle (dist/) with the shipped godex.yaml, DEEPSEEK_API_KEY set.");
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // `npm run codegen`: TypeScript types from the JSON Schemas in schemas/, written to src/generated/
-// (one file per schema) with json-schema-to-typescript. `--check` regenerates in memory and exits 1
+// (one file per schema) with json-schema-to-typescript, and the schemas' ajv validators as standalone
+// code in src/generated/validators/ (codegen/validators.ts). `--check` regenerates in memory and exits 1
 // when a file on disk differs (stale or missing), so CI notices a schema edited without codegen.
 //
 // Output is deterministic: schema key order is kept, no timestamps, fixed formatting options.
@@ -7,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { compile, type Options } from "json-schema-to-typescript";
+import { VALIDATORS, validatorModule } from "./validators.ts";
 
 export const ROOT = resolve(import.meta.dirname, "..");
 export const OUT_DIR = join(ROOT, "src", "generated");
@@ -107,6 +109,7 @@ export async function generate(): Promise<Map<string, string>> {
     const ts = await compile(prepare(target, raw) as never, target.rootName, { ...OPTIONS, unreachableDefinitions: target.allDefinitions ?? false, bannerComment: header(target.schema), cwd: join(ROOT, "schemas") });
     files.set(join(OUT_DIR, target.out), ts);
   }
+  for (const target of VALIDATORS) files.set(join(OUT_DIR, "validators", target.out), validatorModule(ROOT, target));
   return files;
 }
 

@@ -1,11 +1,5 @@
 // `godex` command line: dispatches to one file per subcommand.
 import { VERSION } from "../version.ts";
-import { serve } from "./serve.ts";
-import { init } from "./init.ts";
-import { doctor } from "./doctor.ts";
-import { models } from "./models.ts";
-import { lint } from "./lint.ts";
-import { usage as usageReport } from "./usage.ts";
 
 const HELP = `GodeX ${VERSION}: the OpenAI Responses API (Codex) in front of Chat Completions providers.
 
@@ -22,11 +16,21 @@ Commands:
   help      this text; godex help <command> (or godex <command> --help) for a command's options
 `;
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { serve, init, doctor, models, lint, usage: usageReport };
+// Each command is imported only when it runs (a separate chunk of the bundle): `godex models` must not
+// pay for Express, the emulators or the lint rules. test/cli/startup-imports.test.ts holds this.
+type Command = (argv: string[]) => Promise<number>;
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import("./serve.ts")).serve,
+  init: async () => (await import("./init.ts")).init,
+  doctor: async () => (await import("./doctor.ts")).doctor,
+  models: async () => (await import("./models.ts")).models,
+  lint: async () => (await import("./lint.ts")).lint,
+  usage: async () => (await import("./usage.ts")).usage,
+};
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command !== undefined && Object.hasOwn(COMMANDS, command)) return COMMANDS[command]!(rest);
+  if (command !== undefined && Object.hasOwn(COMMANDS, command)) return (await COMMANDS[command]!())(rest);
   switch (command) {
     case "version":
     case "--version":
@@ -44,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(HELP);
         return 0;
       }
-      if (Object.hasOwn(COMMANDS, topic)) return COMMANDS[topic]!(["--help"]);
+      if (Object.hasOwn(COMMANDS, topic)) return (await COMMANDS[topic]!())(["--help"]);
       return usage(command === "help" ? `unknown command '${topic}'` : `unexpected argument '${topic}'`);
     }
     default:

@@ -21,6 +21,4 @@ export function withMockProviders(config: LoadedConfig, mock: MockUpstreams): { 
   return { config: { ...config, providers, webSearch }, emulated };
 }
 
-export function anyProviderKey(config: LoadedConfig): boolean {
-  return Object.values(config.providers).some((p) => Boolean(p.apiKey));
-}
+export { anyProviderKey } from "./provider-keys.ts";

@@ -5,9 +5,9 @@ import { loadConfig, ConfigError } from "../config/load.ts";
 import type { LoadedConfig, LogLevel } from "../config/types.ts";
 import { startGateway } from "../server/start.ts";
 import { createLogger } from "../server/log.ts";
-import { startMockUpstreams, type MockUpstreams } from "../mock/server.ts";
+import type { MockUpstreams } from "../mock/server.ts";
 import { DEFAULT_MAPPINGS_DIR } from "../mapping/load.ts";
-import { anyProviderKey, withMockProviders } from "./mock-config.ts";
+import { anyProviderKey } from "./provider-keys.ts";
 import { watchConfig } from "./watch.ts";
 import { preflight, PreflightError } from "./preflight.ts";
 import { parseCommandArgs, portArg } from "./args.ts";
@@ -75,9 +75,10 @@ export async function serve(argv: string[]): Promise<number> {
     if (port !== undefined) config.server.port = port;
     if (values["log-level"]) config.logging.level = values["log-level"] as LogLevel;
     if (!useMock) return config;
-    // The emulated accounts have every paid search plugin, so web_search.native: always can be tried offline.
-    mock ??= await startMockUpstreams({ chunkDelayMs: 15, searchPlugin: "all" });
-    return withMockProviders(config, mock).config;
+    // The emulators are loaded only when they serve (no key set, or --mock). The emulated accounts have
+    // every paid search plugin, so web_search.native: always can be tried offline.
+    mock ??= await (await import("../mock/server.ts")).startMockUpstreams({ chunkDelayMs: 15, searchPlugin: "all" });
+    return (await import("./mock-config.ts")).withMockProviders(config, mock).config;
   };
 
   let config: LoadedConfig;

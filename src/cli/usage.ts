@@ -7,7 +7,7 @@ import type { LedgerConfig } from "../config/types.ts";
 import { openLedgerStore, defaultLedgerPath } from "../ledger/store.ts";
 import { GROUP_BYS, summarize, total, type GroupBy } from "../ledger/report.ts";
 import { formatCsv, formatJson, formatTable, type UsageFormat, type UsageReport } from "../ledger/format.ts";
-import { redactUrl } from "../ledger/postgres.ts";
+import { redactUrl } from "../ledger/redact-url.ts";
 import { parseCommandArgs } from "./args.ts";
 import { defaultIO, type CliIO } from "./progress.ts";
 

@@ -1,8 +1,8 @@
 // Checks a godex.yaml value against schemas/config.schema.json and turns Ajv's errors into
 // located, human sentences ("unknown key", "must be integer"). Also fills schema defaults.
 import { readFileSync } from "node:fs";
-import { Ajv } from "ajv";
-import type { ErrorObject, ValidateFunction } from "ajv";
+import type { ErrorObject } from "ajv";
+import { validate as validator } from "../generated/validators/config.ts";
 import type { ConfigProblem } from "./types.ts";
 import type { SourceLocation, ValuePath } from "../util/yaml-source.ts";
 import { projectPath } from "../util/paths.ts";
@@ -14,21 +14,14 @@ export const configSchema: JsonSchema = JSON.parse(
   readFileSync(projectPath("schemas", "config.schema.json"), "utf8"),
 );
 
-let compiled: ValidateFunction | undefined;
-function validator(): ValidateFunction {
-  // verbose: errors then carry parentSchema, which names the allowed keys and descriptions.
-  compiled ??= new Ajv({ allErrors: true, useDefaults: true, verbose: true, allowUnionTypes: true }).compile(
-    configSchema,
-  );
-  return compiled;
-}
 
 /** Validates `data` in place (defaults are written into it) and returns every problem found. */
 export function validateConfigShape(data: unknown, locate: Locate, file: string): ConfigProblem[] {
-  const validate = validator();
-  if (validate(data)) return [];
+  // Generated from the schema at build time (codegen/validators.ts): useDefaults, allErrors, and verbose,
+  // so errors carry parentSchema, which names the allowed keys and descriptions.
+  if (validator(data)) return [];
   const problems: ConfigProblem[] = [];
-  for (const error of validate.errors ?? []) {
+  for (const error of validator.errors ?? []) {
     const problem = describe(error, locate, file);
     if (problem) problems.push(problem);
   }

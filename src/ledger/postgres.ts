@@ -1,20 +1,13 @@
 // PostgreSQL driver (pg): one ledger shared by several GodeX instances. BIGINT and NUMERIC come
 // back as numbers (the ledger's sums stay far below 2^53).
 import pg from "pg";
+import { redactUrl } from "./redact-url.ts";
 import { numberPlaceholders, type SqlDriver } from "./sql.ts";
 
 const INT8 = 20;
 const NUMERIC = 1700;
 
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.toString();
-  } catch {
-    return "postgres://…";
-  }
-}
+export { redactUrl };
 
 export function openPostgres(url: string): SqlDriver {
   const types = {

@@ -6,8 +6,6 @@ import type { LedgerConfig } from "../config/types.ts";
 import { MIGRATIONS } from "./schema.ts";
 import { ROW_COLUMNS, type LedgerRow } from "./row.ts";
 import type { SqlDriver } from "./sql.ts";
-import { openSqlite } from "./sqlite.ts";
-import { openPostgres } from "./postgres.ts";
 
 export interface SpendQuery {
   /** Epoch ms, inclusive. */
@@ -94,7 +92,10 @@ export function defaultLedgerPath(): string {
 
 /** Opens (and migrates) the ledger a config names: PostgreSQL when ledger.url is set, else SQLite. */
 export async function openLedgerStore(cfg: Pick<LedgerConfig, "path" | "url">): Promise<LedgerStore> {
-  const store = new LedgerStore(cfg.url ? openPostgres(cfg.url) : openSqlite(cfg.path ?? defaultLedgerPath()));
+  // Only the configured driver is loaded (pg and better-sqlite3 are each a start-up cost of their own).
+  const store = new LedgerStore(
+    cfg.url ? (await import("./postgres.ts")).openPostgres(cfg.url) : (await import("./sqlite.ts")).openSqlite(cfg.path ?? defaultLedgerPath()),
+  );
   try {
     await store.migrate();
   } catch (err) {

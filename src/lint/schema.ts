@@ -4,11 +4,10 @@ import type { ErrorObject } from "ajv";
 import { isPlainPath } from "../mapping/path.ts";
 import { locateInChain, type MappingChain } from "./sources.ts";
 import { Findings, getPath, isPlainObject, showPath, type Path } from "./types.ts";
-import { MAPPING_PATH_KEYS, mappingAjv, mappingSchema } from "../mapping/validate.ts";
+import { MAPPING_PATH_KEYS, mappingSchema, validateMappingShape as validateMapping } from "../mapping/validate.ts";
 
 type JsonSchema = Record<string, any>;
 
-const validateMapping = mappingAjv({ verbose: true }).compile(mappingSchema);
 
 export function pointerPath(pointer: string): string[] {
   if (pointer === "") return [];

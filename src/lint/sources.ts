@@ -117,19 +117,21 @@ export function buildChain(leaf: SourceFile, cache: SourceCache, findings: Findi
       complete = false; // the schema rule reports the wrong type
       break;
     }
-    const at = current.locate(["extends"]);
+    // Located only when reported: a file from the build-time YAML cache is parsed again just for positions.
+    const file = current;
+    const at = () => file.locate(["extends"]);
     const dirs = opts.extendsDirs(current);
     const candidates = dirs.map((d) => join(d, `${parent}.yaml`));
     const found = candidates.find((c) => existsSync(c));
     if (!found) {
       const where = [...new Set(dirs.map((d) => cache.display(d) || "."))].join(", ");
-      findings.error(at, "reference", `extends '${parent}': no mapping file ${parent}.yaml in ${where}`);
+      findings.error(at(), "reference", `extends '${parent}': no mapping file ${parent}.yaml in ${where}`);
       complete = false;
       break;
     }
     if (seen.includes(found)) {
       const names = [...seen, found].map((f) => basename(f, ".yaml"));
-      findings.error(at, "reference", `extends cycle: ${names.join(" -> ")}`);
+      findings.error(at(), "reference", `extends cycle: ${names.join(" -> ")}`);
       complete = false;
       break;
     }

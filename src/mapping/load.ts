@@ -1,10 +1,10 @@
 // Reads a mapping file, resolves its `extends` chain and deep-merges it into one document.
 import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
 import type { MappingDoc } from "./doc.ts";
 import { validateMappingDoc } from "./validate.ts";
 import { projectPath } from "../util/paths.ts";
+import { parseYamlValue } from "../util/yaml-source.ts";
 
 export const DEFAULT_MAPPINGS_DIR = projectPath("mappings");
 
@@ -33,7 +33,7 @@ export function mappingFile(name: string, dir = DEFAULT_MAPPINGS_DIR): string {
 /** Raw document of one file, without resolving `extends`. */
 export function readMappingFile(file: string): Record<string, unknown> {
   if (!existsSync(file)) throw new MappingError(`mapping file not found: ${file}`);
-  const doc = parse(readFileSync(file, "utf8"));
+  const doc = parseYamlValue(readFileSync(file, "utf8"));
   if (!isPlainObject(doc)) throw new MappingError(`${file}: a mapping file must be a YAML mapping`);
   return doc;
 }

@@ -1,9 +1,8 @@
 // Checks a merged mapping document before it is compiled: JSON Schema shape, then the references
 // and expressions the schema cannot see (effort tables, JSONata, regexes, field paths).
 import { readFileSync } from "node:fs";
-import { Ajv } from "ajv";
-import formats from "ajv-formats";
 import jsonata from "jsonata";
+import { validate as validateShape } from "../generated/validators/mapping.ts";
 import { ECHOED_SAMPLING, type MappingDoc } from "./doc.ts";
 import { deepMerge } from "./load.ts";
 import { isPlainPath } from "./path.ts";
@@ -19,14 +18,8 @@ export interface MappingProblem {
 /** schemas/mapping.schema.json, as loaded (also what `godex lint` checks mapping files against). */
 export const mappingSchema: Record<string, any> = JSON.parse(readFileSync(projectPath("schemas", "mapping.schema.json"), "utf8"));
 
-/** An Ajv for the mapping schema: every error, ajv-formats; `verbose` keeps the failing data (lint quotes it). */
-export function mappingAjv(opts: { verbose?: boolean } = {}): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: false, verbose: opts.verbose === true });
-  (formats as unknown as (a: Ajv) => void)(ajv);
-  return ajv;
-}
-
-const validateShape = mappingAjv().compile(mappingSchema);
+/** The mapping schema's validator, generated at build time (codegen/validators.ts: every error, ajv-formats, verbose). */
+export { validateShape as validateMappingShape };
 
 /** The keys whose values are field paths into provider replies (plain paths only: logic is JSONata). */
 export const MAPPING_PATH_KEYS: readonly [string, readonly string[]][] = [

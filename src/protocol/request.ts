@@ -7,7 +7,8 @@
 // reports already belongs to the branch the object claims to be: no oneOf noise to sort through.
 
 import { readFileSync } from "node:fs";
-import { Ajv, type ErrorObject } from "ajv";
+import type { ErrorObject } from "ajv";
+import { validate } from "../generated/validators/responses-request.ts";
 import { ClientError } from "./types.ts";
 import type * as G from "../generated/responses-request.ts";
 import { projectPath } from "../util/paths.ts";
@@ -153,15 +154,8 @@ export const RESPONSES_REQUEST_FIELDS: readonly string[] = Object.freeze(
   Object.keys(responsesRequestSchema.properties),
 );
 
-const ajv = new Ajv({
-  allErrors: false,
-  discriminator: true,
-  allowUnionTypes: true,
-  verbose: true, // errors carry `data` and `parentSchema` (only built on the failure path)
-  strict: true,
-  strictRequired: false, // `required` inside if/then/discriminator branches names properties defined elsewhere
-});
-const validate = ajv.compile(responsesRequestSchema);
+// `validate` is the schema compiled at build time (codegen/validators.ts): first error only, discriminator,
+// verbose (errors carry `data` and `parentSchema`, only built on the failure path).
 
 /**
  * Checks a parsed JSON body. Returns it typed on success; throws `ClientError(400,

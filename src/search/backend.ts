@@ -2,10 +2,10 @@
 // compiled once (JSONata for the body and the result fields). No backend is named in TypeScript.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Ajv } from "ajv";
 import jsonata from "jsonata";
 import { parse } from "yaml";
 import { projectPath } from "../util/paths.ts";
+import { validate as validateShape } from "../generated/validators/search.ts";
 
 export const DEFAULT_SEARCH_DIR = projectPath("search");
 
@@ -36,8 +36,7 @@ export interface SearchBackendProblem {
   rule: "schema" | "jsonata" | "name";
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-const validateShape = ajv.compile(JSON.parse(readFileSync(projectPath("schemas", "search.schema.json"), "utf8")));
+// validateShape: schemas/search.schema.json compiled at build time (codegen/validators.ts).
 
 /** Every problem of one backend document: its shape, then its expressions. */
 export function validateSearchBackend(doc: unknown, expectedName?: string): SearchBackendProblem[] {

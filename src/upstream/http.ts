@@ -1,7 +1,14 @@
 // HTTP to the providers: pooled keep-alive connections (undici), no redirects followed, timeouts
 // for connect / first byte / idle, and abort when the client goes away.
-import { Agent, request, errors as undiciErrors } from "undici";
-import type { Dispatcher } from "undici";
+import type * as Undici from "undici";
+import type { Agent, Dispatcher } from "undici";
+
+// undici is a tenth of start-up's module loading and ~20 MB at rest (docs/performance.md): it is
+// loaded with the first upstream call, not when the gateway starts.
+let undici: typeof Undici | undefined;
+async function loadUndici(): Promise<typeof Undici> {
+  return (undici ??= await import("undici"));
+}
 
 export interface Timeouts {
   connectMs: number;
@@ -15,12 +22,12 @@ export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, firstByteMs: 300_
 
 const agents = new Map<string, Agent>();
 
-function agentFor(t: Timeouts): Agent {
+function agentFor(u: typeof Undici, t: Timeouts): Agent {
   const key = `${t.connectMs}`;
   let agent = agents.get(key);
   if (!agent) {
     // undici follows no redirects unless told to (no redirect interceptor here): a 3xx is handed back as is.
-    agent = new Agent({ connect: { timeout: t.connectMs }, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 120_000, pipelining: 1 });
+    agent = new u.Agent({ connect: { timeout: t.connectMs }, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 120_000, pipelining: 1 });
     agents.set(key, agent);
   }
   return agent;
@@ -55,12 +62,13 @@ export function formatMs(ms: number): string {
 export async function postJson(url: string, headers: Record<string, string>, body: string, t: Timeouts, signal: AbortSignal): Promise<UpstreamReply> {
   const started = Date.now();
   try {
-    const res = await request(url, {
+    const u = undici ?? (await loadUndici());
+    const res = await u.request(url, {
       method: "POST",
       headers,
       body,
       signal,
-      dispatcher: agentFor(t),
+      dispatcher: agentFor(u, t),
       headersTimeout: t.firstByteMs,
       // Idle and first-byte limits on the body are enforced by TimedBody (precise, with clear messages).
       bodyTimeout: 0,
@@ -187,11 +195,13 @@ export function toTransportError(err: unknown, signal?: AbortSignal, t?: Timeout
   if (err instanceof TransportError) return err;
   if (signal?.aborted) return new TransportError("aborted", "request aborted by the client");
   const e = err as { code?: string; message?: string; name?: string };
-  if (err instanceof undiciErrors.HeadersTimeoutError) {
+  // undici's errors by their codes too, so they are recognised before undici is loaded (it loads with the first call).
+  const undiciErrors = undici?.errors;
+  if ((undiciErrors && err instanceof undiciErrors.HeadersTimeoutError) || e.code === "UND_ERR_HEADERS_TIMEOUT") {
     return new TransportError("timeout", `the provider sent no response headers${t ? ` within ${formatMs(t.firstByteMs)}` : " in time"} (timeouts.first_byte_ms)`);
   }
-  if (err instanceof undiciErrors.BodyTimeoutError) return new TransportError("timeout", "the provider went silent mid-response (timeouts.idle_ms)");
-  if (err instanceof undiciErrors.ConnectTimeoutError || e.code === "UND_ERR_CONNECT_TIMEOUT") {
+  if ((undiciErrors && err instanceof undiciErrors.BodyTimeoutError) || e.code === "UND_ERR_BODY_TIMEOUT") return new TransportError("timeout", "the provider went silent mid-response (timeouts.idle_ms)");
+  if ((undiciErrors && err instanceof undiciErrors.ConnectTimeoutError) || e.code === "UND_ERR_CONNECT_TIMEOUT") {
     return new TransportError("connect", `connecting to the provider timed out${t ? ` after ${formatMs(t.connectMs)}` : ""} (timeouts.connect_ms)`);
   }
   const code = e.code ?? "";
@@ -201,7 +211,7 @@ export function toTransportError(err: unknown, signal?: AbortSignal, t?: Timeout
   if (["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"].includes(code)) {
     return new TransportError("connect", `cannot reach the provider (${code})`);
   }
-  if (code === "ECONNRESET" || code === "UND_ERR_SOCKET" || err instanceof undiciErrors.SocketError) {
+  if (code === "ECONNRESET" || code === "UND_ERR_SOCKET" || (undiciErrors && err instanceof undiciErrors.SocketError)) {
     return new TransportError("network", `the provider closed the connection (${code || e.message})`);
   }
   return new TransportError("network", `network error talking to the provider (${code || e.message || e.name})`);

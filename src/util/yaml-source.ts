@@ -1,6 +1,9 @@
 // YAML parsing that remembers where every value came from, so config, mapping and lint errors can
 // point at `file:line:col` instead of a bare JSON path. Knows nothing about what the YAML means.
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parse, parseDocument } from "yaml";
+import { projectPath } from "./paths.ts";
 import type { Document, Node, Pair } from "yaml";
 
 /** A position in a source file; line and col are 1-based. */
@@ -42,13 +45,103 @@ export function pointerToPath(pointer: string): string[] {
   return body.split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
 }
 
-export function parseYamlWithLocations(text: string, file: string): YamlWithLocations {
+/** What parsing one text gives, before a file name is attached: shared by every reader of that text. */
+interface ParsedText {
+  /** Parsed on first use when the value came from the build-time cache (only locations need it). */
+  doc(): Document;
+  lineCounter(): LineCounter;
+  /** The plain value, never handed out itself (callers mutate theirs: defaults, env coercion). */
+  value: unknown;
+  /** toJS's own failure (e.g. an alias bomb), reported like a syntax error. */
+  toJsError: string | null;
+  /** Known to have no errors and no warnings without parsing (a build-time cache entry). */
+  clean: boolean;
+}
+
+/** The shipped YAML files' values, parsed at build time (codegen/yaml-cache.ts), by SHA-256 of their text. */
+export interface YamlCache {
+  version: 1;
+  entries: Record<string, unknown>;
+}
+
+export const YAML_CACHE_FILE = "dist/yaml-cache.json";
+
+export function textHash(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+let shipped: Record<string, unknown> | null | undefined;
+function shippedValue(text: string): { value: unknown } | undefined {
+  if (shipped === undefined) {
+    try {
+      const cache = JSON.parse(readFileSync(projectPath(YAML_CACHE_FILE), "utf8")) as YamlCache;
+      shipped = cache.version === 1 ? cache.entries : null;
+    } catch {
+      shipped = null; // running from the sources without a build: every file is parsed
+    }
+  }
+  if (!shipped) return undefined;
+  const hash = textHash(text);
+  return Object.hasOwn(shipped, hash) ? { value: shipped[hash] } : undefined;
+}
+
+/** The value of a text with no errors and no warnings, else undefined (what the build-time cache holds). */
+export function cleanYamlValue(text: string): unknown {
+  const parsed = parseFresh(text);
+  return parsed.doc().errors.length === 0 && parsed.doc().warnings.length === 0 && parsed.toJsError === null ? parsed.value : undefined;
+}
+
+function parseFresh(text: string): ParsedText {
   const lineCounter = new LineCounter();
   // prettyErrors off: we add our own file:line:col prefix, the library's would repeat it.
   const doc = parseDocument(text, { keepSourceTokens: true, lineCounter, prettyErrors: false });
+  let value: unknown = null;
+  let toJsError: string | null = null;
+  try {
+    value = doc.toJS({ maxAliasCount: 1000 }) ?? null;
+  } catch (err) {
+    toJsError = err instanceof Error ? err.message : String(err);
+  }
+  return { doc: () => doc, lineCounter: () => lineCounter, value, toJsError, clean: false };
+}
+
+function fromCache(text: string, value: unknown): ParsedText {
+  let fresh: ParsedText | undefined;
+  const full = () => (fresh ??= parseFresh(text));
+  return { doc: () => full().doc(), lineCounter: () => full().lineCounter(), value, toJsError: null, clean: true };
+}
+
+// `godex serve` reads the same files three times at start (the lint preflight, the config loader, the
+// gateway's mapping loader) and a base mapping once per provider extending it: YAML parsing was ~40% of
+// start-up. Parsed texts are kept by content, so an edited file is parsed again; bounded in entries and size.
+const MAX_CACHED_TEXTS = 64;
+const MAX_CACHED_CHARS = 4 * 1024 * 1024;
+const parsedTexts = new Map<string, ParsedText>();
+let cachedChars = 0;
+
+function parseText(text: string): ParsedText {
+  const hit = parsedTexts.get(text);
+  if (hit) return hit;
+  const known = shippedValue(text);
+  const parsed = known ? fromCache(text, known.value) : parseFresh(text);
+  if (text.length <= MAX_CACHED_CHARS) {
+    while (parsedTexts.size >= MAX_CACHED_TEXTS || (parsedTexts.size > 0 && cachedChars + text.length > MAX_CACHED_CHARS)) {
+      const oldest = parsedTexts.keys().next().value as string;
+      parsedTexts.delete(oldest);
+      cachedChars -= oldest.length;
+    }
+    parsedTexts.set(text, parsed);
+    cachedChars += text.length;
+  }
+  return parsed;
+}
+
+export function parseYamlWithLocations(text: string, file: string): YamlWithLocations {
+  const parsed = parseText(text);
+  const { value, toJsError } = parsed;
 
   const at = (offset: number): SourceLocation => {
-    const { line, col } = lineCounter.linePos(offset);
+    const { line, col } = parsed.lineCounter().linePos(offset);
     return { file, line, col };
   };
   const problems = (list: readonly { pos: [number, number]; code: string; message: string }[]): SourceProblem[] =>
@@ -58,17 +151,39 @@ export function parseYamlWithLocations(text: string, file: string): YamlWithLoca
       message: e.code === "MULTIPLE_DOCS" ? "only one YAML document is allowed here (remove the ---)" : e.message,
     }));
 
-  const locate = (path: ValuePath | string, which: "key" | "value" = "value") =>
-    locateIn(doc, typeof path === "string" ? pointerToPath(path) : path, which, at);
-  const errors = problems(doc.errors);
-  let value: unknown = null;
-  try {
-    value = doc.toJS({ maxAliasCount: 1000 }) ?? null;
-  } catch (err) {
-    // toJS throws on e.g. alias bombs; report it like a syntax error rather than crashing.
-    errors.push({ ...at(0), message: err instanceof Error ? err.message : String(err) });
-  }
-  return { value, errors, warnings: problems(doc.warnings), locate };
+  const locateNow = (path: ValuePath | string, which: "key" | "value" = "value") =>
+    locateIn(parsed.doc(), typeof path === "string" ? pointerToPath(path) : path, which, at);
+  // A text from the build-time cache has no syntax tree yet: its positions are worked out when first
+  // read (a finding is reported), so rules that locate before they know whether they report cost nothing.
+  const locate = parsed.clean ? (path: ValuePath | string, which: "key" | "value" = "value") => lazyLocation(file, () => locateNow(path, which)) : locateNow;
+  const errors = parsed.clean ? [] : problems(parsed.doc().errors);
+  // toJS throws on e.g. alias bombs; report it like a syntax error rather than crashing.
+  if (toJsError !== null) errors.push({ ...at(0), message: toJsError });
+  return { value: toJsError === null ? structuredClone(value) : null, errors, warnings: parsed.clean ? [] : problems(parsed.doc().warnings), locate };
+}
+
+/**
+ * The plain value of a YAML text, as the library's `parse` gives it, through the same cache. A text with
+ * errors or warnings goes to `parse` itself, so its exceptions and warnings stay the library's own.
+ */
+export function parseYamlValue(text: string): unknown {
+  const parsed = parseText(text);
+  if (!parsed.clean && (parsed.doc().errors.length > 0 || parsed.doc().warnings.length > 0 || parsed.toJsError !== null)) return parse(text);
+  return structuredClone(parsed.value);
+}
+
+function lazyLocation(file: string, resolve: () => SourceLocation): SourceLocation {
+  let known: SourceLocation | undefined;
+  const get = () => (known ??= resolve());
+  return {
+    file,
+    get line() {
+      return get().line;
+    },
+    get col() {
+      return get().col;
+    },
+  };
 }
 
 function locateIn(

@@ -13,7 +13,8 @@ const ALLOWED = [/^const PROVIDER_HEADER = \["GodeX: a local gateway from Codex 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
     const p = join(dir, f);
-    if (statSync(p).isDirectory()) return p === projectPath("src", "mock") ? [] : files(p);
+    // src/generated/validators/ is schemas/*.json (data) compiled by ajv, with the schemas' descriptions embedded.
+    if (statSync(p).isDirectory()) return p === projectPath("src", "mock") || p === projectPath("src", "generated", "validators") ? [] : files(p);
     return p.endsWith(".ts") ? [p] : [];
   });
 }

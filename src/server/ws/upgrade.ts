@@ -3,7 +3,7 @@
 // upgrade gets a plain HTTP reply in the OpenAI error shape: Codex falls back to HTTP on a 426.
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
-import { WebSocketServer } from "ws";
+import type { WebSocketServer } from "ws";
 import { ClientError } from "../../protocol/types.ts";
 import { missingToken, tokenChecker } from "../auth.ts";
 import { refuseUpgrade, upgradeRefusal } from "../access.ts";
@@ -25,10 +25,14 @@ export function attachResponsesSockets(server: Server, o: SessionOptions): Respo
   const authorized = tokenChecker(() => o.getRuntime().config.server.auth.tokens);
   // The message limit is read from the config each time a connection opens (hot reload applies).
   const servers = new Map<number, WebSocketServer>();
-  const wssFor = (maxPayload: number) => {
+  // `ws` is loaded with the first accepted upgrade, not at start-up (~16 MB and a twentieth of start-up's
+  // module loading for a mode most clients never use; docs/performance.md).
+  let wsModule: typeof import("ws") | undefined;
+  const wssFor = async (maxPayload: number) => {
+    wsModule ??= await import("ws");
     let wss = servers.get(maxPayload);
     if (!wss) {
-      wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, clientTracking: false });
+      wss = new wsModule.WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, clientTracking: false });
       servers.set(maxPayload, wss);
     }
     return wss;
@@ -51,11 +55,18 @@ export function attachResponsesSockets(server: Server, o: SessionOptions): Respo
                 new ClientError(426, "invalid_request_error", "websocket_connection_limit", `GodeX has ${sessions.size} WebSocket connections open (server.websocket.max_connections); use HTTP POST /v1/responses.`)
               : null);
     if (refusal) return refuseUpgrade(socket, refusal);
-    wssFor(config.websocket.maxMessageBytes).handleUpgrade(req, socket, head, (ws) => {
-      const session = new ResponsesSession(ws, o);
-      sessions.add(session);
-      ws.once("close", () => sessions.delete(session));
-    });
+    const handshake = (wss: WebSocketServer) => {
+      if (socket.destroyed) return; // the client left while `ws` was loading
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const session = new ResponsesSession(ws, o);
+        sessions.add(session);
+        ws.once("close", () => sessions.delete(session));
+      });
+    };
+    const maxPayload = config.websocket.maxMessageBytes;
+    const ready = wsModule && servers.get(maxPayload);
+    if (ready) handshake(ready);
+    else wssFor(maxPayload).then(handshake, () => socket.destroy());
   });
 
   return {

@@ -1,0 +1,158 @@
+// Start-up does only what the command needs: the bundle is built as `npm run build` builds it (same
+// esbuild flags, into a temp dir, with a metafile mapping every output chunk to its sources), then each
+// command runs from it under a module loader hook that records every module Node resolves. A command
+// that pulls in the emulators, the lint rules, Express or a database driver it does not use fails here,
+// whatever the machine's speed (issue 17; the wall times are in `npm run bench`).
+import { spawn, spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const REPO = join(import.meta.dirname, "..", "..");
+let tmp: string;
+/** Output file (relative to the temp package root) → the source files bundled into it. */
+let inputsOf: Map<string, string[]>;
+
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), "godex-startup-"));
+  // A package root (package.json + schemas/ + mappings/) so the bundle finds its files as installed.
+  for (const f of ["package.json", "godex.yaml", "schemas", "mappings", "search"]) cpSync(join(REPO, f), join(tmp, f), { recursive: true });
+  const build: string = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")).scripts.build;
+  const esbuild = build.split("&&").map((s) => s.trim()).find((s) => s.startsWith("esbuild "));
+  expect(esbuild, "the build script runs esbuild").toBeDefined();
+  const args = esbuild!.split(/\s+/).slice(1).filter((a) => !a.startsWith("--outdir=") && !a.startsWith("--log-level="));
+  expect(args).toContain("--splitting");
+  const meta = join(tmp, "meta.json");
+  const r = spawnSync(process.execPath, [join(REPO, "node_modules", "esbuild", "bin", "esbuild"), ...args, `--outdir=${join(tmp, "dist")}`, `--metafile=${meta}`, "--log-level=error"], { cwd: REPO, encoding: "utf8" });
+  expect(r.status, r.stderr).toBe(0);
+  const outputs = JSON.parse(readFileSync(meta, "utf8")).outputs as Record<string, { inputs: Record<string, unknown> }>;
+  inputsOf = new Map(Object.entries(outputs).map(([out, o]) => [out.slice(out.indexOf("dist/")), Object.keys(o.inputs)]));
+  writeFileSync(
+    join(tmp, "record.mjs"),
+    [
+      'import { register } from "node:module";',
+      'import { MessageChannel } from "node:worker_threads";',
+      'import { appendFileSync } from "node:fs";',
+      "const { port1, port2 } = new MessageChannel();",
+      `port1.on("message", (url) => appendFileSync(process.env.GODEX_IMPORTS_LOG, url + "\\n"));`,
+      "port1.unref();",
+      `register(${JSON.stringify(pathToFileURL(join(tmp, "hooks2.mjs")).href)}, { data: { port: port2 }, transferList: [port2] });`,
+    ].join("\n"),
+  );
+  writeFileSync(join(tmp, "hooks2.mjs"), "let port;\nexport function initialize(d) { port = d.port; }\nexport async function resolve(s, c, next) { const r = await next(s, c); port.postMessage(r.url); return r; }\n");
+  writeFileSync(join(tmp, "run.mjs"), `const { main } = await import("./dist/godex.mjs");\nprocess.exitCode = await main(process.argv.slice(2));\n`);
+  // The checkout's node_modules, through a link (the bundle imports its packages by name).
+  symlinkSync(join(REPO, "node_modules"), join(tmp, "node_modules"), "dir");
+}, 300_000);
+
+afterAll(() => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+/** Runs `godex <args>` from the temp bundle; returns the packages and source files its imports reached. */
+interface Loaded {
+  packages: Set<string>;
+  /** Files inside packages, as "<package>/<path>". */
+  packageFiles: string[];
+  sources: Set<string>;
+  status: number | null;
+}
+
+function loaded(args: string[], env: Record<string, string> = {}): Loaded {
+  const log = join(tmp, `imports-${args[0]}-${Math.random().toString(36).slice(2)}.log`);
+  writeFileSync(log, "");
+  const entry = join(tmp, "run.mjs");
+  const r = spawnSync(process.execPath, ["--import", pathToFileURL(join(tmp, "record.mjs")).href, entry, ...args], {
+    cwd: tmp,
+    encoding: "utf8",
+    env: { PATH: process.env.PATH ?? "", HOME: tmp, GODEX_HOME: join(tmp, ".godex"), GODEX_IMPORTS_LOG: log, ...env },
+    timeout: 60_000,
+  });
+  return collect(log, r.status);
+}
+
+function collect(log: string, status: number | null): Loaded {
+  const urls = readFileSync(log, "utf8").split("\n").filter(Boolean);
+  const packages = new Set<string>();
+  const packageFiles: string[] = [];
+  const sources = new Set<string>();
+  for (const url of urls) {
+    const path = url.startsWith("file:") ? new URL(url).pathname : url;
+    const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\/(.*)$/.exec(path);
+    if (pkg) {
+      packages.add(pkg[1]!);
+      packageFiles.push(`${pkg[1]}/${pkg[2]}`);
+    }
+    const out = path.indexOf("/dist/");
+    if (out >= 0 && path.startsWith(tmp)) for (const input of inputsOf.get(path.slice(out + 1)) ?? []) sources.add(input);
+  }
+  return { packages, packageFiles, sources, status };
+}
+
+const under = (sources: Set<string>, dir: string) => [...sources].filter((s) => s.startsWith(dir));
+
+describe("start-up loads only what the command uses", { timeout: 120_000 }, () => {
+  it("the recorder sees the bundle's chunks and packages (the checks below can fail)", () => {
+    const { sources, packages, status } = loaded(["lint"]);
+    expect(status).not.toBeNull();
+    expect(under(sources, "src/lint/").length).toBeGreaterThan(0);
+    expect(packages.has("yaml")).toBe(true);
+  });
+
+  it("godex models: no emulators, lint rules, HTTP server, upstream client, logger, metrics or databases", () => {
+    const { sources, packages, packageFiles, status } = loaded(["models"]);
+    expect(status).toBe(0);
+    expect(under(sources, "src/cli/models.ts")).toHaveLength(1);
+    for (const dir of ["src/mock/", "src/lint/", "src/server/", "src/ledger/", "src/store/", "src/engine/stream/"]) expect(under(sources, dir), dir).toEqual([]);
+    for (const pkg of ["express", "undici", "ws", "pino", "prom-client", "pg", "better-sqlite3", "jsonc-parser", "smol-toml", "toml-eslint-parser", "uplot"]) {
+      expect(packages.has(pkg), pkg).toBe(false);
+    }
+    // The schema validators are generated code: ajv's compiler is never loaded, only its small runtime helpers.
+    expect(packageFiles.filter((f) => f.startsWith("ajv/") && !f.startsWith("ajv/dist/runtime/"))).toEqual([]);
+  });
+
+  it("godex lint: the lint rules, but no emulators, server or databases", () => {
+    const { sources, packages } = loaded(["lint"]);
+    for (const dir of ["src/mock/", "src/server/", "src/store/"]) expect(under(sources, dir), dir).toEqual([]);
+    for (const pkg of ["express", "undici", "ws", "pino", "prom-client", "pg", "better-sqlite3"]) expect(packages.has(pkg), pkg).toBe(false);
+  });
+
+  it("godex serve with a provider key, until it listens: no emulators, upstream client, WebSocket server or unused database driver", async () => {
+    const log = join(tmp, "imports-serve.log");
+    writeFileSync(log, "");
+    const child = spawn(process.execPath, ["--import", pathToFileURL(join(tmp, "record.mjs")).href, join(tmp, "run.mjs"), "serve", "--port", "0", "--no-watch", "--no-mock"], {
+      cwd: tmp,
+      env: { PATH: process.env.PATH ?? "", HOME: tmp, GODEX_HOME: join(tmp, ".godex"), GODEX_IMPORTS_LOG: log, DEEPSEEK_API_KEY: "sk-startup-test" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    const listening = new Promise<void>((ok, fail) => {
+      const seen = (d: Buffer) => {
+        output += d.toString();
+        if (output.includes("GodeX listening on")) ok();
+      };
+      child.stdout.on("data", seen);
+      child.stderr.on("data", seen);
+      child.once("exit", (code) => fail(new Error(`serve exited (${code}) before listening:\n${output}`)));
+    });
+    try {
+      await listening;
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise((ok) => (child.exitCode !== null ? ok(null) : child.once("exit", ok)));
+    }
+    const { sources, packages } = collect(log, 0);
+    expect(under(sources, "src/server/").length).toBeGreaterThan(0);
+    expect(packages.has("express")).toBe(true);
+    expect(under(sources, "src/mock/")).toEqual([]);
+    for (const pkg of ["undici", "ws", "pg", "jsonc-parser"]) expect(packages.has(pkg), pkg).toBe(false);
+  });
+
+  it("godex --version loads no command at all", () => {
+    const { sources, packages } = loaded(["--version"]);
+    expect([...sources].filter((s) => s.startsWith("src/cli/") && s !== "src/cli/main.ts")).toEqual([]);
+    expect([...packages]).toEqual([]);
+  });
+});
