@@ -5,7 +5,8 @@ import { resolve } from "node:path";
 import { loadConfig, ConfigError } from "../config/load.ts";
 import { resolveModel, routeLabel, routeTargets } from "../config/resolve-model.ts";
 import type { LoadedConfig } from "../config/types.ts";
-import { compileMapping, type CompiledMapping } from "../mapping/compile.ts";
+import { compileMapping, modelRule, type CompiledMapping, type Wire } from "../mapping/compile.ts";
+import { wireFor } from "../engine/provider-runtime.ts";
 import type { EffortEntry } from "../mapping/doc.ts";
 import { DEFAULT_MAPPINGS_DIR, loadMappingDoc } from "../mapping/load.ts";
 import { defaultIO, type CliIO } from "./progress.ts";
@@ -32,6 +33,8 @@ export interface ServedModel {
   model: string;
   /** Mapping file name (the provider's spec). */
   mapping: string;
+  /** The upstream wire this model is served over (the mapping's choice, or godex.yaml's `wire`). */
+  wire: Wire;
   /** null: the mapping gives this model no effort table (effort is ignored, with a diagnostic). */
   effortTable: string | null;
   /** What the provider does when no effort is sent. */
@@ -88,14 +91,19 @@ export function buildModelTable(config: LoadedConfig, mappingsDir = DEFAULT_MAPP
     }
     const p = config.providers[provider];
     if (!p) return;
-    const view = mappingFor(p.spec).forModel(model);
-    const table = view.effortTable;
+    const mapping = mappingFor(p.spec);
+    const view = mapping.forModel(model);
+    const wire = wireFor({ mapping, wireOverride: p.wire, responsesUrl: mapping.responses ? mapping.responses.rules.endpoint.path : null }, model);
+    // On the native wire the effort goes through the mapping's responses effort table.
+    const table = wire === "responses" ? view.responsesEffortTable : view.effortTable;
+    const tableName = wire === "responses" ? `responses.${modelRule(mapping.doc, model).responses_effort_table ?? "?"}` : view.effortTableName;
     models.set(id, {
       id,
       provider,
       model,
       mapping: p.spec,
-      effortTable: table ? view.effortTableName : null,
+      wire,
+      effortTable: table ? tableName : null,
       defaultThinking: table ? table.default_thinking : null,
       efforts: table ? (Object.fromEntries(EFFORTS.map((e) => [e, bridge(table[e])])) as Record<Effort, EffortBridge>) : null,
       images: view.images,
@@ -157,6 +165,7 @@ export function formatModelTable(t: ModelTable): string {
   for (const m of t.models) {
     const facts = [
       `mapping ${m.mapping}`,
+      `wire ${m.wire}`,
       m.effortTable ? `effort table ${m.effortTable}` : "no effort table",
       `images ${m.images ? "yes" : "no"}`,
       `context ${m.contextWindow ? groupThousands(m.contextWindow) : "unknown"}`,
@@ -189,6 +198,7 @@ export function modelTableJson(t: ModelTable): unknown {
       provider: m.provider,
       model: m.model,
       mapping: m.mapping,
+      wire: m.wire,
       listed: m.listed,
       effort_table: m.effortTable,
       default_thinking: m.defaultThinking,

@@ -98,8 +98,9 @@ interface RawConfig {
 interface RawProvider {
   spec?: string;
   credentials?: { api_key?: string; api_key_file?: string };
-  endpoint: { base_url: string; path?: string; headers: Record<string, string> };
+  endpoint: { base_url: string; path?: string; responses_path?: string; headers: Record<string, string> };
   models: string[];
+  wire?: "chat" | "responses" | Record<string, "chat" | "responses">;
   timeouts: { connect_ms: number; first_byte_ms: number; idle_ms: number; total_ms: number };
   retry: { max_attempts: number; max_delay_ms: number };
   prices: Record<string, ConfigPriceRule>;
@@ -158,6 +159,8 @@ function build(input: unknown, env: Env, file: string, locate: Locate, baseDir: 
       ...(apiKeyEnv ? { apiKeyEnv } : {}),
       baseUrl,
       ...(p.endpoint.path ? { path: p.endpoint.path } : {}),
+      ...(p.endpoint.responses_path ? { responsesPath: p.endpoint.responses_path } : {}),
+      ...(p.wire ? { wire: typeof p.wire === "string" ? { "*": p.wire } : { ...p.wire } } : {}),
       headers: { ...p.endpoint.headers },
       models: [...p.models],
       timeouts: {

@@ -85,6 +85,10 @@ export interface ProviderConfig {
   baseUrl: string;
   /** Explicit override of the Chat Completions path (starts with "/"); undefined = the default. */
   path?: string;
+  /** Explicit override of the native Responses path; undefined = the mapping's. */
+  responsesPath?: string;
+  /** User's wire choice: model name (or "*") → wire; overrides the mapping's choice. */
+  wire?: Record<string, "chat" | "responses">;
   headers: Record<string, string>;
   /** Advertised in /v1/models. */
   models: string[];

@@ -17,6 +17,9 @@ import { RequestDeadline } from "./deadline.ts";
 import type { ResponsesRequest } from "../protocol/request.ts";
 import type { OutputItem, ResponseObject } from "../generated/responses-output.ts";
 import { ClientReply, type StreamOut } from "./client-reply.ts";
+import { translateNativeRequest, type NativeTranslatedRequest } from "./request/responses-wire/translate.ts";
+import { endpointFor, wireFor } from "./provider-runtime.ts";
+import { wireReader, type WireReader } from "./wire-reader.ts";
 import type { HostedSearch } from "./hosted/search-runtime.ts";
 
 export type { StreamOut } from "./client-reply.ts";
@@ -48,6 +51,12 @@ export interface WebSearchOptions {
 export function searchModeFor(o: Pick<RunOptions, "webSearch">, target: Target): "provider" | "hosted" | null {
   const ws = o.webSearch;
   if (!ws) return null;
+  if (wireFor(target.provider, target.model) === "responses") {
+    // The native wire's rules say it: the provider's own search (`native`), GodeX's loop (`hosted`), or none.
+    const mode = target.provider.mapping.responses?.rules.tools.web_search;
+    if (mode === "native" && ws.native !== "never") return "provider";
+    return mode !== "drop" && ws.hosted ? "hosted" : null;
+  }
   const own = target.provider.mapping.forModel(target.model).request.web_search;
   if (own && (ws.native === "always" || (ws.native === "auto" && own.use === "native"))) return "provider";
   return ws.hosted ? "hosted" : null;
@@ -78,15 +87,22 @@ export interface RunStats {
 }
 
 export interface Prepared {
-  translated: TranslatedRequest;
+  translated: TranslatedRequest | NativeTranslatedRequest;
   upstreamBody: string;
+  /** The wire of this target (Chat or the provider's own Responses API): endpoint and reader. */
+  reader: WireReader;
 }
 
 /** `offerSearch: false`: the hosted loop's last step, where the model has to answer without searching again. */
 export async function prepare(o: RunOptions, target: Target, stream: boolean, offerSearch = true): Promise<Prepared> {
   const mode = offerSearch ? searchModeFor(o, target) : null;
+  const { wire, url } = endpointFor(target.provider, target.model);
+  if (wire === "responses") {
+    const translated = translateNativeRequest(o.req, { mapping: target.provider.mapping, model: target.model, stream, carrier: o.carrier, hostedSearch: mode === "hosted", providerSearch: mode !== "hosted" && offerSearch });
+    return { translated, upstreamBody: JSON.stringify(translated.body), reader: wireReader(target.provider, wire, url, translated.flat) };
+  }
   const translated = await translateRequest(o.req, { mapping: target.provider.mapping, model: target.model, stream, carrier: o.carrier, hostedSearch: mode === "hosted", providerSearch: mode === "provider" });
-  return { translated, upstreamBody: JSON.stringify(translated.body) };
+  return { translated, upstreamBody: JSON.stringify(translated.body), reader: wireReader(target.provider, wire, url, null) };
 }
 
 /** How one attempt at one target ended. */
@@ -112,12 +128,14 @@ export function responseIdentity(o: RunOptions): ResponseIdentity {
 }
 
 export function newBuilder(o: RunOptions, id: ResponseIdentity, target: Target, p: Prepared, sink: EventSink | undefined): ResponseBuilder {
-  const doc = target.provider.mapping.doc;
-  const rules = target.provider.mapping.forModel(target.model).request;
+  const mapping = target.provider.mapping;
+  const rules = mapping.forModel(target.model).request;
+  // Strict tools follow the rules of the wire the request went over.
+  const strict = p.reader.wire === "responses" && mapping.responses ? mapping.responses.rules.tools.strict : rules.tools.strict;
   // What the provider was asked to do: the sampling in effect and whether it enforces strict tools.
   const applied = {
     sampling: appliedSampling(p.translated.body as Record<string, unknown>, rules.sampling_defaults),
-    strictKept: rules.tools.strict === "keep",
+    strictKept: strict === "keep",
   };
   return new ResponseBuilder({
     responseId: id.responseId,
@@ -133,8 +151,8 @@ export function newBuilder(o: RunOptions, id: ResponseIdentity, target: Target, 
     carrier: o.carrier,
     includeEncrypted: p.translated.includeEncrypted,
     exposeRawReasoning: o.exposeRawReasoning,
-    thinkTags: doc.stream.think_tags,
-    keepRawPrefix: doc.reasoning.passback.mode === "content_raw",
+    thinkTags: p.reader.thinkTags,
+    keepRawPrefix: p.reader.keepRawPrefix,
     diagnostics: [...p.translated.diagnostics.list],
     sink,
   });
@@ -184,9 +202,9 @@ export function finishRun(o: RunOptions, target: Target, result: AttemptResult, 
 export async function attempt(o: RunOptions, target: Target, p: Prepared, builder: ResponseBuilder, reply: ClientReply, stats: RunStats, started = Date.now()): Promise<AttemptResult> {
   const provider = target.provider;
   const deadline = new RequestDeadline(o.signal, provider.timeouts.totalMs, o.shutdown);
-  const run = new AttemptRun(provider, builder, reply, stats);
+  const run = new AttemptRun(provider, p.reader, builder, reply, stats);
   try {
-    const call = await callUpstream(provider, p.upstreamBody, deadline.signal);
+    const call = await callUpstream(provider, p.upstreamBody, deadline.signal, p.reader);
     stats.attempts += call.attempts;
     if (deadline.clientGone) {
       if (call.ok) call.reply.body.destroy?.();
@@ -199,7 +217,7 @@ export async function attempt(o: RunOptions, target: Target, p: Prepared, builde
       if (!reply.streaming || contentType.includes("application/json")) {
         // A whole completion (asked for, whatever its content type, or a provider answering a stream request with plain JSON).
         const json = parseJsonBody(await readLimited(call.reply.body, WHOLE_BODY_LIMIT));
-        const deltas = json === null || typeof json !== "object" ? notJson(provider) : readWhole(provider, json);
+        const deltas = json === null || typeof json !== "object" ? notJson(provider) : readWhole(provider, p.reader, json);
         if (!Array.isArray(deltas)) run.fail(deltas);
         else {
           await run.feed(deltas);
@@ -226,6 +244,7 @@ class AttemptRun {
 
   constructor(
     readonly provider: ProviderRuntime,
+    readonly reader: WireReader,
     readonly builder: ResponseBuilder,
     readonly reply: ClientReply,
     readonly stats: RunStats,
@@ -253,10 +272,10 @@ class AttemptRun {
     for (const d of deltas) {
       if (this.over) return;
       if (d.kind === "error") {
-        this.fail(await this.provider.mapping.mapError(d.status, d.body));
+        this.fail(await this.reader.mapError(d.status, d.body));
         return;
       }
-      if (d.kind === "reasoning" || d.kind === "text" || d.kind === "tool_call" || d.kind === "web_search") this.reply.commit();
+      if (d.kind === "reasoning" || d.kind === "text" || d.kind === "tool_call" || d.kind === "web_search" || d.kind === "hosted_item") this.reply.commit();
       this.builder.push(d);
     }
   }
@@ -265,7 +284,7 @@ class AttemptRun {
   finishAtEof(sawDone: boolean) {
     const reason = this.builder.gotFinishReason;
     if (reason) {
-      const outcome = this.provider.mapping.finish(reason);
+      const outcome = this.reader.finish(reason);
       if (outcome.status === "failed" && !this.reply.answered) {
         // e.g. "overloaded" before any output: a failure another target may not have.
         this.failure = finishFailure(outcome.code ?? "server_error", outcome.message ?? "The provider failed to finish the response.");
@@ -300,8 +319,7 @@ function midReplyFailure(provider: ProviderRuntime, err: unknown, signal: AbortS
 }
 
 async function pumpSse(run: AttemptRun, body: UpstreamBody, started: number) {
-  const { provider, builder, reply, stats } = run;
-  const mapping = provider.mapping;
+  const { provider, reader, builder, reply, stats } = run;
   const deltas: CanonicalDelta[] = [];
   let sawDone = false;
   for await (const batch of readSse(body)) {
@@ -316,7 +334,7 @@ async function pumpSse(run: AttemptRun, body: UpstreamBody, started: number) {
       }
       const before = deltas.length;
       try {
-        mapping.readChunk(item.value, deltas);
+        reader.readEvent(item.value, item.event, deltas);
       } catch (err) {
         // A chunk of an unexpected shape (e.g. `choices` not an array) is skipped, like non-JSON.
         deltas.length = before;
@@ -382,9 +400,9 @@ function parseJsonBody(text: string): unknown {
 export type JsonResult = { status: number; body: unknown; stats: RunStats };
 
 /** A whole (non-stream) provider reply as deltas; a reply the mapping cannot read is a failure, not a crash. */
-function readWhole(provider: ProviderRuntime, json: object): CanonicalDelta[] | UpstreamFailure {
+function readWhole(provider: ProviderRuntime, reader: WireReader, json: object): CanonicalDelta[] | UpstreamFailure {
   try {
-    return collect((d) => provider.mapping.readResponse(json, d));
+    return collect((d) => reader.readWhole(json, d));
   } catch (err) {
     const what = err instanceof Error ? err.message : String(err);
     return { httpStatus: 502, type: "server_error", code: "server_error", message: `GodeX could not read ${provider.name}'s reply: ${what}`, param: null, retryable: true };

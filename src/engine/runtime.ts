@@ -6,7 +6,7 @@ import type { LoadedConfig, ResolvedModel } from "../config/types.ts";
 import { resolveModel } from "../config/resolve-model.ts";
 import { compileMapping, type CompiledMapping } from "../mapping/compile.ts";
 import { DEFAULT_MAPPINGS_DIR, loadMappingDoc } from "../mapping/load.ts";
-import { authHeaders, upstreamUrl, type ProviderRuntime } from "./provider-runtime.ts";
+import { authHeaders, upstreamUrl, wireFor, type ProviderRuntime } from "./provider-runtime.ts";
 import { ReasoningCarrier, carrierSecret } from "./reasoning-carrier.ts";
 import { buildHostedSearch, type HostedSearch } from "./hosted/search-runtime.ts";
 
@@ -48,6 +48,8 @@ export function buildRuntime(config: LoadedConfig, opts: RuntimeOptions = {}): G
       timeouts: { connectMs: orNever(p.timeouts.connectMs), firstByteMs: orNever(p.timeouts.firstByteMs), idleMs: orNever(p.timeouts.idleMs), totalMs: orNever(p.timeouts.totalMs) },
       retry: { maxAttempts: Math.max(1, p.retry.maxAttempts), maxDelayMs: p.retry.maxDelayMs },
       models: p.models,
+      responsesUrl: mapping.responses ? upstreamUrl(p.baseUrl, p.responsesPath ?? mapping.responses.rules.endpoint.path) : null,
+      ...(p.wire ? { wireOverride: p.wire } : {}),
     });
   }
   const keyFile = opts.carrierKeyFile ?? join(process.env.GODEX_HOME ?? join(homedir(), ".godex"), "carrier.key");
@@ -70,6 +72,8 @@ export function providerSummaries(rt: GatewayRuntime) {
     key_env: rt.config.providers[p.name]?.apiKeyEnv ?? null,
     endpoint: new URL(p.url).origin,
     models: p.models,
+    /** Wire per listed model: the mapping's choice or the user's override. */
+    wires: Object.fromEntries(p.models.map((m) => [m, wireFor(p, m)])),
   }));
 }
 

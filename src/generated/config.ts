@@ -403,6 +403,10 @@ export interface Provider {
      */
     path?: string;
     /**
+     * a path starting with "/" for the native Responses wire (default: the mapping's responses.endpoint.path)
+     */
+    responses_path?: string;
+    /**
      * Extra request headers.
      */
     headers?: {
@@ -438,6 +442,14 @@ export interface Provider {
   prices?: {
     [k: string]: PriceRule | undefined;
   };
+  /**
+   * Upstream wire for this provider's models: chat (Chat Completions) or responses (the provider's own /responses), or a map model name (or "*") → wire. Default: what the mapping chooses per model.
+   */
+  wire?:
+    | ("chat" | "responses")
+    | {
+        [k: string]: "chat" | "responses" | undefined;
+      };
   /**
    * @deprecated
    * a setting of the earlier GodeX, read as timeouts.total_ms when that is not set

@@ -2,6 +2,11 @@
 /* eslint-disable */
 
 /**
+ * Upstream wire: the provider's Chat Completions API (chat) or its own Responses API (responses, rules under `responses`).
+ */
+export type Wire = "chat" | "responses";
+
+/**
  * One provider's Responses ⇄ Chat Completions differences. Files extend each other with `extends`; this schema applies to the merged document (a file may leave out what it inherits).
  */
 export interface MappingFile {
@@ -16,6 +21,7 @@ export interface MappingFile {
       prefix: string;
     };
   };
+  wire?: Wire;
   models?: {
     [k: string]:
       | {
@@ -26,6 +32,11 @@ export interface MappingFile {
            */
           context_window?: number;
           request?: RequestRules;
+          wire?: Wire;
+          /**
+           * Effort table (under responses.effort_tables) used on the native Responses wire.
+           */
+          responses_effort_table?: string;
         }
       | undefined;
   };
@@ -147,6 +158,7 @@ export interface MappingFile {
       [k: string]: unknown | undefined;
     };
   }[];
+  responses?: ResponsesRules;
 }
 export interface RequestRules {
   fields?: {
@@ -392,4 +404,140 @@ export interface StatusRule {
   http: number;
   retryable?: boolean;
   message_prefix?: string;
+}
+/**
+ * The native Responses wire: what GodeX sends to the provider's own /responses endpoint and how it reads the reply.
+ */
+export interface ResponsesRules {
+  endpoint: {
+    /**
+     * Appended to the provider's base_url; each leading ../ climbs one segment of the base path.
+     */
+    path: string;
+  };
+  fields: {
+    [k: string]: ResponsesFieldRule | undefined;
+  };
+  /**
+   * Fields always set on the upstream request.
+   */
+  set?: {
+    [k: string]: unknown | undefined;
+  };
+  tools: {
+    function: "native";
+    custom: "native" | "convert" | "drop";
+    /**
+     * When set, custom tools are native only under these names; others are converted.
+     */
+    custom_native_names?: string[];
+    namespace: "native" | "flatten";
+    web_search: "native" | "hosted" | "drop";
+    tool_search: "convert";
+    strict?: "keep" | "strip";
+    max?: number;
+  };
+  tool_choice: {
+    auto?: "keep" | "omit" | "auto" | "drop_tools" | "reject";
+    none?: "keep" | "omit" | "auto" | "drop_tools" | "reject";
+    required?: "keep" | "omit" | "auto" | "drop_tools" | "reject";
+    function?: "keep" | "omit" | "auto" | "drop_tools" | "reject";
+  };
+  text_format: {
+    json_object: "keep" | "omit";
+    json_schema: "keep" | "json_object" | "omit";
+  };
+  sampling?: {
+    [k: string]:
+      | "omit"
+      | {
+          min: number;
+          max: number;
+        }
+      | undefined;
+  };
+  effort_tables?: {
+    [k: string]: EffortTable | undefined;
+  };
+  reasoning: {
+    /**
+     * reasoning.summary: sent on, or left out.
+     */
+    summary: "pass" | "drop";
+    /**
+     * How earlier reasoning is sent back: reasoning_text content, summary_text, or not at all.
+     */
+    input: "content" | "summary" | "drop";
+    /**
+     * required: every assistant turn with tool calls carries its reasoning item (restored from GodeX's carrier; empty when unknown).
+     */
+    passback: "none" | "required";
+  };
+  /**
+   * Per input item type: sent natively, converted (custom/tool_search items → function items) or dropped with a diagnostic.
+   */
+  input_items: {
+    [k: string]: "pass" | "convert" | "drop" | undefined;
+  };
+  roles: {
+    [k: string]: string | undefined;
+  };
+  stream: {
+    /**
+     * Upstream event type → what the reader does with it.
+     */
+    events: {
+      [k: string]:
+        | "created"
+        | "item_added"
+        | "item_done"
+        | "text_delta"
+        | "reasoning_delta"
+        | "summary_delta"
+        | "arguments_delta"
+        | "custom_input_delta"
+        | "search_progress"
+        | "completed"
+        | "incomplete"
+        | "failed"
+        | "error"
+        | "ignore"
+        | undefined;
+    };
+    unknown_events?: "ignore" | "diagnose";
+  };
+  usage: {
+    input_tokens: string | [string, ...string[]];
+    cached_tokens?: string | [string, ...string[]];
+    output_tokens: string | [string, ...string[]];
+    reasoning_tokens?: string | [string, ...string[]];
+    total_tokens?: string | [string, ...string[]];
+  };
+  errors: {
+    message?: string | [string, ...string[]];
+    code?: string | [string, ...string[]];
+    type?: string | [string, ...string[]];
+    param?: string | [string, ...string[]] | null;
+    in_body?: {
+      status_code: string | [string, ...string[]];
+      ok: unknown[];
+    };
+    rules?: ErrorRule[];
+  };
+  /**
+   * incomplete_details.reason (or a failed error code) from the provider → how the turn ends.
+   */
+  incomplete_reasons: {
+    [k: string]: FinishRule | undefined;
+  };
+}
+export interface ResponsesFieldRule {
+  /**
+   * mapped: a built-in step translates it; pass: sent as is; rename: sent under `to`; drop: not sent (diagnostic unless quiet); reject: 400.
+   */
+  action: "mapped" | "pass" | "rename" | "drop" | "reject";
+  to?: string;
+  message?: string;
+  quiet?: unknown[];
+  quiet_always?: boolean;
 }

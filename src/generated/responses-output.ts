@@ -300,7 +300,7 @@ export interface OutputToolSearchCall {
   };
 }
 /**
- * A web search GodeX ran for the model (web_search config): the action carries the query once the search ran.
+ * A web search: one GodeX ran for the model (web_search config), or one the provider ran server-side on the native Responses wire, passed on under GodeX's id. The action carries the query once the search ran.
  *
  * This interface was referenced by `ResponseObject`'s JSON-Schema
  * via the `definition` "OutputWebSearchCall".
@@ -308,15 +308,28 @@ export interface OutputToolSearchCall {
 export interface OutputWebSearchCall {
   id: string;
   type: "web_search_call";
-  status: "in_progress" | "searching" | "completed" | "failed";
-  action?: {
-    type: "search";
-    query: string;
-    sources?: {
-      type: "url";
-      url: string;
-    }[];
-  };
+  status: "in_progress" | "searching" | "completed" | "incomplete" | "failed";
+  /**
+   * What was searched or opened (the Responses API's search, open_page and find actions).
+   */
+  action?:
+    | {
+        type: "search";
+        query: string;
+        sources?: {
+          type: "url";
+          url: string;
+        }[];
+      }
+    | {
+        type: "open_page";
+        url?: string;
+      }
+    | {
+        type: "find";
+        url: string;
+        pattern: string;
+      };
 }
 /**
  * This interface was referenced by `ResponseObject`'s JSON-Schema

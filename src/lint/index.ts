@@ -6,6 +6,7 @@ import { DEFAULT_MAPPINGS_DIR } from "../mapping/load.ts";
 import { lintConfigFile, looksLikeConfig } from "./config.ts";
 import { lintReplyCoverage, lintRequestCoverage } from "./coverage.ts";
 import { lintEffortCoverage } from "./effort-coverage.ts";
+import { lintResponsesWire } from "./responses-wire.ts";
 import { lintExamples } from "./examples.ts";
 import { lintJsonata } from "./jsonata.ts";
 import { lintMappingName, lintMappingReferences } from "./references.ts";
@@ -123,6 +124,7 @@ export async function lintChain(chain: MappingChain, findings: Findings, perFile
   lintRequestCoverage(chain, findings);
   lintReplyCoverage(chain, findings);
   lintEffortCoverage(chain, findings);
+  lintResponsesWire(chain, findings);
   const chainFiles = new Set(chain.files.map((f) => f.file));
   const blocked = findings.list.some((f) => f.severity === "error" && BLOCKING.has(f.rule) && chainFiles.has(f.file));
   if (valid && !blocked) await lintExamples(chain, findings);

@@ -16,6 +16,7 @@ export const RULES = [
   "coverage-request",
   "coverage-reply",
   "effort-coverage",
+  "coverage-responses-wire",
   "examples",
   "price",
   "search-schema",

@@ -6,6 +6,9 @@ import type { EffortTable, MappingDoc, ModelRule, RequestRules } from "./doc.ts"
 import { compileGetter, type Getter } from "./path.ts";
 import { deepMerge } from "./load.ts";
 import { ruleForModel } from "./glob.ts";
+import { compileResponsesWire, type CompiledResponsesWire } from "./readers/responses.ts";
+
+export type Wire = "chat" | "responses";
 
 export interface ModelView {
   request: RequestRules;
@@ -15,6 +18,10 @@ export interface ModelView {
   images: boolean;
   /** Tokens; null when the mapping does not say. */
   contextWindow: number | null;
+  /** The wire the mapping chooses for this model (a config override may still change it). */
+  wire: Wire;
+  /** Effort table on the native Responses wire. */
+  responsesEffortTable: EffortTable | null;
 }
 
 export interface CompiledMapping {
@@ -29,6 +36,8 @@ export interface CompiledMapping {
   /** Classifies an upstream error reply (HTTP error body, or an error inside a 200 body / chunk). */
   mapError(status: number, body: unknown, retryAfter?: string | null): Promise<UpstreamFailure>;
   patch: jsonata.Expression | null;
+  /** The native Responses wire, when the mapping describes one. */
+  responses: CompiledResponsesWire | null;
 }
 
 /** Where a chunk or a whole reply keeps each part (compiled paths). */
@@ -128,11 +137,6 @@ export function compileMapping(doc: MappingDoc): CompiledMapping {
   const rUsage = compileGetter(r.usage);
   const readUsage = compileUsage(doc);
 
-  const errMessage = compileGetter(doc.errors.message);
-  const errCode = compileGetter(doc.errors.code);
-  const errType = compileGetter(doc.errors.type);
-  const errParam = compileGetter(doc.errors.param);
-  const rules = doc.errors.rules.map((rule) => ({ rule, expr: jsonata(rule.when) }));
   const inBody = doc.errors.in_body
     ? { code: must(compileGetter(doc.errors.in_body.status_code), "errors.in_body.status_code"), ok: doc.errors.in_body.ok }
     : null;
@@ -147,7 +151,12 @@ export function compileMapping(doc: MappingDoc): CompiledMapping {
     const tableName = rule.effort_table;
     const effortTable = tableName ? (doc.reasoning.effort_tables?.[tableName] ?? null) : null;
     if (tableName && !effortTable) throw new Error(`${doc.name}: model ${model} names unknown effort table ${tableName}`);
-    v = { request, effortTableName: tableName ?? null, effortTable, images: rule.images ?? request.images, contextWindow: rule.context_window ?? null };
+    const nativeName = rule.responses_effort_table;
+    const responsesEffortTable = nativeName ? (doc.responses?.effort_tables?.[nativeName] ?? null) : null;
+    if (nativeName && !responsesEffortTable) throw new Error(`${doc.name}: model ${model} names unknown responses effort table ${nativeName}`);
+    const wire: Wire = rule.wire ?? doc.wire ?? "chat";
+    if (wire === "responses" && !doc.responses) throw new Error(`${doc.name}: model ${model} uses wire responses, but the mapping has no responses section`);
+    v = { request, effortTableName: tableName ?? null, effortTable, images: rule.images ?? request.images, contextWindow: rule.context_window ?? null, wire, responsesEffortTable };
     views.set(model, v);
     return v;
   }
@@ -184,15 +193,6 @@ export function compileMapping(doc: MappingDoc): CompiledMapping {
     return code != null && !inBody.ok.includes(code);
   }
 
-  function errorFields(json: any) {
-    return {
-      message: errMessage?.(json),
-      code: errCode?.(json),
-      type: errType?.(json),
-      param: errParam?.(json),
-    };
-  }
-
   return {
     name: doc.name,
     doc,
@@ -207,46 +207,60 @@ export function compileMapping(doc: MappingDoc): CompiledMapping {
       }
       return { status: rule.status, reason: rule.reason, code: rule.code, message: rule.message };
     },
-    async mapError(status, body, retryAfter) {
-      let json: any = typeof body === "object" ? body : null;
-      const bodyText = typeof body === "string" ? body : JSON.stringify(body ?? "");
-      if (json === null) {
-        // Some providers frame a rejected streamed request's error as SSE (`data: {"error":…}`).
-        const payload = /^\s*data:\s*/.test(bodyText) ? bodyText.replace(/^\s*data:\s*/, "").split(/\r?\n/)[0] : bodyText;
-        try {
-          json = JSON.parse(payload);
-        } catch {
-          /* not JSON: the text itself is the message */
-        }
-      }
-      const fields = json ? errorFields(json) : { message: undefined, code: undefined, type: undefined, param: undefined };
-      const message = typeof fields.message === "string" && fields.message ? fields.message : plainMessage(bodyText, status);
-      const ctx = { status, code: fields.code == null ? null : String(fields.code), type: fields.type ?? null, message, param: fields.param ?? null };
-      let failure: UpstreamFailure | null = null;
-      for (const { rule, expr } of rules) {
-        if (await expr.evaluate(ctx)) {
-          failure = {
-            httpStatus: rule.http,
-            type: rule.type,
-            code: rule.code,
-            message: (rule.message_prefix ?? "") + message,
-            param: typeof ctx.param === "string" ? ctx.param : null,
-            retryable: rule.retryable ?? false,
-          };
-          break;
-        }
-      }
-      // An error inside a 200 body has no status to classify by: trust a well-known OpenAI code it names.
-      if (!failure && status < 300 && typeof ctx.code === "string" && Object.hasOwn(WELL_KNOWN, ctx.code)) {
-        const [http, type, retryable] = WELL_KNOWN[ctx.code];
-        failure = { httpStatus: http, type, code: ctx.code, message, param: null, retryable };
-      }
-      failure ??= { ...statusFailure(status, doc), message: (statusRule(status, doc)?.message_prefix ?? "") + message };
-      const ra = parseRetryAfter(retryAfter);
-      if (ra != null) failure.retryAfterMs = ra;
-      return failure;
-    },
+    mapError: compileErrorMapper(doc.errors),
     patch,
+    responses: doc.responses ? compileResponsesWire(doc, doc.responses) : null,
+  };
+}
+
+/** The error envelope of one wire: paths to the fields, then rules, well-known codes, the status table. */
+export type ErrorsDoc = Pick<MappingDoc["errors"], "message" | "code" | "type" | "param" | "rules" | "status">;
+
+export function compileErrorMapper(errors: ErrorsDoc): CompiledMapping["mapError"] {
+  const errMessage = compileGetter(errors.message);
+  const errCode = compileGetter(errors.code);
+  const errType = compileGetter(errors.type);
+  const errParam = compileGetter(errors.param);
+  const rules = errors.rules.map((rule) => ({ rule, expr: jsonata(rule.when) }));
+  const errorFields = (json: any) => ({ message: errMessage?.(json), code: errCode?.(json), type: errType?.(json), param: errParam?.(json) });
+  return async function mapError(status: number, body: unknown, retryAfter?: string | null): Promise<UpstreamFailure> {
+    let json: any = typeof body === "object" ? body : null;
+    const bodyText = typeof body === "string" ? body : JSON.stringify(body ?? "");
+    if (json === null) {
+      // Some providers frame a rejected streamed request's error as SSE (`data: {"error":…}`).
+      const payload = /^\s*data:\s*/.test(bodyText) ? bodyText.replace(/^\s*data:\s*/, "").split(/\r?\n/)[0] : bodyText;
+      try {
+        json = JSON.parse(payload);
+      } catch {
+        /* not JSON: the text itself is the message */
+      }
+    }
+    const fields = json ? errorFields(json) : { message: undefined, code: undefined, type: undefined, param: undefined };
+    const message = typeof fields.message === "string" && fields.message ? fields.message : plainMessage(bodyText, status);
+    const ctx = { status, code: fields.code == null ? null : String(fields.code), type: fields.type ?? null, message, param: fields.param ?? null };
+    let failure: UpstreamFailure | null = null;
+    for (const { rule, expr } of rules) {
+      if (await expr.evaluate(ctx)) {
+        failure = {
+          httpStatus: rule.http,
+          type: rule.type,
+          code: rule.code,
+          message: (rule.message_prefix ?? "") + message,
+          param: typeof ctx.param === "string" ? ctx.param : null,
+          retryable: rule.retryable ?? false,
+        };
+        break;
+      }
+    }
+    // An error inside a 200 body has no status to classify by: trust a well-known OpenAI code it names.
+    if (!failure && status < 300 && typeof ctx.code === "string" && Object.hasOwn(WELL_KNOWN, ctx.code)) {
+      const [http, type, retryable] = WELL_KNOWN[ctx.code];
+      failure = { httpStatus: http, type, code: ctx.code, message, param: null, retryable };
+    }
+    failure ??= { ...statusFailure(status, errors), message: (statusRule(status, errors)?.message_prefix ?? "") + message };
+    const ra = parseRetryAfter(retryAfter);
+    if (ra != null) failure.retryAfterMs = ra;
+    return failure;
   };
 }
 
@@ -271,17 +285,17 @@ function plainMessage(text: string, status: number): string {
 }
 
 /** Exact model name first, then glob keys (`MiniMax-M2*`) in file order, then "*". */
-function modelRule(doc: MappingDoc, model: string): ModelRule {
+export function modelRule(doc: MappingDoc, model: string): ModelRule {
   return ruleForModel(doc.models, model) ?? {};
 }
 
-function statusRule(status: number, doc: MappingDoc) {
-  const table = doc.errors.status;
+function statusRule(status: number, errors: Pick<ErrorsDoc, "status">) {
+  const table = errors.status;
   return table[String(status)] ?? table[`${String(status)[0]}xx`];
 }
 
-function statusFailure(status: number, doc: MappingDoc): UpstreamFailure {
-  const rule = statusRule(status, doc);
+function statusFailure(status: number, errors: Pick<ErrorsDoc, "status">): UpstreamFailure {
+  const rule = statusRule(status, errors);
   if (!rule) {
     return { httpStatus: 502, type: "server_error", code: "server_error", message: `HTTP ${status}`, param: null, retryable: status >= 500 };
   }

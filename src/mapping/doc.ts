@@ -36,12 +36,18 @@ export type RequestRules = Required<
     sampling_defaults: Record<EchoedSampling, number>;
   };
 
+export type ResponsesRules = G.ResponsesRules;
+export type ResponsesFieldRule = G.ResponsesFieldRule;
+
 export type PassbackRules = G.MappingFile["reasoning"]["passback"];
 /** The pass-back rules in force for one request, after its `reasoning.context` was applied. */
 export type ActivePassback = PassbackRules & { turns?: "all" | "current" };
 
 export interface ModelRule {
   effort_table?: string;
+  wire?: "chat" | "responses";
+  /** Effort table under responses.effort_tables, for the native wire. */
+  responses_effort_table?: string;
   images?: boolean;
   /** Tokens, from the provider's model documentation. */
   context_window?: number;

@@ -144,6 +144,10 @@ interface Row {
 
 const MODEL_ROWS: Row[] = [
   {
+    feature: "upstream wire (`wire`, overridable in godex.yaml)",
+    cell: (v) => info(v.wire === "responses" ? "**responses** (the provider's own Responses API; see the native wire section)" : "chat (Chat Completions)"),
+  },
+  {
     feature: "developer messages",
     cell: (v) => {
       const role = v.request.roles.developer ?? "developer";
@@ -331,6 +335,45 @@ function errorRows(m: CompiledMapping): string[][] {
   return rows;
 }
 
+// ---- the native Responses wire, one provider ----
+
+const ACTION_TEXT: Record<string, (to?: string) => Cell> = {
+  pass: () => native("passed"),
+  rename: (to) => degraded(`sent as ${code(to ?? "?")}`),
+  drop: () => unsupported("not sent (diagnostic unless the value is what GodeX does anyway)"),
+  reject: () => unsupported("400 `unsupported_parameter`"),
+  mapped: () => info("translated by a built-in step"),
+};
+
+function nativeRows(m: CompiledMapping): [string, Cell][] {
+  const r = m.responses!.rules;
+  const rows: [string, Cell][] = [];
+  rows.push(["endpoint", info(`\`POST <base_url>${r.endpoint.path.startsWith("/") ? "" : "/"}${r.endpoint.path}\` (a leading \`../\` climbs one base-path segment)`)]);
+  for (const [field, rule] of Object.entries(r.fields)) if (rule) rows.push([`field ${code(field)}`, ACTION_TEXT[rule.action]!(rule.to)]);
+  const custom = r.tools.custom === "native" ? (r.tools.custom_native_names ? native(`only ${r.tools.custom_native_names.map(code).join(", ")}; others converted to a function with one string argument \`input\``) : native()) : r.tools.custom === "convert" ? degraded("converted to a function with one string argument `input`; calls come back as `custom_tool_call`") : unsupported("dropped (diagnostic)");
+  rows.push(["freeform / custom tools", custom]);
+  rows.push(["namespace / MCP tools", r.tools.namespace === "native" ? native("sent as `namespace` tools; calls carry `namespace`") : degraded("flattened to `namespace__name` functions and mapped back")]);
+  rows.push(["`web_search`", r.tools.web_search === "native" ? native("run server-side by the provider; passed on as `web_search_call` items") : r.tools.web_search === "hosted" ? degraded("GodeX's hosted search loop when `web_search` is on in godex.yaml (a `web_search` function, `web_search_call` items); otherwise not offered (diagnostic)") : unsupported("not offered (diagnostic)")]);
+  rows.push(["`tool_search`", degraded("offered as a function `tool_search`; calls come back as `tool_search_call`")]);
+  for (const kind of CHOICE_KINDS) rows.push([kind === "function" ? "`tool_choice` function (named tool)" : `\`tool_choice: ${kind}\``, choiceCell(kind, r.tool_choice?.[kind] ?? "keep")]);
+  rows.push(["`text.format: json_object`", r.text_format.json_object === "keep" ? native() : unsupported("not sent (diagnostic)")]);
+  rows.push(["`text.format: json_schema`", r.text_format.json_schema === "keep" ? native() : r.text_format.json_schema === "json_object" ? degraded("sent as `json_object` (diagnostic)") : unsupported("not sent (diagnostic)")]);
+  rows.push(["`reasoning.summary`", r.reasoning.summary === "pass" ? native("passed") : info("not sent; the reasoning text is shown as the summary")]);
+  rows.push(["reasoning out", native("`reasoning_text` (or summary) events → summary events for Codex, sealed in GodeX's carrier (`encrypted_content`)")]);
+  rows.push(["reasoning pass-back", r.reasoning.input === "drop" ? unsupported("not sent back") : native(`restored byte-exact from the carrier as ${r.reasoning.input === "summary" ? "`summary_text`" : "`reasoning_text` content"}${r.reasoning.passback === "required" ? "; every tool-calling turn carries one (empty when unknown, diagnostic)" : ""}`)]);
+  for (const [type, action] of Object.entries(r.input_items)) rows.push([`input item ${code(type)}`, action === "pass" ? native("sent as is") : action === "convert" ? degraded("converted to function items") : unsupported("dropped (diagnostic)")]);
+  rows.push(["usage", info(`input ${paths(r.usage.input_tokens)}; cached ${paths(r.usage.cached_tokens)}; output ${paths(r.usage.output_tokens)}; reasoning ${paths(r.usage.reasoning_tokens)}`)]);
+  rows.push(["errors", info(`message ${paths(r.errors.message ?? m.doc.errors.message)}; code ${paths(r.errors.code ?? m.doc.errors.code)}${r.errors.in_body ? `; error in a 200 body when ${paths(r.errors.in_body.status_code)} is not ${json(r.errors.in_body.ok)}` : ""}; a bare \`error\` event or \`response.failed\` ends the stream as \`response.failed\``)]);
+  for (const rule of r.errors.rules ?? []) rows.push([`error rule ${code(rule.when)}`, info(`${code(rule.code)}, HTTP ${rule.http}`)]);
+  for (const [reason, rule] of Object.entries(r.incomplete_reasons)) if (rule) rows.push([`incomplete ${code(reason)}`, info(finishCell(rule))]);
+  return rows;
+}
+
+function nativeEffortRows(m: CompiledMapping, models: string[]): string[][] {
+  const views = models.map((k) => m.forModel(k));
+  return EFFORTS.map((effort) => [`\`reasoning.effort: ${effort}\``, ...views.map((v) => cellText(effortCell(v.responsesEffortTable, effort)))]);
+}
+
 // ---- the document ----
 
 /** Model entries in file order with `*` last; `*` alone when the mapping lists none. */
@@ -391,6 +434,14 @@ export function renderSupportMatrix(mappings: readonly CompiledMapping[]): strin
     out.push("### Upstream errors (first matching rule, then the HTTP status table)");
     out.push("");
     out.push(table(["match", "client `error.code`", "`error.type`", "HTTP to the client", "retried"], errorRows(m)));
+    if (m.responses) {
+      out.push("");
+      out.push("### Native Responses wire (`wire: responses`)");
+      out.push("");
+      out.push(table(["feature", "handling"], nativeRows(m).map(([f, c]) => [f, cellText(c)])));
+      out.push("");
+      out.push(table(["effort on the native wire", ...models.map((k) => (k === "*" ? "`*` (any other model)" : code(k)))], nativeEffortRows(m, models)));
+    }
   }
   out.push("");
   return out.join("\n");

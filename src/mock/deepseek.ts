@@ -5,6 +5,8 @@ import { chatToBrainInput, isObj } from "./chat.ts";
 import { SSE_DONE, SSE_KEEPALIVE, sseData, splitArgs, splitWords } from "./sse.ts";
 import { positionAt } from "./jsonpos.ts";
 import { estimateTokens, PrefixCache } from "./tokens.ts";
+import { NativeResponses } from "./native.ts";
+import { deepseekNative } from "./native-profiles.ts";
 import type { Dialect, DialectRequest, DialectResponse, DialectSpec } from "./types.ts";
 import { DEEPSEEK_MODELS, thinkingEnabled, validateDeepSeek, type ApiError } from "./deepseek-validate.ts";
 
@@ -135,7 +137,11 @@ function renderStream(t: Turn): DialectResponse {
 class DeepSeek implements Dialect {
   private readonly cache = new PrefixCache();
 
+  /** The native POST /responses endpoint (native-profiles.ts). */
+  private readonly native = new NativeResponses(deepseekNative());
+
   handle(req: DialectRequest): DialectResponse {
+    if (req.path === "/responses" || req.path === "/v1/responses") return this.native.handle(req);
     // /v1 is an alias of the root; /beta enables strict tools.
     const beta = req.path.startsWith("/beta/");
     const path = req.path.replace(/^\/(v1|beta)(?=\/)/, "");

@@ -8,6 +8,8 @@ import { accountPrompt, bearerKey, chatRoute, countUsage, jsonResponse, nowSecon
 import { minimaxFamily, minimaxNotes, minimaxThinking, MINIMAX_MODELS, validateMiniMax, type MiniMaxError, type MiniMaxFamily } from "./minimax-validate.ts";
 import { sseData, splitArgs, splitWords } from "./sse.ts";
 import { PrefixCache } from "./tokens.ts";
+import { NativeResponses } from "./native.ts";
+import { minimaxNative } from "./native-profiles.ts";
 import type { Dialect, DialectRequest, DialectResponse, DialectSpec } from "./types.ts";
 
 const JSON_HEADERS = { "content-type": "application/json" };
@@ -206,7 +208,11 @@ function bizErrorJson(t: Turn, code: number): DialectResponse {
 class MiniMax implements Dialect {
   private readonly cache = new PrefixCache(512, 1);
 
+  /** The native POST /responses endpoint (native-profiles.ts). */
+  private readonly native = new NativeResponses(minimaxNative());
+
   handle(req: DialectRequest): DialectResponse {
+    if (req.path === "/responses") return this.native.handle(req);
     const route = chatRoute(req);
     if (!route) return errorResponse({ status: 404, type: "not_found_error", message: `not found: ${req.path}` }); // unverified
     const key = bearerKey(req.headers);

@@ -35,6 +35,8 @@ export interface MockUpstreams {
   clear(): void;
   /** Queue replies for the next POSTs to `provider`; they take precedence over the emulator. */
   enqueue(provider: string, ...replies: ScriptedReply[]): void;
+  /** Called with each request once it is recorded, before it is answered (tests change the world there). */
+  onRequest?: (r: RecordedRequest) => void;
   /** Sockets currently open (0 after close()). */
   readonly openSockets: number;
   close(): Promise<void>;
@@ -155,6 +157,7 @@ export async function startMockUpstreams(opts: MockUpstreamsOptions = {}): Promi
     }
     const record: RecordedRequest = { provider, method, path: req.url ?? "/", headers: req.headers, body: parseJson(rawBody), rawBody };
     requests.push(record);
+    api.onRequest?.(record);
     const emulate = (): DialectResponse => {
       const reply = dialect.handle({ method, path: `/${rest.join("/")}`, headers: req.headers, rawBody, expectedKey: expectedKey(provider), searchPlugin: opts.searchPlugin === "all" || (opts.searchPlugin?.includes(provider) ?? false) });
       record.status = reply.status;
@@ -200,11 +203,11 @@ export async function startMockUpstreams(opts: MockUpstreamsOptions = {}): Promi
     await Promise.all([stopped, ...gone]);
   }
 
-  return {
+  const api: MockUpstreams = {
     url,
     baseUrl(provider: string): string {
       if (!DIALECTS[provider] && provider !== "searxng") throw new Error(`unknown mock provider "${provider}"`);
-      return `${url}/${provider}`;
+      return `${url}/${provider}${DIALECTS[provider]?.basePath ?? ""}`;
     },
     searchUrl: `${url}/searxng`,
     requests,
@@ -224,4 +227,5 @@ export async function startMockUpstreams(opts: MockUpstreamsOptions = {}): Promi
       return closing;
     },
   };
+  return api;
 }

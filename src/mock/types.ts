@@ -29,6 +29,8 @@ export interface Dialect {
 export interface DialectSpec {
   /** Default API key when `keys` does not name this provider. */
   defaultKey: string;
+  /** Path of the emulated base URL after `/<name>` (the real base path, e.g. Zhipu's /api/paas/v4). */
+  basePath?: string;
   /** Fresh per-server state (prompt-cache LRU etc.). */
   create(): Dialect;
 }

@@ -7,6 +7,8 @@ import { chatToBrainInput } from "./chat.ts";
 import { accountPrompt, bearerKey, chatRoute, countUsage, jsonResponse, nowSeconds, parseChatBody, randomHex, withNotes, withScriptedFinish, type Reply, type UsageCounts } from "./kit.ts";
 import { SSE_DONE, sseData, splitArgs, splitWords } from "./sse.ts";
 import { PrefixCache } from "./tokens.ts";
+import { NativeResponses } from "./native.ts";
+import { xiaomiNative } from "./native-profiles.ts";
 import type { Dialect, DialectRequest, DialectResponse, DialectSpec } from "./types.ts";
 import { validateXiaomi, XIAOMI_MODELS, xiaomiNotes, xiaomiThinking, type MimoError } from "./xiaomi-validate.ts";
 
@@ -139,7 +141,11 @@ function renderStream(t: Turn): DialectResponse {
 class Xiaomi implements Dialect {
   private readonly cache = new PrefixCache();
 
+  /** The native POST /responses endpoint (native-profiles.ts). */
+  private readonly native = new NativeResponses(xiaomiNative());
+
   handle(req: DialectRequest): DialectResponse {
+    if (req.path === "/responses") return this.native.handle(req);
     const route = chatRoute(req);
     if (!route) return errorResponse({ status: 404, message: "Not Found", param: `Not supported path ${req.path}` }); // unverified
     // Either header works: `api-key: <key>` (the docs' default) or `Authorization: Bearer <key>`.

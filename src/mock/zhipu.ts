@@ -7,6 +7,8 @@ import { chatToBrainInput, isObj } from "./chat.ts";
 import { accountPrompt, bearerKey, chatRoute, countUsage, jsonResponse, nowSeconds, parseChatBody, randomHex, sortKeysDeep, withNotes, withScriptedFinish, type Reply, type UsageCounts } from "./kit.ts";
 import { SSE_DONE, sseData, splitArgs, splitWords } from "./sse.ts";
 import { PrefixCache } from "./tokens.ts";
+import { NativeResponses } from "./native.ts";
+import { zhipuNative } from "./native-profiles.ts";
 import type { Dialect, DialectRequest, DialectResponse, DialectSpec } from "./types.ts";
 import { validateZhipu, ZHIPU_MODELS, ZHIPU_TEXT, zhipuNotes, zhipuThinking, type ZhipuError } from "./zhipu-validate.ts";
 
@@ -153,7 +155,13 @@ function renderStream(t: Turn): DialectResponse {
 class Zhipu implements Dialect {
   private readonly cache = new PrefixCache();
 
+  /** The native POST /responses endpoint (native-profiles.ts). */
+  private readonly native = new NativeResponses(zhipuNative());
+
   handle(req: DialectRequest): DialectResponse {
+    // The real base path (/api/paas/v4) is part of the emulated base URL; the native wire lives at /api/v1.
+    req = { ...req, path: req.path.replace(/^\/api\/paas\/v4(?=\/)/, "") };
+    if (req.path === "/api/v1/responses") return this.native.handle(req);
     const route = chatRoute(req);
     if (!route) return jsonResponse(404, { error: { code: "404", message: `Not Found: ${req.path}` } }, { "content-type": JSON_TYPE }); // unverified
     const key = bearerKey(req.headers);
@@ -195,5 +203,6 @@ class Zhipu implements Dialect {
 
 export const zhipu: DialectSpec = {
   defaultKey: "mock-zhipu-key",
+  basePath: "/api/paas/v4",
   create: () => new Zhipu(),
 };

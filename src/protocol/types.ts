@@ -11,7 +11,7 @@ export interface Diagnostic {
   message: string;
 }
 
-/** What the Chat Completions reply contributes, provider-neutral. Produced by the stream/response mapping. */
+/** What an upstream reply contributes, provider-neutral. Produced by the reader of each wire. */
 export type CanonicalDelta =
   | { kind: "reasoning"; text: string }
   | { kind: "text"; text: string }
@@ -21,7 +21,15 @@ export type CanonicalDelta =
       id?: string | null;
       name?: string | null;
       arguments?: string | null;
+      /** Raw freeform input of a native custom tool call (no JSON wrapping). */
+      input?: string | null;
     }
+  /** The upstream closed the current item (a wire with explicit items): the next delta starts a new one. */
+  | { kind: "item_end" }
+  /** A finished server-side tool item (web_search_call), handed to the client under GodeX's id. */
+  | { kind: "hosted_item"; item: { type: "web_search_call"; status: string; action?: unknown } }
+  /** Something the reader could not pass on exactly. */
+  | { kind: "diagnostic"; diagnostic: Diagnostic }
   | { kind: "finish"; reason: string }
   | { kind: "usage"; usage: Usage }
   /** The provider's own web search ran (a mapping's request.web_search): the pages it reports. */

@@ -32,17 +32,26 @@ const ERROR_BODY_LIMIT = 64 * 1024;
 /** Largest whole (non-SSE) reply read into memory. */
 export const WHOLE_BODY_LIMIT = 256 * 1024 * 1024;
 
-export async function callUpstream(p: UpstreamTarget, body: string, signal: AbortSignal): Promise<CallResult> {
+/** Where the call goes and how its error bodies are read (the wire's reader); default: the Chat wire. */
+export interface CallTarget {
+  url: string;
+  /** Appends what a whole 2xx JSON body contributes (an `error` delta marks an error inside HTTP 200). */
+  readWhole(json: object, out: CanonicalDelta[]): void;
+  mapError: UpstreamTarget["mapping"]["mapError"];
+}
+
+export async function callUpstream(p: UpstreamTarget, body: string, signal: AbortSignal, target?: CallTarget): Promise<CallResult> {
+  const t: CallTarget = target ?? { url: p.url, readWhole: (json, out) => p.mapping.readResponse(json, out), mapError: p.mapping.mapError };
   let attempt = 0;
   for (;;) {
     attempt++;
     let failure: UpstreamFailure;
     try {
-      const reply = await postJson(p.url, p.headers, body, p.timeouts, signal);
+      const reply = await postJson(t.url, p.headers, body, p.timeouts, signal);
       if (reply.status >= 200 && reply.status < 300) {
         if (!String(header(reply.headers, "content-type") ?? "").includes("json")) return { ok: true, reply, attempts: attempt };
         const text = await readLimited(reply.body, WHOLE_BODY_LIMIT);
-        const inBody = await bodyError(p, text, header(reply.headers, "retry-after"));
+        const inBody = await bodyError(p, t, text, header(reply.headers, "retry-after"));
         if (!inBody) return { ok: true, reply: { ...reply, body: replayBody(text) }, attempts: attempt };
         failure = inBody;
       } else if (reply.status >= 300 && reply.status < 400) {
@@ -51,7 +60,7 @@ export async function callUpstream(p: UpstreamTarget, body: string, signal: Abor
         return { ok: false, failure: redirectFailure(reply.status, p.name), attempts: attempt };
       } else {
         const text = await readLimited(reply.body, ERROR_BODY_LIMIT);
-        failure = await p.mapping.mapError(reply.status, text, header(reply.headers, "retry-after"));
+        failure = await t.mapError(reply.status, text, header(reply.headers, "retry-after"));
         failure.message = redactSecrets(failure.message, p);
       }
     } catch (err) {
@@ -66,7 +75,7 @@ export async function callUpstream(p: UpstreamTarget, body: string, signal: Abor
 }
 
 /** The classified error a 2xx JSON body reports (MiniMax base_resp, `{"error":…}`), or null. */
-async function bodyError(p: UpstreamTarget, text: string, retryAfter: string | null): Promise<UpstreamFailure | null> {
+async function bodyError(p: UpstreamTarget, t: CallTarget, text: string, retryAfter: string | null): Promise<UpstreamFailure | null> {
   let json: unknown;
   try {
     json = JSON.parse(text.trim());
@@ -76,13 +85,13 @@ async function bodyError(p: UpstreamTarget, text: string, retryAfter: string | n
   if (!json || typeof json !== "object") return null;
   const deltas: CanonicalDelta[] = [];
   try {
-    p.mapping.readResponse(json, deltas);
+    t.readWhole(json, deltas);
   } catch {
     return null; // unreadable: the caller reports it
   }
   const err = deltas.find((d) => d.kind === "error");
   if (!err || err.kind !== "error") return null;
-  const failure = await p.mapping.mapError(err.status, err.body, retryAfter);
+  const failure = await t.mapError(err.status, err.body, retryAfter);
   failure.message = redactSecrets(failure.message, p);
   return failure;
 }

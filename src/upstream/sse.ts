@@ -3,7 +3,8 @@
 import { createParser } from "eventsource-parser";
 import { TransportError } from "./http.ts";
 
-export type SseItem = { kind: "json"; value: unknown } | { kind: "done" } | { kind: "bad"; data: string };
+/** `event`: the SSE event name, when the provider sent one (the Responses wire names its events). */
+export type SseItem = { kind: "json"; value: unknown; event?: string } | { kind: "done" } | { kind: "bad"; data: string };
 
 /** Largest single SSE event (characters) GodeX buffers; a provider sending more is cut off. */
 export const MAX_SSE_EVENT_CHARS = 32 * 1024 * 1024;
@@ -24,7 +25,7 @@ export async function* readSse(body: AsyncIterable<Uint8Array>, onActivity?: () 
       if (data === "[DONE]") batch.push({ kind: "done" });
       else if (data.trim() !== "") {
         try {
-          batch.push({ kind: "json", value: JSON.parse(data) });
+          batch.push(ev.event ? { kind: "json", value: JSON.parse(data), event: ev.event } : { kind: "json", value: JSON.parse(data) });
         } catch {
           batch.push({ kind: "bad", data });
         }

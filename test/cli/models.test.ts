@@ -31,7 +31,7 @@ describe("godex models", () => {
     expect(r.out).toMatch(/^ {2}gpt-5\.5 +→ deepseek\/deepseek-v4-pro +mapping deepseek$/m);
     expect(r.out).toMatch(/^ {2}gpt-5\.3-codex-spark +→ zhipu\/glm-5\.1 +mapping zhipu$/m);
     expect(r.out).toContain("  (other)              → rejected: unknown model");
-    expect(r.out).toContain("  deepseek/deepseek-v4-pro  (mapping deepseek, effort table thinking, images no, context 1,000,000)");
+    expect(r.out).toContain("  deepseek/deepseek-v4-pro  (mapping deepseek, wire chat, effort table thinking, images no, context 1,000,000)");
     expect(r.out).toMatch(/^ {4}none +thinking\.type=disabled +no thinking$/m);
     expect(r.out).toMatch(/^ {4}medium +thinking\.type=enabled reasoning_effort=high +thinking +DEGRADED: DeepSeek has no medium effort; sent reasoning_effort high\.$/m);
     expect(r.out).toMatch(/^ {4}xhigh +thinking\.type=enabled reasoning_effort=max +thinking$/m);
@@ -39,8 +39,8 @@ describe("godex models", () => {
     for (const id of ["zhipu/glm-5.1", "zhipu/glm-5.2", "zhipu/glm-5.3", "minimax/MiniMax-M3", "minimax/MiniMax-M2.7", "minimax/MiniMax-M3.1-Flash-Preview", "xiaomi/mimo-v2.5-pro", "xiaomi/mimo-v2.5"]) {
       expect(r.out).toContain(`  ${id}  (`);
     }
-    expect(r.out).toContain("  zhipu/glm-5.1  (mapping zhipu, effort table switch, images no, context 200,000)");
-    expect(r.out).toContain("  minimax/MiniMax-M2.7  (mapping minimax, effort table always, images no, context 204,800)");
+    expect(r.out).toContain("  zhipu/glm-5.1  (mapping zhipu, wire chat, effort table switch, images no, context 200,000)");
+    expect(r.out).toContain("  minimax/MiniMax-M2.7  (mapping minimax, wire chat, effort table always, images no, context 204,800)");
   });
 
   it("json: the same table, machine-readable", async () => {
@@ -92,9 +92,9 @@ describe("godex models", () => {
     expect((await run(["--config", file])).code).toBe(2);
     const r = await run(["--config", file, "--mappings", join(REPO, "test/fixtures/mappings")]);
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toContain("  acme/acme-large  (mapping acme, effort table budget, images yes, context 131,072)");
+    expect(r.out).toContain("  acme/acme-large  (mapping acme, wire chat, effort table budget, images yes, context 131,072)");
     expect(r.out).toMatch(/^ {4}medium +reasoning_budget=medium reasoning_mode=on|^ {4}medium +reasoning_mode=on reasoning_budget=medium/m);
-    expect(r.out).toContain("  acme/acme-mini  (mapping acme, no effort table, images no, context unknown)");
+    expect(r.out).toContain("  acme/acme-mini  (mapping acme, wire chat, no effort table, images no, context unknown)");
     expect(r.out).toContain("    every effort: ignored (reported as a diagnostic), nothing sent");
     const catalog = buildCodexCatalog(loadConfig(file, {}), join(REPO, "test/fixtures/mappings"));
     const mini = catalog.models.find((m) => m.slug === "acme/acme-mini")!;
@@ -186,6 +186,33 @@ describe("Codex model catalog", () => {
     expect(levels.none).toBe("no thinking; sends thinking.type=disabled");
     expect(levels.medium).toBe("DeepSeek has no medium effort; sent reasoning_effort high.");
     expect(levels.xhigh).toBe("thinking; sends thinking.type=enabled reasoning_effort=max");
+  });
+});
+
+describe("godex models: the upstream wire", () => {
+  it("shows the mapping's wire per model and the user's `wire:` override, with the native effort table", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "godex-models-wire-"));
+    const file = join(dir, "godex.yaml");
+    writeFileSync(
+      file,
+      [
+        "models: { aliases: {} }",
+        "providers:",
+        "  deepseek: { endpoint: { base_url: https://api.deepseek.com }, models: [deepseek-v4-pro, deepseek-flash] }",
+        "  zhipu: { endpoint: { base_url: https://open.bigmodel.cn/api/paas/v4 }, models: [glm-5.1, glm-5.3], wire: { glm-5.3: responses } }",
+        "",
+      ].join("\n"),
+    );
+    const r = await run(["--config", file]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain("  deepseek/deepseek-v4-pro  (mapping deepseek, wire chat, effort table thinking,");
+    // deepseek-flash: the mapping chooses the native wire.
+    expect(r.out).toContain("  deepseek/deepseek-flash  (mapping deepseek, wire responses, effort table responses.native,");
+    expect(r.out).toContain("  zhipu/glm-5.1  (mapping zhipu, wire chat,");
+    expect(r.out).toContain("  zhipu/glm-5.3  (mapping zhipu, wire responses, effort table responses.native,");
+    const j = await run(["--config", file, "--format", "json"]);
+    const byId = Object.fromEntries((JSON.parse(j.out).models as { id: string; wire: string }[]).map((m) => [m.id, m.wire]));
+    expect(byId).toMatchObject({ "deepseek/deepseek-flash": "responses", "zhipu/glm-5.3": "responses", "zhipu/glm-5.1": "chat" });
   });
 });
 

@@ -91,6 +91,8 @@ export interface StackOptions {
   aliases?: Record<string, unknown>;
   /** Extra `server:` settings (e.g. `websocket: { enabled: false }`). */
   server?: Record<string, unknown>;
+  /** Per provider, godex.yaml's `wire:` (e.g. responses: the provider's own Responses endpoint). */
+  wires?: Partial<Record<ProviderName, "chat" | "responses">>;
 }
 
 /** GodeX's record of one finished request (requested model name as `alias`, route, status, diagnostics). */
@@ -131,6 +133,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         ...(perProvider ? { models: [PROVIDER_MODELS[name]] } : {}),
         retry: { max_attempts: opts.maxAttempts ?? 1 },
         ...(opts.idleMs !== undefined ? { timeouts: { idle_ms: opts.idleMs } } : {}),
+        ...(opts.wires?.[name] ? { wire: opts.wires[name] } : {}),
       };
     }
     config = loadConfigFromObject(

@@ -131,6 +131,21 @@ describe("lint rules: one broken fixture each", () => {
     expect(r.findings[1]!.message).toContain("no default for 'top_p'");
   });
 
+  it("coverage-responses-wire: a field without an entry, a rename without target, a terminal event not read, an unknown native effort table", async () => {
+    const r = await lint("mappings/coverage-responses-wire.yaml");
+    const wire = r.findings.filter((f) => f.rule === "coverage-responses-wire");
+    expect(where(wire)).toEqual([
+      `${F}/mappings/coverage-responses-wire.yaml:5:54 coverage-responses-wire error`,
+      `${F}/mappings/coverage-responses-wire.yaml:8:13 coverage-responses-wire error`,
+      `${F}/mappings/coverage-responses-wire.yaml:9:21 coverage-responses-wire error`,
+      `${F}/mappings/coverage-responses-wire.yaml:12:24 coverage-responses-wire error`,
+    ]);
+    expect(wire[0]!.message).toContain("no table 'nope' under responses.effort_tables");
+    expect(wire[1]!.message).toContain("'prompt' has no valid entry in responses.fields");
+    expect(wire[2]!.message).toContain("rename needs `to`");
+    expect(wire[3]!.message).toContain("'response.failed'");
+  });
+
   it("coverage-reply: a reply field and a base finish reason without destination", async () => {
     const r = await lint("mappings/coverage-reply.yaml");
     expect(where(r.findings)).toEqual([

@@ -119,10 +119,10 @@ describe("status page in headless Chromium", () => {
     const names = Object.keys(shipped.providers);
     expect(got.map((r) => r[0])).toEqual(names);
     const byName = Object.fromEntries(got.map((r) => [r[0], r]));
-    expect(byName.deepseek).toEqual(["deepseek", "deepseek", new URL(mock.url).origin, "set"]);
-    expect(byName.zhipu![3]).toBe("set");
-    expect(byName.minimax![3]).toBe("missing (MINIMAX_API_KEY)");
-    expect(byName.xiaomi![3]).toBe("missing (XIAOMI_API_KEY)");
+    expect(byName.deepseek).toEqual(["deepseek", "deepseek", new URL(mock.url).origin, "deepseek-v4-pro (chat), deepseek-v4-flash (chat)", "set"]);
+    expect(byName.zhipu![4]).toBe("set");
+    expect(byName.minimax![4]).toBe("missing (MINIMAX_API_KEY)");
+    expect(byName.xiaomi![4]).toBe("missing (XIAOMI_API_KEY)");
     // Colour-coded: set in green (.ok), missing in red (.bad).
     expect(await page.$$eval("#providers td .ok", (els) => els.map((e) => e.textContent))).toEqual(["set", "set"]);
     expect(await page.$$eval("#providers td .bad", (els) => els.length)).toBe(2);

@@ -16,6 +16,12 @@ export const PROVIDERS: Record<string, string> = {
   xiaomi: "mimo-v2.5-pro",
 };
 
+/** Aliases served over the provider's own /responses endpoint. */
+export const NATIVE_ALIASES: Record<string, string> = {
+  "n-xiaomi": "xiaomi/mimo-v2.6-pro",
+  "n-deepseek": "deepseek/deepseek-flash",
+};
+
 export interface SearchGateway {
   app: Express;
   mock: MockUpstreams;
@@ -33,6 +39,8 @@ export async function makeSearchGateway(webSearch: Record<string, unknown> | nul
     providers[p] = { spec: p, credentials: { api_key: `mock-${p}-key` }, endpoint: { base_url: mock.baseUrl(p) }, retry: { max_attempts: 1 } };
     aliases[`m-${p}`] = `${p}/${model}`;
   }
+  // The native Responses wire (the mappings' choice for these models): GodeX's loop on MiMo, the provider's own search on DeepSeek.
+  Object.assign(aliases, NATIVE_ALIASES);
   const config = loadConfigFromObject(
     {
       server: { host: "127.0.0.1", port: 0 },

@@ -58,3 +58,19 @@ describe.each(PROVIDERS.map((p) => [p]))("%s", (provider) => {
     ]);
   });
 });
+
+describe("on the native Responses wire", () => {
+  it("strict follows the native wire's rules: Zhipu's /responses keeps it (echoed true), DeepSeek's strips it", async () => {
+    const zhipu = await create({ model: "zhipu/glm-5-turbo", input: "hi", tools: [weather] });
+    const zUp = stack.mock.requests.at(-1)!;
+    expect(zUp.path).toMatch(/\/responses$/);
+    expect((zUp.body as { tools: { strict?: boolean }[] }).tools[0]!.strict).toBe(true);
+    expect(zhipu.tools).toEqual([{ ...weather, description: null, strict: true }]);
+
+    const deepseek = await create({ model: "deepseek/deepseek-flash", input: "hi", tools: [weather] });
+    const dUp = stack.mock.requests.at(-1)!;
+    expect(dUp.path).toMatch(/\/responses$/);
+    expect((dUp.body as { tools: { strict?: boolean }[] }).tools[0]!.strict).toBeUndefined();
+    expect(deepseek.tools).toEqual([{ ...weather, description: null, strict: false }]);
+  });
+});

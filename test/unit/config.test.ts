@@ -136,7 +136,7 @@ describe("loadConfig", () => {
     const err = configError(() => loadConfig(file, {}));
     expect(err.message.split("\n")).toEqual([
       `${file}:3:3: unknown key "prot" in server; did you mean "port"?`,
-      `${file}:6:53: unknown key "bogus" in providers.deepseek.endpoint (allowed: base_url, path, headers)`,
+      `${file}:6:53: unknown key "bogus" in providers.deepseek.endpoint (allowed: base_url, path, responses_path, headers)`,
     ]);
     expect(err.problems[0]).toMatchObject({ file, line: 3, col: 3, path: "server.prot" });
   });

@@ -109,3 +109,23 @@ describe("support matrix cells come from the mapping data (acme fixture)", () =>
     expect(md).toContain("| rule `code = \"acme_rate_limited\"` | `rate_limit_exceeded` | `rate_limit_error` | 429 | yes |");
   });
 });
+
+describe("support matrix: the native Responses wire", () => {
+  const doc = renderSupportMatrix(loadMatrixMappings());
+  const section = (provider: string) => doc.slice(doc.indexOf(`## ${provider}`), doc.indexOf("\n## ", doc.indexOf(`## ${provider}`) + 3) >>> 0 || undefined);
+
+  it("shows the wire each model entry uses", () => {
+    expect(section("deepseek")).toMatch(/\| upstream wire \(`wire`, overridable in godex.yaml\) \|[^\n]*\*\*responses\*\*/);
+    expect(section("minimax")).not.toMatch(/upstream wire[^\n]*\*\*responses\*\*/);
+  });
+
+  it("has a native wire section per provider, read from the mapping's responses rules", () => {
+    for (const p of ["deepseek", "zhipu", "minimax", "xiaomi"]) expect(section(p)).toContain("### Native Responses wire (`wire: responses`)");
+    expect(section("deepseek")).toMatch(/freeform \/ custom tools \| ✓ native: only `apply_patch`/);
+    expect(section("zhipu")).toContain("| endpoint | `POST <base_url>/../../v1/responses`");
+    expect(section("zhipu")).toMatch(/`text.format: json_schema` \| ~ degraded: sent as `json_object`/);
+    expect(section("minimax")).toMatch(/`web_search` \| ~ degraded: GodeX's hosted search loop when `web_search` is on/);
+    expect(section("deepseek")).toMatch(/`web_search` \| ✓ native: run server-side by the provider/);
+    expect(section("deepseek")).toMatch(/reasoning pass-back \| ✓ native: restored byte-exact[^\n]*every tool-calling turn/);
+  });
+});

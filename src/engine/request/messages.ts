@@ -370,7 +370,7 @@ function toolOutputText(output: FunctionCallOutputItem["output"] | undefined, pa
 }
 
 /** What a tool search found, as the model will see the tools it can now call. */
-function toolSearchSummary(found: ToolSpec[], pattern: RegExp): string {
+export function toolSearchSummary(found: ToolSpec[], pattern: RegExp): string {
   const lines: string[] = [];
   for (const tool of found) {
     const t = tool as { type: string; name?: string; description?: string; tools?: { name: string; description?: string }[] };

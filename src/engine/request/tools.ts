@@ -33,7 +33,7 @@ export function flatToolName(name: string, namespace: string | undefined, patter
   return flat;
 }
 
-function customToolParameters(tool: CustomTool) {
+export function customToolParameters(tool: CustomTool) {
   const format = tool.format;
   const grammar =
     format?.type === "grammar" && typeof format.definition === "string"
@@ -63,6 +63,11 @@ export const TOOL_SEARCH_NAME = "tool_search";
 
 /** Name of the function that stands for Codex's hosted web_search when GodeX runs the searches. */
 export const WEB_SEARCH_NAME = "web_search";
+/** The function offered for it (description and parameters), the same on every wire. */
+export const WEB_SEARCH_FUNCTION = {
+  description: "Search the web. Returns the top results (title, URL, snippet). Use it for current information or documentation; cite the URLs of results you use.",
+  parameters: { type: "object", properties: { query: { type: "string", description: "The search query." } }, required: ["query"] },
+};
 const WEB_SEARCH_TYPES = new Set(["web_search", "web_search_preview", "web_search_2025_08_26", "web_search_preview_2025_03_11"]);
 
 /** One list of tool declarations: top-level `tools`, or the `tools` of an `additional_tools` input item. */
@@ -153,11 +158,7 @@ export function translateTools(sources: ToolSource[], rules: RequestRules, diags
   };
 
   const addWebSearch = (tool: ToolSpec, path: string) => {
-    const fn = {
-      name: WEB_SEARCH_NAME,
-      description: "Search the web. Returns the top results (title, URL, snippet). Use it for current information or documentation; cite the URLs of results you use.",
-      parameters: { type: "object", properties: { query: { type: "string", description: "The search query." } }, required: ["query"] },
-    };
+    const fn = { name: WEB_SEARCH_NAME, ...WEB_SEARCH_FUNCTION };
     if ((tool as { external_web_access?: unknown }).external_web_access === false) {
       diags.degraded("web_search_live", `${path}.external_web_access`, "The client asked for cached web results only (external_web_access: false); GodeX's search backend answers with live results.");
     }

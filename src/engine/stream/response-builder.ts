@@ -66,6 +66,8 @@ interface CallItem {
   args: string;
   input?: JsonStringFieldStream;
   streamedInput: string;
+  /** The input arrives raw (a native custom tool call), not as `{"input": …}` arguments. */
+  rawInput?: boolean;
 }
 type OpenItem = ReasoningItem | MessageItem | CallItem;
 
@@ -195,7 +197,17 @@ export class ResponseBuilder {
         } else this.text(d.text);
         return;
       case "tool_call":
+        if (typeof d.input === "string") return this.toolCallInput(d.index, d.id ?? null, d.name ?? null, d.input);
         return this.toolCall(d.index, d.id ?? null, d.name ?? null, d.arguments ?? null);
+      case "item_end":
+        this.flushSplitter();
+        this.closeCurrent();
+        this.closeHeld();
+        return;
+      case "hosted_item":
+        return this.hostedItem(d.item);
+      case "diagnostic":
+        return this.addDiagnostic(d.diagnostic);
       case "usage":
         this.state.usage = this.baseUsage ? addUsage(this.baseUsage, d.usage) : d.usage;
         return;
@@ -520,6 +532,45 @@ export class ResponseBuilder {
     );
   }
 
+  /** A native custom tool call: its input arrives as raw text, streamed as it comes. */
+  private toolCallInput(upstreamIndex: number, id: string | null, name: string | null, input: string) {
+    let cur = this.current;
+    if (!(cur?.kind === "call" && cur.upstreamIndex === upstreamIndex)) {
+      if (this.closedCalls.has(upstreamIndex)) return;
+      this.openCall(upstreamIndex, id, name ?? "unknown_tool", "");
+      cur = this.current as CallItem;
+      if (!cur.custom) {
+        // Declared as a function (or not at all): the raw text becomes its one string argument.
+        cur.rawInput = true;
+      }
+    }
+    const item = cur as CallItem;
+    item.rawInput = true;
+    if (input === "") return;
+    item.args += input;
+    item.streamedInput += input;
+    if (!this.o.sink || !item.custom) return;
+    this.emit(
+      "response.custom_tool_call_input.delta",
+      `{"type":"response.custom_tool_call_input.delta","sequence_number":${this.seq},"item_id":"${item.id}","output_index":${item.index},"call_id":${JSON.stringify(item.callId)},"delta":${JSON.stringify(input)}}`,
+    );
+  }
+
+  /** A finished server-side item (the provider's own web search): added and done at once. */
+  private hostedItem(hosted: { type: "web_search_call"; status: string; action?: unknown }) {
+    this.flushSplitter();
+    this.closeCurrent();
+    this.closeHeld();
+    const index = this.itemCount++;
+    const id = this.nextId("ws");
+    const status = ["in_progress", "searching", "completed", "incomplete", "failed"].includes(hosted.status) ? hosted.status : "completed";
+    const clean = providerSearchAction(hosted.action);
+    const action = clean ? { action: clean } : {};
+    this.sawContent = true;
+    this.emitItemAdded(index, { id, type: "web_search_call", status: "in_progress", ...action } as OutputItem);
+    this.emitItemDone(index, { id, type: "web_search_call", status, ...action } as OutputItem);
+  }
+
   private closeHeld() {
     if (!this.held) return;
     const held = this.held;
@@ -611,7 +662,7 @@ export class ResponseBuilder {
       this.pending.push({ itemId: "", index: -1, callId: item.callId, arguments: item.args });
       return;
     }
-    const argsValid = isJson(item.args);
+    const argsValid = item.rawInput || isJson(item.args);
     if (!argsValid && item.args !== "") {
       this.addDiagnostic({ code: "tool_arguments_invalid", path: `output[${item.index}]`, action: "degraded", message: `The provider's arguments for '${item.name}' are not valid JSON (truncated?); passed on unchanged.` });
     }
@@ -621,8 +672,12 @@ export class ResponseBuilder {
       const args = parsed && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
       return this.emitItemDone(item.index, { id: item.id, type: "tool_search_call", status: this.closingStatus, call_id: item.callId, execution: "client", arguments: args });
     }
+    if (item.rawInput && !item.custom) {
+      // A raw-input call for a tool the client declared as a function: wrap it as its one argument.
+      item.args = JSON.stringify({ input: item.streamedInput });
+    }
     if (item.custom) {
-      const input = customInput(item.args, item.streamedInput);
+      const input = item.rawInput ? item.streamedInput : customInput(item.args, item.streamedInput);
       this.emitIfStreaming(
         "response.custom_tool_call_input.done",
         () => `{"type":"response.custom_tool_call_input.done","sequence_number":${this.seq},"item_id":"${item.id}","output_index":${item.index},"call_id":${JSON.stringify(item.callId)},"input":${JSON.stringify(input)}}`,
@@ -713,6 +768,24 @@ function addUsage(a: Usage, b: Usage): Usage {
     output_tokens_details: { reasoning_tokens: a.output_tokens_details.reasoning_tokens + b.output_tokens_details.reasoning_tokens },
     total_tokens: a.total_tokens + b.total_tokens,
   };
+}
+
+/**
+ * The action of a provider-run search in the Responses vocabulary (search, open_page, find), keeping
+ * only the fields that vocabulary has; anything else is left out rather than passed on unchecked.
+ */
+function providerSearchAction(raw: unknown): Record<string, unknown> | undefined {
+  if (!raw || typeof raw !== "object") return undefined;
+  const a = raw as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+  if (a.type === "search") {
+    const query = str(a.query) ?? (Array.isArray(a.queries) ? a.queries.filter((q) => typeof q === "string").join(" ") : "");
+    const urls = Array.isArray(a.sources) ? a.sources.map((x) => str((x as { url?: unknown } | null)?.url)).filter((u): u is string => !!u) : [];
+    return urls.length > 0 ? { type: "search", query, sources: urls.map((url) => ({ type: "url", url })) } : { type: "search", query };
+  }
+  if (a.type === "open_page") return str(a.url) ? { type: "open_page", url: a.url } : { type: "open_page" };
+  if (a.type === "find" && str(a.url) && str(a.pattern)) return { type: "find", url: a.url, pattern: a.pattern };
+  return undefined;
 }
 
 /** The query of a web_search call's arguments ("" when unreadable). */

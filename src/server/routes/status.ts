@@ -44,7 +44,7 @@ ${USAGE_HEAD}
 <h1>GodeX</h1><div class="muted" id="meta">loading…</div>
 ${USAGE_SECTION}
 <h2>Providers</h2>
-<table id="providers"><thead><tr><th>provider</th><th>mapping</th><th>endpoint</th><th>API key</th></tr></thead><tbody></tbody></table>
+<table id="providers"><thead><tr><th>provider</th><th>mapping</th><th>endpoint</th><th>models (wire)</th><th>API key</th></tr></thead><tbody></tbody></table>
 <h2>Models</h2>
 <table id="aliases"><thead><tr><th>alias</th><th>provider/model</th></tr></thead><tbody></tbody></table>
 <h2>Targets</h2>
@@ -58,7 +58,7 @@ async function refresh() {
   try {
     const s = await (await fetch("status.json", { cache: "no-store" })).json();
     document.getElementById("meta").textContent = "version " + s.version + (s.mock ? " · mock providers (offline emulators)" : "") + " · refreshed " + new Date().toLocaleTimeString();
-    rows("providers", s.providers.map((p) => "<tr><td>" + esc(p.name) + "</td><td>" + esc(p.spec) + "</td><td><code>" + esc(p.endpoint) + "</code></td><td>" +
+    rows("providers", s.providers.map((p) => "<tr><td>" + esc(p.name) + "</td><td>" + esc(p.spec) + "</td><td><code>" + esc(p.endpoint) + "</code></td><td>" + Object.entries(p.wires || {}).map(([m, w]) => esc(m) + " (" + esc(w) + ")").join(", ") + "</td><td>" +
       (p.key_configured ? '<span class="ok">set</span>' : '<span class="bad">missing' + (p.key_env ? " (" + esc(p.key_env) + ")" : "") + "</span>") + "</td></tr>").join(""));
     rows("aliases", s.aliases.map((a) => "<tr><td>" + esc(a.alias) + "</td><td>" + esc(a.target) + "</td></tr>").join(""));
     rows("targets", s.targets.map((t) => "<tr><td>" + esc(t.target) + '</td><td class="' + (t.state === "closed" ? "ok" : "bad") + '">' + esc(t.state) +
