@@ -2,12 +2,12 @@
 // wire (godex.yaml `wire: responses`): warm-up, a shell command and the answer over one socket; GodeX
 // rebuilds the whole conversation from previous_response_id and sends it as Responses input items,
 // never passing its own previous_response_id to the provider.
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { IncomingMessage } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ALIAS, describeRun, runCodex, startStack, type Stack } from "./helpers.ts";
+import { ALIAS, describeRun, runCodex, startStack, writeCodexHome, type Stack } from "./helpers.ts";
 
 let stack: Stack;
 let root: string;
@@ -36,24 +36,8 @@ describe("Codex 0.171 over WebSocket, served on the provider's native Responses 
     async () => {
       const home = join(root, "home");
       const work = join(root, "work");
-      await mkdir(home, { recursive: true });
       await mkdir(work, { recursive: true });
-      await writeFile(
-        join(home, "config.toml"),
-        [
-          `model = "${ALIAS}"`,
-          `model_provider = "godex"`,
-          `[model_providers.godex]`,
-          `name = "GodeX"`,
-          `base_url = "${stack.gatewayUrl}/v1"`,
-          `wire_api = "responses"`,
-          `requires_openai_auth = false`,
-          `supports_websockets = true`,
-          `stream_max_retries = 0`,
-          `request_max_retries = 0`,
-          "",
-        ].join("\n"),
-      );
+      await writeCodexHome(home, stack.gatewayUrl, "", "", ALIAS, true);
       const r = await runCodex({ cwd: work, codexHome: home, prompt: "run echo hello", timeoutMs: 90_000 });
       const dump = describeRun(r);
       expect(r.code, dump).toBe(0);

@@ -1,12 +1,12 @@
 // Real Codex 0.171 with a custom provider that sets supports_websockets = true: the whole session runs
 // over one WebSocket (warm-up with generate:false, then previous_response_id continuations), GodeX
 // rebuilds the full history for the provider, and Codex never falls back to HTTP POST.
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { IncomingMessage } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ALIAS, describeRun, runCodex, startStack, type Stack } from "./helpers.ts";
+import { ALIAS, describeRun, runCodex, startStack, writeCodexHome, type Stack } from "./helpers.ts";
 
 let stack: Stack;
 let root: string;
@@ -33,24 +33,8 @@ describe("Codex 0.171 over WebSocket (supports_websockets = true)", () => {
     async () => {
       const home = join(root, "home");
       const work = join(root, "work");
-      await mkdir(home, { recursive: true });
       await mkdir(work, { recursive: true });
-      await writeFile(
-        join(home, "config.toml"),
-        [
-          `model = "${ALIAS}"`,
-          `model_provider = "godex"`,
-          `[model_providers.godex]`,
-          `name = "GodeX"`,
-          `base_url = "${stack.gatewayUrl}/v1"`,
-          `wire_api = "responses"`,
-          `requires_openai_auth = false`,
-          `supports_websockets = true`,
-          `stream_max_retries = 0`,
-          `request_max_retries = 0`,
-          "",
-        ].join("\n"),
-      );
+      await writeCodexHome(home, stack.gatewayUrl, "", "", ALIAS, true);
       const r = await runCodex({ cwd: work, codexHome: home, prompt: "run echo hello", timeoutMs: 90_000 });
       const dump = describeRun(r);
       expect(r.code, dump).toBe(0);

@@ -170,9 +170,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 /**
  * Writes `<dir>/config.toml` as in shared/research/codex-client.md §2, with retries off so failures are fast.
  * `extra` lands inside `[model_providers.godex]`; `topLevel` before it (e.g. `model_catalog_json = "…"`).
- * `model` null leaves the model out, so Codex uses its own default model name.
+ * `model` null leaves the model out, so Codex uses its own default model name. `websockets` sets
+ * supports_websockets (Codex then runs the session over one WebSocket).
  */
-export async function writeCodexHome(dir: string, gatewayUrl: string, extra = "", topLevel = "", model: string | null = ALIAS): Promise<string> {
+export async function writeCodexHome(dir: string, gatewayUrl: string, extra = "", topLevel = "", model: string | null = ALIAS, websockets = false): Promise<string> {
   await mkdir(dir, { recursive: true });
   const toml = [
     ...(model !== null ? [`model = "${model}"`] : []),
@@ -183,7 +184,7 @@ export async function writeCodexHome(dir: string, gatewayUrl: string, extra = ""
     `base_url = "${gatewayUrl}/v1"`,
     `wire_api = "responses"`,
     `requires_openai_auth = false`,
-    `supports_websockets = false`,
+    `supports_websockets = ${websockets}`,
     `stream_max_retries = 0`,
     `request_max_retries = 0`,
     extra,

@@ -1,46 +1,33 @@
 // A response served by a fallback target is one ledger row naming the target that served it.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfigFromObject } from "../../src/config/load.ts";
-import { Ledger } from "../../src/ledger/ledger.ts";
-import { createLogger } from "../../src/server/log.ts";
-import { startGateway, type RunningGateway } from "../../src/server/start.ts";
-import { startMockUpstreams, type MockUpstreams } from "../../src/mock/server.ts";
+import type { Ledger } from "../../src/ledger/ledger.ts";
+import type { RunningGateway } from "../../src/server/start.ts";
+import type { MockUpstreams } from "../../src/mock/server.ts";
+import { startEmulatedGateway, type GatewayRig } from "../server/gateway-rig.ts";
 import { waitUntil } from "./helpers.ts";
 
-let tmp: string;
+const retry = { max_attempts: 1 };
 let mock: MockUpstreams;
 let ledger: Ledger;
 let gw: RunningGateway;
+let rig: GatewayRig;
 
 beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), "godex-ledger-fallback-"));
-  mock = await startMockUpstreams({ keys: { deepseek: "k-ds", zhipu: "k-zp" } });
-  const retry = { max_attempts: 1 };
-  const config = loadConfigFromObject(
-    {
-      server: { host: "127.0.0.1", port: 0 },
+  rig = await startEmulatedGateway(
+    (mock) => ({
       models: { aliases: { routed: ["deepseek/deepseek-v4-pro", "zhipu/glm-5.1"] } },
       providers: {
         deepseek: { credentials: { api_key: "k-ds" }, endpoint: { base_url: mock.baseUrl("deepseek") }, retry },
         zhipu: { credentials: { api_key: "k-zp" }, endpoint: { base_url: mock.baseUrl("zhipu") }, retry },
       },
-      ledger: { path: join(tmp, "usage.db") },
-      logging: { level: "silent" },
-    },
-    {},
+    }),
+    { mock: { keys: { deepseek: "k-ds", zhipu: "k-zp" } }, ledger: true },
   );
-  ledger = await Ledger.open(config.ledger, { flushMs: 20 });
-  gw = await startGateway(config, { carrierKeyFile: join(tmp, "carrier.key"), log: createLogger("silent"), ledger });
+  ({ mock, gateway: gw } = rig);
+  ledger = rig.ledger!;
 });
 
-afterAll(async () => {
-  await gw?.close();
-  await mock?.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => rig.close());
 
 describe("ledger row of a fallback-served response", () => {
   it("the first target answers 503: one row, served_by the second target, fallback = 1", async () => {

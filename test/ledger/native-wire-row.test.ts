@@ -1,15 +1,13 @@
 // A response served over a provider's native Responses wire fills its ledger row like a Chat one:
 // the usage the provider reported in its Response object (streamed or whole) becomes the row's
 // tokens, and the mapping's price its cost.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfigFromObject } from "../../src/config/load.ts";
-import { Ledger } from "../../src/ledger/ledger.ts";
-import { createLogger } from "../../src/server/log.ts";
-import { startGateway, type RunningGateway } from "../../src/server/start.ts";
-import { startMockUpstreams, type MockUpstreams } from "../../src/mock/server.ts";
+import type { Ledger } from "../../src/ledger/ledger.ts";
+import type { RunningGateway } from "../../src/server/start.ts";
+import type { MockUpstreams } from "../../src/mock/server.ts";
+import { startEmulatedGateway, type GatewayRig } from "../server/gateway-rig.ts";
 import { waitUntil } from "./helpers.ts";
 
 const GOLDEN = join(import.meta.dirname, "../golden/zhipu");
@@ -18,33 +16,24 @@ const GLM53 = { input: 1.4, cached: 0.26, output: 4.4 };
 const USAGE = { input_tokens: 1200, input_tokens_details: { cached_tokens: 800 }, output_tokens: 50, output_tokens_details: { reasoning_tokens: 20 }, total_tokens: 1250 };
 const COST = (400 * GLM53.input + 800 * GLM53.cached + 50 * GLM53.output) / 1_000_000;
 
-let tmp: string;
 let mock: MockUpstreams;
 let ledger: Ledger;
 let gw: RunningGateway;
+let rig: GatewayRig;
 
 beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), "godex-ledger-native-"));
-  mock = await startMockUpstreams({ keys: { zhipu: "k-zp" } });
-  const config = loadConfigFromObject(
-    {
-      server: { host: "127.0.0.1", port: 0 },
+  rig = await startEmulatedGateway(
+    (mock) => ({
       models: { aliases: { "gpt-5.5": "zhipu/glm-5.3" } },
       providers: { zhipu: { credentials: { api_key: "k-zp" }, endpoint: { base_url: mock.baseUrl("zhipu") }, retry: { max_attempts: 1 }, wire: "responses" } },
-      ledger: { path: join(tmp, "usage.db") },
-      logging: { level: "silent" },
-    },
-    {},
+    }),
+    { mock: { keys: { zhipu: "k-zp" } }, ledger: true },
   );
-  ledger = await Ledger.open(config.ledger, { flushMs: 20 });
-  gw = await startGateway(config, { carrierKeyFile: join(tmp, "carrier.key"), log: createLogger("silent"), ledger });
+  ({ mock, gateway: gw } = rig);
+  ledger = rig.ledger!;
 });
 
-afterAll(async () => {
-  await gw?.close();
-  await mock?.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => rig.close());
 
 async function rowFor(requestId: string) {
   return waitUntil(async () => {

@@ -2,14 +2,11 @@
 // previous_response_id. Every continuation reaches the provider with the whole conversation, and
 // once the connections close their caches are released and the heap is back near its baseline.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { loadConfigFromObject } from "../../src/config/load.ts";
-import { startGateway, type RunningGateway } from "../../src/server/start.ts";
-import { startMockUpstreams, type MockUpstreams } from "../../src/mock/server.ts";
+import type { RunningGateway } from "../../src/server/start.ts";
+import type { MockUpstreams } from "../../src/mock/server.ts";
+import { startEmulatedGateway, type GatewayRig } from "../server/gateway-rig.ts";
 import { WsClient } from "../server/ws-helpers.ts";
 
 export const CONNECTIONS = Number(process.env.GODEX_SOAK_CONNECTIONS ?? 50);
@@ -27,28 +24,17 @@ const settledHeap = async () => {
 
 let mock: MockUpstreams;
 let gateway: RunningGateway;
-let dir: string;
+let rig: GatewayRig;
 
 beforeAll(async () => {
-  mock = await startMockUpstreams();
-  dir = mkdtempSync(join(tmpdir(), "godex-ws-soak-"));
-  const config = loadConfigFromObject(
-    {
-      server: { host: "127.0.0.1", port: 0 },
-      models: { aliases: { "gpt-5.5": "deepseek/deepseek-v4-flash" } },
-      providers: { deepseek: { credentials: { api_key: "mock-deepseek-key" }, endpoint: { base_url: mock.baseUrl("deepseek") }, retry: { max_attempts: 1 } } },
-      logging: { level: "silent" },
-    },
-    {},
-  );
-  gateway = await startGateway(config, { carrierKeyFile: join(dir, "carrier.key") });
+  rig = await startEmulatedGateway((mock) => ({
+    models: { aliases: { "gpt-5.5": "deepseek/deepseek-v4-flash" } },
+    providers: { deepseek: { credentials: { api_key: "mock-deepseek-key" }, endpoint: { base_url: mock.baseUrl("deepseek") }, retry: { max_attempts: 1 } } },
+  }));
+  ({ mock, gateway } = rig);
 });
 
-afterAll(async () => {
-  await gateway.close();
-  await mock.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rig.close());
 
 async function conversation(c: WsClient, n: number): Promise<void> {
   let prev: string | undefined;

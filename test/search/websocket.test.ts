@@ -1,41 +1,27 @@
 // The hosted search loop over Codex's WebSocket mode (GET /v1/responses, response.create): the same
 // web_search_call events and cited answer as over SSE, one message per event, usage over both calls.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { loadConfigFromObject } from "../../src/config/load.ts";
-import { startGateway, type RunningGateway } from "../../src/server/start.ts";
-import { startMockUpstreams, type MockUpstreams } from "../../src/mock/server.ts";
+import type { RunningGateway } from "../../src/server/start.ts";
+import type { MockUpstreams } from "../../src/mock/server.ts";
+import { startEmulatedGateway, type GatewayRig } from "../server/gateway-rig.ts";
 import { WsClient } from "../server/ws-helpers.ts";
 import { validateStreamEvent } from "./output-schema.ts";
 import { searchRequest } from "./helpers.ts";
 
 let mock: MockUpstreams;
 let gateway: RunningGateway;
-let dir: string;
+let rig: GatewayRig;
 
 beforeAll(async () => {
-  mock = await startMockUpstreams();
-  dir = mkdtempSync(join(tmpdir(), "godex-ws-search-"));
-  const config = loadConfigFromObject(
-    {
-      server: { host: "127.0.0.1", port: 0 },
-      models: { aliases: { "gpt-5.5": "xiaomi/mimo-v2.5-pro" } },
-      providers: { xiaomi: { credentials: { api_key: "mock-xiaomi-key" }, endpoint: { base_url: mock.baseUrl("xiaomi") }, retry: { max_attempts: 1 } } },
-      web_search: { backend: "searxng", endpoint: { base_url: mock.searchUrl } },
-      logging: { level: "silent" },
-    },
-    {},
-  );
-  gateway = await startGateway(config, { carrierKeyFile: join(dir, "carrier.key") });
+  rig = await startEmulatedGateway((mock) => ({
+    models: { aliases: { "gpt-5.5": "xiaomi/mimo-v2.5-pro" } },
+    providers: { xiaomi: { credentials: { api_key: "mock-xiaomi-key" }, endpoint: { base_url: mock.baseUrl("xiaomi") }, retry: { max_attempts: 1 } } },
+    web_search: { backend: "searxng", endpoint: { base_url: mock.searchUrl } },
+  }));
+  ({ mock, gateway } = rig);
 });
 
-afterAll(async () => {
-  await gateway.close();
-  await mock.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rig.close());
 
 describe("web search over WebSocket mode", () => {
   it("streams the search and the cited answer as over SSE", async () => {

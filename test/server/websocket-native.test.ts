@@ -3,38 +3,24 @@
 // the mapping's native model). GodeX rebuilds the conversation itself: the provider gets the whole
 // input and never a previous_response_id of GodeX's.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { loadConfigFromObject } from "../../src/config/load.ts";
-import { startGateway, type RunningGateway } from "../../src/server/start.ts";
-import { startMockUpstreams, type MockUpstreams } from "../../src/mock/server.ts";
+import type { RunningGateway } from "../../src/server/start.ts";
+import type { MockUpstreams } from "../../src/mock/server.ts";
+import { startEmulatedGateway, type GatewayRig } from "./gateway-rig.ts";
 import { WsClient } from "./ws-helpers.ts";
 
 let mock: MockUpstreams;
 let gateway: RunningGateway;
-let dir: string;
+let rig: GatewayRig;
 
 beforeAll(async () => {
-  mock = await startMockUpstreams();
-  dir = mkdtempSync(join(tmpdir(), "godex-ws-native-"));
-  const config = loadConfigFromObject(
-    {
-      server: { host: "127.0.0.1", port: 0 },
-      models: { aliases: { "gpt-5.5": "deepseek/deepseek-flash" } },
-      providers: { deepseek: { credentials: { api_key: "mock-deepseek-key" }, endpoint: { base_url: mock.baseUrl("deepseek") }, retry: { max_attempts: 1 } } },
-      logging: { level: "silent" },
-    },
-    {},
-  );
-  gateway = await startGateway(config, { carrierKeyFile: join(dir, "carrier.key") });
+  rig = await startEmulatedGateway((mock) => ({
+    models: { aliases: { "gpt-5.5": "deepseek/deepseek-flash" } },
+    providers: { deepseek: { credentials: { api_key: "mock-deepseek-key" }, endpoint: { base_url: mock.baseUrl("deepseek") }, retry: { max_attempts: 1 } } },
+  }));
+  ({ mock, gateway } = rig);
 });
 
-afterAll(async () => {
-  await gateway.close();
-  await mock.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rig.close());
 
 const create = (extra: Record<string, unknown>) => ({ type: "response.create", model: "gpt-5.5", store: false, ...extra });
 type NativeBody = { input: { type?: string; role?: string; content?: unknown }[]; previous_response_id?: unknown; stream?: boolean };

@@ -2,40 +2,27 @@
 // responses, previous_response_id continuation from the connection's cache, the spec's errors,
 // limits and clean closes. One GodeX + DeepSeek emulator for the file.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { loadConfigFromObject } from "../../src/config/load.ts";
-import { startGateway, type RunningGateway } from "../../src/server/start.ts";
-import { startMockUpstreams, type MockUpstreams } from "../../src/mock/server.ts";
+import type { RunningGateway } from "../../src/server/start.ts";
+import type { MockUpstreams } from "../../src/mock/server.ts";
+import { startEmulatedGateway, type GatewayRig } from "./gateway-rig.ts";
 import { WsClient } from "./ws-helpers.ts";
 
 const TOKEN = "ws-test-token-0123456789";
 let mock: MockUpstreams;
 let gateway: RunningGateway;
-let dir: string;
+let rig: GatewayRig;
 const auth = { authorization: `Bearer ${TOKEN}` };
 
 beforeAll(async () => {
-  mock = await startMockUpstreams();
-  dir = mkdtempSync(join(tmpdir(), "godex-ws-"));
-  const config = loadConfigFromObject(
-    {
-      server: { host: "127.0.0.1", port: 0, auth: { tokens: [TOKEN] }, websocket: { max_message: "256kb", max_cached: "1mb", max_cached_responses: 3, idle_timeout_ms: 1500, stall_timeout_ms: 1000 } },
-      models: { aliases: { "gpt-5.5": "deepseek/deepseek-v4-pro" } },
-      providers: { deepseek: { credentials: { api_key: "mock-deepseek-key" }, endpoint: { base_url: mock.baseUrl("deepseek") }, retry: { max_attempts: 1 } } },
-      logging: { level: "silent" },
-    },
-    {},
-  );
-  gateway = await startGateway(config, { carrierKeyFile: join(dir, "carrier.key") });
+  rig = await startEmulatedGateway((mock) => ({
+    server: { auth: { tokens: [TOKEN] }, websocket: { max_message: "256kb", max_cached: "1mb", max_cached_responses: 3, idle_timeout_ms: 1500, stall_timeout_ms: 1000 } },
+    models: { aliases: { "gpt-5.5": "deepseek/deepseek-v4-pro" } },
+    providers: { deepseek: { credentials: { api_key: "mock-deepseek-key" }, endpoint: { base_url: mock.baseUrl("deepseek") }, retry: { max_attempts: 1 } } },
+  }));
+  ({ mock, gateway } = rig);
 });
 
-afterAll(async () => {
-  await gateway.close();
-  await mock.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rig.close());
 
 const create = (extra: Record<string, unknown>) => ({ type: "response.create", model: "gpt-5.5", store: false, ...extra });
 const lastUpstreamMessages = () => (mock.requests.at(-1)!.body as { messages: { role: string; content: unknown }[] }).messages;
@@ -212,16 +199,12 @@ describe("WebSocket mode", () => {
   });
 
   it("refuses upgrades past server.websocket.max_connections with 426 (Codex falls back to HTTP), and admits again after a close", async () => {
-    const config = loadConfigFromObject(
-      {
-        server: { host: "127.0.0.1", port: 0, websocket: { max_connections: 2 } },
-        models: { aliases: { "gpt-5.5": "deepseek/deepseek-v4-pro" } },
-        providers: { deepseek: { credentials: { api_key: "mock-deepseek-key" }, endpoint: { base_url: mock.baseUrl("deepseek") }, retry: { max_attempts: 1 } } },
-        logging: { level: "silent" },
-      },
-      {},
-    );
-    const small = await startGateway(config, { carrierKeyFile: join(dir, "carrier-small.key") });
+    const smallRig = await startEmulatedGateway((mock) => ({
+      server: { websocket: { max_connections: 2 } },
+      models: { aliases: { "gpt-5.5": "deepseek/deepseek-v4-pro" } },
+      providers: { deepseek: { credentials: { api_key: "mock-deepseek-key" }, endpoint: { base_url: mock.baseUrl("deepseek") }, retry: { max_attempts: 1 } } },
+    }));
+    const small = smallRig.gateway;
     try {
       const a = await WsClient.open(small.url);
       const b = await WsClient.open(small.url);
@@ -239,7 +222,7 @@ describe("WebSocket mode", () => {
       b.close();
       c.close();
     } finally {
-      await small.close();
+      await smallRig.close();
     }
   });
 
