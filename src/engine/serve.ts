@@ -136,7 +136,6 @@ export async function serveResponse(rt: GatewayRuntime, raw: unknown, t: Respons
     }
     const stats = result.stats;
     record.status = result.status;
-    if (!stream && !t.signal.aborted) t.reply(result.status, result.body, { "x-godex-diagnostics": diagnosticsHeader(result.headerDiagnostics), ...result.headers });
     Object.assign(record, {
       provider: result.provider,
       model: result.model,
@@ -153,10 +152,12 @@ export async function serveResponse(rt: GatewayRuntime, raw: unknown, t: Respons
     const kept = (stats.outcome === "completed" || stats.outcome === "incomplete") && stats.response && stats.historyOutput;
     try {
       if (kept) await keep(o, asked, seen, stats.response!, stats.historyOutput!);
-      else if (previousId) await o.continuations?.forget(previousId);
+      else if (previousId) await Promise.resolve(o.continuations?.forget(previousId)).catch((e: unknown) => o.onInternalError?.(e));
     } finally {
       held?.release();
     }
+    // A JSON reply, too, is sent once the response is kept: the client may continue it at once, on any instance.
+    if (!stream && !t.signal.aborted) t.reply(result.status, result.body, { "x-godex-diagnostics": diagnosticsHeader(result.headerDiagnostics), ...result.headers });
   } catch (err) {
     let ce: ClientError;
     if (err instanceof ClientError) ce = err;

@@ -13,6 +13,7 @@ import { openResponseStore } from "../store/open.ts";
 import type { ResponseStore } from "../store/response-store.ts";
 import { dirname, join } from "node:path";
 import { homedir } from "node:os";
+import { setMaxListeners } from "node:events";
 
 export interface RunningGateway {
   url: string;
@@ -46,6 +47,9 @@ export async function startGateway(config: LoadedConfig, opts: StartOptions = {}
   let runtime = buildRuntime(config, opts);
   const log = opts.log ?? createLogger(config.logging.level);
   const shutdown = new AbortController();
+  // Every in-flight request listens on this one signal (and removes its listener when it ends), so
+  // more than Node's default 10 listeners is normal load, not a leak.
+  setMaxListeners(0, shutdown.signal);
   // Circuit state outlives reloads: a reload must not forget that a target is down.
   const health = new TargetHealth();
   // The store lives beside the carrier key (GodeX's data directory) unless store.path says otherwise.
