@@ -6,24 +6,20 @@
 import { mkdtemp, rm, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { IncomingMessage } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCodexCatalog } from "../../src/cli/codex-catalog.ts";
-import { ALIAS, describeRun, runCodex, startStack, type Stack } from "./helpers.ts";
+import { ALIAS, describeRun, runCodex, startStack, recordTraffic, type Stack } from "./helpers.ts";
 
 const TOKEN = "sk-godex-builtin-e2e-0123456789";
 let stack: Stack;
 let root: string;
-const posts: string[] = [];
-const upgrades: string[] = [];
+let posts: string[];
+let upgrades: string[];
 
 beforeAll(async () => {
   // Inbound auth on: the key Codex sends (from its API-key env var) must reach GodeX on the WebSocket upgrade.
   stack = await startStack({ server: { auth: { tokens: [TOKEN] } } });
-  stack.gateway.server.prependListener("request", (req: IncomingMessage) => {
-    if (req.method === "POST") posts.push(req.url ?? "");
-  });
-  stack.gateway.server.prependListener("upgrade", (req: IncomingMessage) => upgrades.push(req.url ?? ""));
+  ({ posts, upgrades } = recordTraffic(stack));
   root = await mkdtemp(join(tmpdir(), "godex-codex-builtin-"));
 });
 

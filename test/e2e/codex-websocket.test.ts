@@ -4,21 +4,17 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { IncomingMessage } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ALIAS, describeRun, runCodex, startStack, writeCodexHome, type Stack } from "./helpers.ts";
+import { ALIAS, describeRun, runCodex, startStack, writeCodexHome, recordTraffic, type Stack } from "./helpers.ts";
 
 let stack: Stack;
 let root: string;
-const posts: string[] = [];
-const upgrades: string[] = [];
+let posts: string[];
+let upgrades: string[];
 
 beforeAll(async () => {
   stack = await startStack();
-  stack.gateway.server.prependListener("request", (req: IncomingMessage) => {
-    if (req.method === "POST") posts.push(req.url ?? "");
-  });
-  stack.gateway.server.prependListener("upgrade", (req: IncomingMessage) => upgrades.push(`${req.url} ${req.headers["openai-beta"] ?? ""}`));
+  ({ posts, upgrades } = recordTraffic(stack));
   root = await mkdtemp(join(tmpdir(), "godex-codex-ws-"));
 });
 

@@ -2,6 +2,7 @@
 // pointing Codex at GodeX, a bounded `codex exec --json` runner, the Codex builds under test, and a small
 // pool so concurrent tests share a few started stacks.
 import { spawn } from "node:child_process";
+import type { IncomingMessage } from "node:http";
 import { existsSync, readFileSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -432,4 +433,20 @@ export function emulatorNotes(req: RecordedRequest): string[] {
   if (req.provider === "minimax") return minimaxNotes(body);
   if (req.provider === "xiaomi") return xiaomiNotes(body);
   return [];
+}
+
+/** What Codex sent the gateway by transport: the paths of its POSTs, and each WebSocket upgrade as `<path> <openai-beta>`. */
+export interface GatewayTraffic {
+  posts: string[];
+  upgrades: string[];
+}
+
+/** Starts recording the gateway's POSTs and WebSocket upgrades (before its own handlers see them). */
+export function recordTraffic(stack: Stack): GatewayTraffic {
+  const traffic: GatewayTraffic = { posts: [], upgrades: [] };
+  stack.gateway.server.prependListener("request", (req: IncomingMessage) => {
+    if (req.method === "POST") traffic.posts.push(req.url ?? "");
+  });
+  stack.gateway.server.prependListener("upgrade", (req: IncomingMessage) => traffic.upgrades.push(`${req.url} ${req.headers["openai-beta"] ?? ""}`));
+  return traffic;
 }
