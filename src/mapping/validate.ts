@@ -1,12 +1,12 @@
 // Checks a merged mapping document before it is compiled: JSON Schema shape, then the references
 // and expressions the schema cannot see (effort tables, JSONata, regexes, field paths).
 import { readFileSync } from "node:fs";
-import jsonata from "jsonata";
 import { validate as validateShape } from "../generated/validators/mapping.ts";
 import { ECHOED_SAMPLING, type MappingDoc } from "./doc.ts";
 import { deepMerge } from "./load.ts";
 import { isPlainPath } from "./path.ts";
 import { projectPath } from "../util/paths.ts";
+import { jsonataCompileProblems, type ExpressionAt } from "../util/jsonata-check.ts";
 
 export interface MappingProblem {
   /** JSON path inside the merged document, e.g. ["request", "tool_choice", "auto"]. */
@@ -51,19 +51,11 @@ export function validateMappingDoc(doc: unknown): MappingProblem[] {
       problems.push({ path: ["models", model, "effort_table"], message: `no effort table named '${rule.effort_table}' in reasoning.effort_tables`, rule: "reference" });
     }
   }
-  const expressions: [(string | number)[], string | undefined][] = [
+  const expressions: ExpressionAt[] = [
     [["request", "patch"], d.request.patch],
     ...d.errors.rules.map((r, i): [(string | number)[], string] => [["errors", "rules", i, "when"], r.when]),
   ];
-  for (const [path, source] of expressions) {
-    if (source === undefined) continue;
-    try {
-      jsonata(source);
-    } catch (err) {
-      const e = err as { message: string; position?: number };
-      problems.push({ path, message: `JSONata does not compile${e.position != null ? ` at character ${e.position}` : ""}: ${e.message}`, rule: "jsonata" });
-    }
-  }
+  problems.push(...jsonataCompileProblems(expressions));
   for (const [section, keys] of MAPPING_PATH_KEYS) {
     const obj = (d as unknown as Record<string, Record<string, unknown>>)[section];
     for (const key of keys) {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import jsonata from "jsonata";
 import { parse } from "yaml";
 import { projectPath } from "../util/paths.ts";
+import { jsonataCompileProblems, type ExpressionAt } from "../util/jsonata-check.ts";
 import { validate as validateShape } from "../generated/validators/search.ts";
 
 export const DEFAULT_SEARCH_DIR = projectPath("search");
@@ -57,19 +58,11 @@ export function validateSearchBackend(doc: unknown, expectedName?: string): Sear
   if (expectedName !== undefined && d.name !== expectedName) {
     problems.push({ path: ["name"], message: `the name '${d.name}' differs from the file name '${expectedName}'`, rule: "name" });
   }
-  const expressions: [(string | number)[], string | undefined][] = [
+  const expressions: ExpressionAt[] = [
     [["request", "body"], d.request.body],
     ...Object.entries(d.results).map(([k, v]): [(string | number)[], string] => [["results", k], v]),
   ];
-  for (const [path, source] of expressions) {
-    if (source === undefined) continue;
-    try {
-      jsonata(source);
-    } catch (err) {
-      const e = err as { message: string; position?: number };
-      problems.push({ path, message: `JSONata does not compile${e.position != null ? ` at character ${e.position}` : ""}: ${e.message}`, rule: "jsonata" });
-    }
-  }
+  problems.push(...jsonataCompileProblems(expressions));
   return problems;
 }
 
