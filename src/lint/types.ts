@@ -44,7 +44,21 @@ export class Findings {
   couldNotRun = false;
 
   add(at: SourceLocation, rule: RuleId, severity: Severity, message: string, owner?: DraftFinding["owner"]): void {
-    this.list.push({ file: at.file, line: at.line, col: at.col, rule, severity, message, ...(owner ? { owner } : {}) });
+    // Line and column are read when the finding is reported: a file from the build-time YAML cache
+    // builds its syntax tree only then (the serve preflight reports errors only, so a warning costs no parse).
+    this.list.push({
+      file: at.file,
+      get line() {
+        return at.line;
+      },
+      get col() {
+        return at.col;
+      },
+      rule,
+      severity,
+      message,
+      ...(owner ? { owner } : {}),
+    });
   }
   error(at: SourceLocation, rule: RuleId, message: string, owner?: DraftFinding["owner"]): void {
     this.add(at, rule, "error", message, owner);

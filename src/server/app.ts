@@ -1,19 +1,18 @@
 // The HTTP surface: /v1/responses, /v1/models, /health, with OpenAI-shaped errors for everything else.
+// POST /v1/responses and GET /health are served straight from node:http (the fast path: no Express
+// per-request work, and Express is not loaded at start); every other route goes through the Express
+// app of ./express-routes.ts, imported with the first request that needs it (issue 17: a gateway that has only
+// served Codex and health probes never loads Express).
 import type { IncomingMessage, ServerResponse } from "node:http";
-import express, { type NextFunction, type Request, type Response } from "express";
 import type { GatewayRuntime } from "../engine/runtime.ts";
 import type { Logger } from "./log.ts";
-import { ClientError } from "../protocol/types.ts";
 import { sendError, toClientError } from "./errors.ts";
-import { isWebSocketUpgrade, noWebSocketError } from "./no-websocket.ts";
-import { healthHandler, modelHandler, modelsHandler } from "./routes/info.ts";
+import { healthHandler } from "./routes/info.ts";
 import { requireToken } from "./auth.ts";
 import { accessGuard, refusalLogger } from "./access.ts";
 import { jsonBody } from "./body.ts";
 import type { RequestRecord } from "../protocol/record.ts";
 import { responsesHandler, type ResponsesRouteOptions } from "./routes/responses.ts";
-import { statusJsonHandler, statusPageHandler } from "./routes/status.ts";
-import { assetHandler, usageJsonHandler } from "./routes/usage.ts";
 import { ledgerHooks } from "./ledger-hooks.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import { GatewayMetrics } from "./metrics.ts";
@@ -22,8 +21,7 @@ import { TargetHealth } from "../engine/routing/health.ts";
 import { targetStates } from "../engine/routing/summary.ts";
 import type { ResponseStore } from "../store/response-store.ts";
 import { storeContinuations } from "../store/response-store.ts";
-import { storedResponseHandlers } from "./routes/stored.ts";
-import { compactHandler } from "./routes/compact.ts";
+import type { RouteParts } from "./express-routes.ts";
 
 export interface AppOptions {
   getRuntime: () => GatewayRuntime;
@@ -42,17 +40,26 @@ export interface AppOptions {
   ledger?: Ledger;
 }
 
-export type GatewayApp = ReturnType<typeof express> & {
-  /** Serves POST /v1/responses straight from Node's server without Express's per-request work; false when not that route. */
-  fastPath(req: IncomingMessage, res: ServerResponse): boolean;
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** A node:http request listener (also what supertest takes). */
+export type GatewayApp = Handler & {
   /** What POST /v1/responses is served with (logging, metrics, recent requests): WebSocket mode shares it. */
   route: ResponsesRouteOptions;
 };
 
+/** The paths the fast path serves as Express would: exact, with or without a query (any other spelling goes through Express). */
+function fastRoute(req: IncomingMessage): "responses" | "health" | null {
+  const url = req.url ?? "";
+  const q = url.indexOf("?");
+  const path = q < 0 ? url : url.slice(0, q);
+  if (req.method === "POST") return path === "/v1/responses" || path === "/responses" ? "responses" : null;
+  // Express answers HEAD with the GET route (Node drops the body).
+  if (req.method === "GET" || req.method === "HEAD") return path === "/health" ? "health" : null;
+  return null;
+}
+
 export function createApp(o: AppOptions): GatewayApp {
-  const app = express();
-  app.disable("x-powered-by");
-  app.set("etag", false);
   const limit = o.getRuntime().config.server.bodyLimitBytes;
   const json = jsonBody(limit);
   const auth = requireToken(
@@ -90,50 +97,44 @@ export function createApp(o: AppOptions): GatewayApp {
     onStreamStart: (r) => metrics.streamStarted(streamLabels(r)),
     onStreamEnd: (r) => metrics.streamEnded(streamLabels(r)),
   };
-
   const responses = ledger.gate(responsesHandler(route));
-  const stored = storedResponseHandlers(o.store ?? null);
-  const compact = compactHandler(route);
+  const healthz = healthHandler(o.getRuntime, health);
 
-  app.use(access);
-  app.get("/health", healthHandler(o.getRuntime, health));
-  // Tokens are read per request, so a hot reload of server.auth.tokens applies at once.
-  app.use(auth);
-  app.get("/", statusPageHandler());
-  app.get("/status.json", statusJsonHandler(o.getRuntime, recent, health));
-  app.get("/status/usage.json", usageJsonHandler(o.ledger));
-  app.get("/assets/uplot.js", assetHandler("uplot.js"));
-  app.get("/assets/uplot.css", assetHandler("uplot.css"));
-  app.get("/metrics", async (_req: Request, res: Response) => {
-    const { contentType, body } = await metrics.scrape();
-    res.type(contentType).send(body);
-  });
-  for (const prefix of ["/v1", ""]) {
-    app.get(`${prefix}/models`, modelsHandler(o.getRuntime));
-    app.get(new RegExp(`^${prefix}/models/.+`), modelHandler(o.getRuntime));
-    app.post(`${prefix}/responses`, json, responses);
-    app.post(`${prefix}/responses/compact`, json, compact);
-    app.get(`${prefix}/responses/:id/input_items`, stored.inputItems);
-    app.get(`${prefix}/responses/:id`, stored.get);
-    app.delete(`${prefix}/responses/:id`, stored.delete);
-    app.all(`${prefix}/responses`, (req: Request, res: Response) => {
-      sendError(res, isWebSocketUpgrade(req.headers)
-        ? noWebSocketError()
-        : new ClientError(405, "invalid_request_error", "method_not_allowed", "Use POST /v1/responses."));
-    });
-  }
-  app.use((req: Request, res: Response) => {
-    sendError(res, new ClientError(404, "invalid_request_error", "not_found", `GodeX does not serve ${req.method} ${req.path}. Endpoints: POST /v1/responses (GET for WebSocket mode), POST /v1/responses/compact, GET and DELETE /v1/responses/{id}, GET /v1/responses/{id}/input_items, GET /v1/models, GET /health.`));
-  });
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  /** What Express's error handler does: OpenAI-shaped error, server errors logged (never a stack to the client). */
+  const onError = (err: unknown, res: ServerResponse) => {
     const ce = toClientError(err);
     if (ce.status >= 500) o.log.error({ msg: "unhandled error", error: String((err as Error)?.stack ?? err) });
     sendError(res, ce);
-  });
-  const fastPath = (req: IncomingMessage, res: ServerResponse): boolean => {
-    if (req.method !== "POST") return false;
-    const path = (req.url ?? "").split("?", 1)[0];
-    if (path !== "/v1/responses" && path !== "/responses") return false;
+  };
+
+  const parts: RouteParts = { options: o, route, access, auth, json, responses, health: healthz, metrics, recent, targets: health, onError };
+  let routes: Handler | undefined;
+  let loading: Promise<Handler> | undefined;
+  const viaExpress: Handler = (req, res) => {
+    if (routes) return routes(req, res);
+    loading ??= import("./express-routes.ts").then((m) => (routes = m.expressRoutes(parts)));
+    loading.then(
+      (h) => h(req, res),
+      (err) => {
+        loading = undefined;
+        onError(err, res);
+      },
+    );
+  };
+
+  const app: Handler = (req, res) => {
+    const which = fastRoute(req);
+    if (which === null) return viaExpress(req, res);
+    if (which === "health") {
+      // Same order as the Express app: access guard, then /health (no token needed: probes).
+      return access(req, res, () => {
+        try {
+          healthz(req, res);
+        } catch (err) {
+          onError(err, res);
+        }
+      });
+    }
     access(req, res, () =>
       auth(req, res, () =>
         json(req, res, (err?: unknown) => {
@@ -142,7 +143,6 @@ export function createApp(o: AppOptions): GatewayApp {
         }),
       ),
     );
-    return true;
   };
-  return Object.assign(app, { fastPath, route });
+  return Object.assign(app, { route });
 }

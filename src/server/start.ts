@@ -67,10 +67,8 @@ export async function startGateway(config: LoadedConfig, opts: StartOptions = {}
       if (draining) setImmediate(() => server.closeIdleConnections());
     });
   });
-  // POST /v1/responses skips Express (same handler, same checks); everything else goes through it.
-  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
-    if (!app.fastPath(req, res)) app(req, res);
-  });
+  // POST /v1/responses and GET /health skip Express (same handlers, same checks); everything else goes through it.
+  server.on("request", app);
   // WebSocket mode on GET /v1/responses: same serving path, logging and metrics as POST.
   const sockets = attachResponsesSockets(server, app.route);
   // Codex keeps connections open between turns; long reasoning streams must not be cut by Node's defaults.

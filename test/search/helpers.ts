@@ -5,9 +5,8 @@ import { join } from "node:path";
 import { loadConfigFromObject } from "../../src/config/load.ts";
 import { buildRuntime, type GatewayRuntime } from "../../src/engine/runtime.ts";
 import { startMockUpstreams, type MockUpstreams, type MockUpstreamsOptions } from "../../src/mock/server.ts";
-import { createApp } from "../../src/server/app.ts";
+import { createApp, type GatewayApp } from "../../src/server/app.ts";
 import { createLogger } from "../../src/server/log.ts";
-import type { Express } from "express";
 
 export const PROVIDERS: Record<string, string> = {
   deepseek: "deepseek-v4-pro",
@@ -23,7 +22,7 @@ export const NATIVE_ALIASES: Record<string, string> = {
 };
 
 export interface SearchGateway {
-  app: Express;
+  app: GatewayApp;
   mock: MockUpstreams;
   runtime: GatewayRuntime;
   close(): Promise<void>;

@@ -1,9 +1,9 @@
-// Shared fixtures for the supertest suites: an Express app built from an inline config whose
+// Shared fixtures for the supertest suites: the gateway's request listener built from an inline config whose
 // deepseek provider points at the offline emulator, plus SSE parsing and shape checks.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Express } from "express";
+import type { GatewayApp } from "../../src/server/app.ts";
 import type { Test } from "supertest";
 import { expect } from "vitest";
 import { createApp } from "../../src/server/app.ts";
@@ -18,7 +18,7 @@ export const DEEPSEEK_KEY = "sk-godex-test-9f3c1e7ab2d44e0c8a1b";
 export const MISSING_KEY_ENV = "GODEX_TEST_UNSET_NOKEY_API_KEY";
 
 export interface TestGateway {
-  app: Express;
+  app: GatewayApp;
   mock: MockUpstreams;
   runtime: GatewayRuntime;
   close(): Promise<void>;

@@ -1,4 +1,5 @@
 // GET /health and GET /v1/models.
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Request, Response } from "express";
 import { providerSummaries, type GatewayRuntime } from "../../engine/runtime.ts";
 import { VERSION } from "../../version.ts";
@@ -7,8 +8,9 @@ import { sendError, sendJson } from "../errors.ts";
 import type { TargetHealth } from "../../engine/routing/health.ts";
 import { routeSummaries, targetStates } from "../../engine/routing/summary.ts";
 
+/** Served on the fast path (plain node:http) and by the Express app alike. */
 export function healthHandler(getRuntime: () => GatewayRuntime, health: TargetHealth) {
-  return (_req: Request, res: Response) => {
+  return (_req: IncomingMessage, res: ServerResponse) => {
     const rt = getRuntime();
     sendJson(res, 200, {
       status: "ok",
