@@ -140,7 +140,7 @@ describe("start-up loads only what the command uses", { timeout: 120_000 }, () =
     for (const pkg of ["express", "undici", "ws", "pino", "prom-client", "pg", "better-sqlite3"]) expect(packages.has(pkg), pkg).toBe(false);
   });
 
-  it("godex serve with a provider key, until it listens: no emulators, upstream client, WebSocket server or unused database driver", async () => {
+  it("godex serve with a provider key: nothing unused until it listens, and no Express until a request the fast path does not serve", async () => {
     const log = join(tmp, "imports-serve.log");
     writeFileSync(log, "");
     const child = spawn(process.execPath, ["--import", pathToFileURL(join(tmp, "record.mjs")).href, join(tmp, "run.mjs"), "serve", "--port", "0", "--no-watch", "--no-mock"], {
@@ -149,27 +149,46 @@ describe("start-up loads only what the command uses", { timeout: 120_000 }, () =
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
-    const listening = new Promise<void>((ok, fail) => {
+    const listening = new Promise<string>((ok, fail) => {
       const seen = (d: Buffer) => {
         output += d.toString();
-        if (output.includes("GodeX listening on")) ok();
+        const url = /GodeX listening on (http:\/\/\S+)/.exec(output)?.[1];
+        if (url) ok(url);
       };
       child.stdout.on("data", seen);
       child.stderr.on("data", seen);
       child.once("exit", (code) => fail(new Error(`serve exited (${code}) before listening:\n${output}`)));
     });
+    let atListen: Loaded, afterFastPath: Loaded, afterOther: Loaded;
     try {
-      await listening;
+      const url = await listening;
+      atListen = collect(log, 0);
+      // The two fast-path routes: a health probe, and a Codex request refused before any upstream call.
+      const health = await fetch(`${url}/health`);
+      expect(health.status).toBe(200);
+      expect((await health.json()).status).toBe("ok");
+      const refused = await fetch(`${url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+      expect(refused.status).toBe(400);
+      expect((await refused.json()).error.type).toBe("invalid_request_error");
+      afterFastPath = collect(log, 0);
+      // Any other route is Express's: loaded now, and it answers.
+      const models = await fetch(`${url}/v1/models`);
+      expect(models.status).toBe(200);
+      expect((await models.json()).object).toBe("list");
+      afterOther = collect(log, 0);
     } finally {
       child.kill("SIGTERM");
       await new Promise((ok) => (child.exitCode !== null ? ok(null) : child.once("exit", ok)));
     }
-    const { sources, packages } = collect(log, 0);
-    expect(under(sources, "src/server/").length).toBeGreaterThan(0);
-    expect(packages.has("express")).toBe(true);
-    expect(under(sources, "src/mock/")).toEqual([]);
+    expect(under(atListen.sources, "src/server/").length).toBeGreaterThan(0);
+    expect(under(atListen.sources, "src/mock/")).toEqual([]);
     // prom-client loads with the first request counted or the first scrape, not at rest.
-    for (const pkg of ["undici", "ws", "pg", "jsonc-parser", "prom-client"]) expect(packages.has(pkg), pkg).toBe(false);
+    for (const pkg of ["undici", "ws", "pg", "jsonc-parser", "prom-client", "express"]) expect(atListen.packages.has(pkg), pkg).toBe(false);
+    // GET /health and POST /v1/responses are served without Express (src/server/app.ts).
+    expect(afterFastPath.packages.has("express")).toBe(false);
+    expect(under(afterFastPath.sources, "src/server/express-routes.ts")).toEqual([]);
+    expect(afterOther.packages.has("express")).toBe(true);
+    expect(under(afterOther.sources, "src/server/express-routes.ts")).toHaveLength(1);
   });
 
   it("godex --version loads no command at all", () => {
