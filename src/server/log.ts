@@ -1,8 +1,25 @@
 // Structured logs: pino JSON lines (asynchronous writes, off the hot path) when stderr is not a
 // terminal, one readable line per event when it is. Never bodies unless payload capture is on,
 // never keys (redacted by path as a second line of defence).
-import pino from "pino";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import type { LogLevel } from "../config/types.ts";
+import { projectPath } from "../util/paths.ts";
+
+type Pino = typeof import("pino").default;
+let pinoModule: Pino | undefined;
+
+/**
+ * pino, loaded with the first line logged (not at start: a gateway that has only answered health
+ * probes has logged nothing). From the bundle it is the prebuilt one-file copy the build writes
+ * (dist/vendor/pino.cjs: one compile, no per-file module resolution); from the sources, the package.
+ */
+function loadPino(): Pino {
+  if (pinoModule) return pinoModule;
+  const require = createRequire(import.meta.url);
+  const vendored = /\/dist\/(chunks\/)?[^/]+\.mjs$/.test(new URL(import.meta.url).pathname) ? projectPath("dist", "vendor", "pino.cjs") : null;
+  return (pinoModule = require(vendored && existsSync(vendored) ? vendored : "pino") as Pino);
+}
 
 const LEVELS: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, silent: 100 };
 
@@ -27,9 +44,17 @@ export function createLogger(level: LogLevel, options: LoggerOptions | ((line: s
   const opts: LoggerOptions = typeof options === "function" ? { write: options } : options;
   const pretty = opts.pretty ?? (opts.write === undefined && process.stderr.isTTY === true);
   if (pretty) return prettyLogger(level, opts.write ?? ((l) => process.stderr.write(l)));
-  const destination = opts.write ? { write: opts.write } : pino.destination({ dest: 2, sync: false });
-  const p = pino({ level: level === "silent" ? "silent" : level, base: undefined, redact: { paths: REDACT, censor: "[redacted]" }, timestamp: pino.stdTimeFunctions.isoTime, messageKey: "msg", formatters: { level: (label) => ({ level: label }) } }, destination);
-  const at = (lvl: "debug" | "info" | "warn" | "error") => (fields: Record<string, unknown>) => p[lvl](fields);
+  let p: ReturnType<Pino> | undefined;
+  const logger = () => {
+    if (p) return p;
+    const pino = loadPino();
+    const destination = opts.write ? { write: opts.write } : pino.destination({ dest: 2, sync: false });
+    return (p = pino({ level: level === "silent" ? "silent" : level, base: undefined, redact: { paths: REDACT, censor: "[redacted]" }, timestamp: pino.stdTimeFunctions.isoTime, messageKey: "msg", formatters: { level: (label) => ({ level: label }) } }, destination));
+  };
+  // A line below the level is dropped before pino is loaded (pino's own numbers: LEVELS).
+  const at = (lvl: "debug" | "info" | "warn" | "error") => (fields: Record<string, unknown>) => {
+    if (LEVELS[lvl] >= LEVELS[level]) logger()[lvl](fields);
+  };
   return { level, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
 

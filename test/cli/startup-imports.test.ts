@@ -31,6 +31,12 @@ beforeAll(() => {
   expect(r.status, r.stderr).toBe(0);
   const outputs = JSON.parse(readFileSync(meta, "utf8")).outputs as Record<string, { inputs: Record<string, unknown> }>;
   inputsOf = new Map(Object.entries(outputs).map(([out, o]) => [out.slice(out.indexOf("dist/")), Object.keys(o.inputs)]));
+  // The build's other esbuild steps (one-file copies of packages loaded on first use, dist/vendor/), into the temp dist/.
+  for (const step of build.split("&&").map((s) => s.trim()).filter((s) => s.startsWith("esbuild ") && s !== esbuild)) {
+    const stepArgs = step.split(/\s+/).slice(1).map((a) => a.replace(/^--outfile=dist\//, `--outfile=${join(tmp, "dist")}/`));
+    const v = spawnSync(process.execPath, [join(REPO, "node_modules", "esbuild", "bin", "esbuild"), ...stepArgs], { cwd: REPO, encoding: "utf8" });
+    expect(v.status, v.stderr).toBe(0);
+  }
   writeFileSync(
     join(tmp, "record.mjs"),
     [
@@ -97,6 +103,9 @@ function collect(log: string, status: number | null): Loaded {
       packageFiles.push(`${pkg[1]}/${pkg[2]}`);
     }
     const out = path.indexOf("/dist/");
+    // A package the build prebundles into one file of its own (dist/vendor/<package>.cjs).
+    const vendored = /\/dist\/vendor\/([^/]+)\.cjs$/.exec(path);
+    if (vendored) packages.add(vendored[1]!);
     if (out >= 0 && path.startsWith(tmp)) {
       for (const input of inputsOf.get(path.slice(out + 1)) ?? []) {
         sources.add(input);
@@ -182,10 +191,12 @@ describe("start-up loads only what the command uses", { timeout: 120_000 }, () =
     }
     expect(under(atListen.sources, "src/server/").length).toBeGreaterThan(0);
     expect(under(atListen.sources, "src/mock/")).toEqual([]);
-    // prom-client loads with the first request counted or the first scrape, not at rest.
-    for (const pkg of ["undici", "ws", "pg", "jsonc-parser", "prom-client", "express"]) expect(atListen.packages.has(pkg), pkg).toBe(false);
-    // GET /health and POST /v1/responses are served without Express (src/server/app.ts).
+    // prom-client loads with the first request counted or the first scrape, pino with the first line logged, not at rest.
+    for (const pkg of ["undici", "ws", "pg", "jsonc-parser", "prom-client", "express", "pino"]) expect(atListen.packages.has(pkg), pkg).toBe(false);
+    // GET /health and POST /v1/responses are served without Express (src/server/app.ts); the refused
+    // request's log line loaded pino (from the build's one-file copy).
     expect(afterFastPath.packages.has("express")).toBe(false);
+    expect(afterFastPath.packages.has("pino")).toBe(true);
     expect(under(afterFastPath.sources, "src/server/express-routes.ts")).toEqual([]);
     expect(afterOther.packages.has("express")).toBe(true);
     expect(under(afterOther.sources, "src/server/express-routes.ts")).toHaveLength(1);
