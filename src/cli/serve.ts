@@ -16,19 +16,17 @@ import { Ledger } from "../ledger/ledger.ts";
 import { defaultLedgerPath } from "../ledger/store.ts";
 import type { Logger } from "../server/log.ts";
 
-/** The config's ledger, or none (with an error logged) when it cannot be opened: GodeX still serves. */
-async function openConfiguredLedger(config: LoadedConfig, log: Logger, mock: boolean): Promise<Ledger | undefined> {
+/**
+ * The config's ledger. Its database is opened with the first row, budget check or chart (Ledger.lazy),
+ * not at start: a failure to open is logged then, and retried, like a database that goes away later.
+ */
+function configuredLedger(config: LoadedConfig, log: Logger, mock: boolean): Ledger | undefined {
   if (!config.ledger.enabled) return undefined;
   // Emulated responses never mix with real spend: mock mode keeps its own SQLite file.
   const settings = mock ? { ...config.ledger, url: undefined, path: defaultLedgerPath().replace(/usage\.db$/, "usage-mock.db") } : config.ledger;
-  try {
-    const ledger = await Ledger.open(settings, { onError: (what, err) => log.warn({ msg: `ledger: ${what} failed`, error: String((err as Error)?.message ?? err) }) });
-    process.stderr.write(`Usage ledger: ${ledger.store.kind} ${ledger.store.where} (godex usage)\n`);
-    return ledger;
-  } catch (err) {
-    log.error({ msg: "usage ledger cannot be opened: serving without it (no usage rows, budgets not enforced)", error: String((err as Error)?.message ?? err) });
-    return undefined;
-  }
+  const ledger = Ledger.lazy(settings, { onError: (what, err) => log.warn({ msg: `ledger: ${what} failed`, error: String((err as Error)?.message ?? err) }) });
+  process.stderr.write(`Usage ledger: ${ledger.store.kind} ${ledger.store.where} (godex usage)\n`);
+  return ledger;
 }
 
 const HELP = `Usage: godex serve [--config FILE] [--host H] [--port N] [--mock | --no-mock] [--log-level LEVEL] [--no-watch]
@@ -105,7 +103,7 @@ export async function serve(argv: string[]): Promise<number> {
     );
   }
   const log = createLogger(config.logging.level);
-  const ledger = await openConfiguredLedger(config, log, useMock);
+  const ledger = configuredLedger(config, log, useMock);
   let gateway;
   try {
     gateway = await startGateway(config, { mock: useMock, log, mappingsDir, ledger });

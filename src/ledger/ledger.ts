@@ -5,7 +5,7 @@ import type { LedgerConfig } from "../config/types.ts";
 import { BudgetGuard } from "./budgets.ts";
 import { chartData, periodTotals, rangeBounds, type ChartData, type ChartRange } from "./charts.ts";
 import type { LedgerRow } from "./row.ts";
-import { openLedgerStore, type LedgerStore } from "./store.ts";
+import { lazyLedgerStore, openLedgerStore, type LedgerStore } from "./store.ts";
 import { LedgerWriter, type WriterOptions } from "./writer.ts";
 
 const DAY = 86_400_000;
@@ -31,6 +31,8 @@ export class Ledger {
     readonly store: LedgerStore,
     private readonly retentionDays: number,
     private readonly opts: LedgerOptions = {},
+    /** False for a store opened on first use (Ledger.lazy): it prunes when it opens. */
+    pruneNow = true,
   ) {
     this.instance = opts.instance ?? `${hostname()}:${process.pid}`;
     this.budgets = new BudgetGuard(store, () => this.writer.pending(), opts.budgetRefreshMs ?? 1000);
@@ -43,7 +45,7 @@ export class Ledger {
       },
     });
     if (retentionDays > 0) {
-      void this.prune();
+      if (pruneNow) void this.prune();
       this.retentionTimer = setInterval(() => void this.prune(), 6 * 3_600_000);
       this.retentionTimer.unref();
     }
@@ -51,6 +53,13 @@ export class Ledger {
 
   static async open(cfg: LedgerConfig, opts: LedgerOptions = {}): Promise<Ledger> {
     return new Ledger(await openLedgerStore(cfg), cfg.retentionDays, opts);
+  }
+
+  /** The same ledger with its database opened by its first query (lazyLedgerStore), then pruned. */
+  static lazy(cfg: LedgerConfig, opts: LedgerOptions = {}): Ledger {
+    let ledger: Ledger | undefined;
+    ledger = new Ledger(lazyLedgerStore(cfg, () => void ledger?.prune()), cfg.retentionDays, opts, false);
+    return ledger;
   }
 
   /** Never throws, never waits. */

@@ -6,6 +6,7 @@ import type { LedgerConfig } from "../config/types.ts";
 import { MIGRATIONS } from "./schema.ts";
 import { ROW_COLUMNS, type LedgerRow } from "./row.ts";
 import type { SqlDriver } from "./sql.ts";
+import { redactUrl } from "./redact-url.ts";
 
 export interface SpendQuery {
   /** Epoch ms, inclusive. */
@@ -88,6 +89,40 @@ export class LedgerStore {
 /** ~/.godex/usage.db, or $GODEX_HOME/usage.db. */
 export function defaultLedgerPath(): string {
   return join(process.env.GODEX_HOME ?? join(homedir(), ".godex"), "usage.db");
+}
+
+/**
+ * The ledger a config names, opened (and migrated) with its first query instead of now: `godex serve`
+ * loads no database driver and touches no file until it has a row to write, a budget to check or a
+ * chart to draw. An open that fails fails that query (the writer retries its rows, a budget check
+ * serves the request, as when the database goes away later) and is tried again with the next one.
+ * `onOpen` runs once it has opened.
+ */
+export function lazyLedgerStore(cfg: Pick<LedgerConfig, "path" | "url">, onOpen?: () => void): LedgerStore {
+  let opened: Promise<LedgerStore> | null = null;
+  const open = () =>
+    (opened ??= openLedgerStore(cfg).then(
+      (store) => {
+        onOpen?.();
+        return store;
+      },
+      (err: unknown) => {
+        opened = null;
+        throw err;
+      },
+    ));
+  const db: SqlDriver = {
+    kind: cfg.url ? "postgres" : "sqlite",
+    where: cfg.url ? redactUrl(cfg.url) : (cfg.path ?? defaultLedgerPath()),
+    all: async (sql, params) => (await open()).db.all(sql, params),
+    run: async (sql, params) => (await open()).db.run(sql, params),
+    transaction: async (fn, lock) => (await open()).db.transaction(fn, lock),
+    close: async () => {
+      const store = opened ? await opened.catch(() => null) : null;
+      await store?.close();
+    },
+  };
+  return new LedgerStore(db);
 }
 
 /** Opens (and migrates) the ledger a config names: PostgreSQL when ledger.url is set, else SQLite. */
