@@ -2,10 +2,13 @@
 // located, human sentences ("unknown key", "must be integer"). Also fills schema defaults.
 import { readFileSync } from "node:fs";
 import type { ErrorObject } from "ajv";
-import { validate as validator } from "../generated/validators/config.ts";
+import { generatedValidator } from "../util/generated-validator.ts";
 import type { ConfigProblem } from "./types.ts";
 import type { SourceLocation, ValuePath } from "../util/yaml-source.ts";
 import { projectPath } from "../util/paths.ts";
+
+// Generated at build time (codegen/validators.ts), loaded with its first use.
+const validator = generatedValidator("config.cjs");
 
 type Locate = (path: ValuePath, which?: "key" | "value") => SourceLocation;
 type JsonSchema = Record<string, unknown>;

@@ -1,12 +1,15 @@
 // Checks a merged mapping document before it is compiled: JSON Schema shape, then the references
 // and expressions the schema cannot see (effort tables, JSONata, regexes, field paths).
 import { readFileSync } from "node:fs";
-import { validate as validateShape } from "../generated/validators/mapping.ts";
+import { generatedValidator } from "../util/generated-validator.ts";
 import { ECHOED_SAMPLING, type MappingDoc } from "./doc.ts";
 import { deepMerge } from "./load.ts";
 import { isPlainPath } from "./path.ts";
 import { projectPath } from "../util/paths.ts";
 import { jsonataCompileProblems, type ExpressionAt } from "../util/jsonata-check.ts";
+
+// Generated at build time (codegen/validators.ts), loaded with its first use.
+const validateShape = generatedValidator("mapping.cjs");
 
 export interface MappingProblem {
   /** JSON path inside the merged document, e.g. ["request", "tool_choice", "auto"]. */

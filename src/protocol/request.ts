@@ -8,10 +8,13 @@
 
 import { readFileSync } from "node:fs";
 import type { ErrorObject } from "ajv";
-import { validate } from "../generated/validators/responses-request.ts";
+import { generatedValidator } from "../util/generated-validator.ts";
 import { ClientError } from "./types.ts";
 import type * as G from "../generated/responses-request.ts";
 import { projectPath } from "../util/paths.ts";
+
+// Generated at build time (codegen/validators.ts), loaded with its first use.
+const validate = generatedValidator("responses-request.cjs");
 
 // ---------------------------------------------------------------------------------------------
 // Types: generated from schemas/responses-request.schema.json (src/generated/responses-request.ts),

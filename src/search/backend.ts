@@ -6,7 +6,10 @@ import jsonata from "jsonata";
 import { parse } from "yaml";
 import { projectPath } from "../util/paths.ts";
 import { jsonataCompileProblems, type ExpressionAt } from "../util/jsonata-check.ts";
-import { validate as validateShape } from "../generated/validators/search.ts";
+import { generatedValidator } from "../util/generated-validator.ts";
+
+// Generated at build time (codegen/validators.ts), loaded with its first use.
+const validateShape = generatedValidator("search.cjs");
 
 export const DEFAULT_SEARCH_DIR = projectPath("search");
 
