@@ -5,9 +5,9 @@
 // from the backend definitions (search/*.yaml: legacy_names, key_from_provider), never named here.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parse } from "yaml";
 import { projectPath } from "../util/paths.ts";
 import type { ProviderConfig, WebSearchConfig } from "./types.ts";
+import { yamlLibrary } from "../util/yaml-source.ts";
 
 export interface RawWebSearch {
   backend?: string;
@@ -43,7 +43,7 @@ function backendFacts(dir: string | undefined): BackendFacts[] {
       const name = f.slice(0, -".yaml".length);
       if (seen.has(name)) continue;
       try {
-        const doc = parse(readFileSync(join(d, f), "utf8")) as BackendFacts;
+        const doc = yamlLibrary().parse(readFileSync(join(d, f), "utf8")) as BackendFacts;
         if (doc && typeof doc === "object") seen.set(name, { ...doc, name });
       } catch {
         /* lint and the search loader report a broken definition */

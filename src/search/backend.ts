@@ -3,10 +3,10 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import jsonata from "jsonata";
-import { parse } from "yaml";
 import { projectPath } from "../util/paths.ts";
 import { jsonataCompileProblems, type ExpressionAt } from "../util/jsonata-check.ts";
 import { generatedValidator } from "../util/generated-validator.ts";
+import { yamlLibrary } from "../util/yaml-source.ts";
 
 // Generated at build time (codegen/validators.ts), loaded with its first use.
 const validateShape = generatedValidator("search.cjs");
@@ -94,7 +94,7 @@ export function loadSearchBackend(name: string, dir = DEFAULT_SEARCH_DIR): Compi
   }
   let doc: unknown;
   try {
-    doc = parse(readFileSync(file, "utf8"));
+    doc = yamlLibrary().parse(readFileSync(file, "utf8"));
   } catch (err) {
     throw new SearchBackendError(`${file}: not valid YAML: ${(err as Error).message}`);
   }

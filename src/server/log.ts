@@ -1,24 +1,18 @@
 // Structured logs: pino JSON lines (asynchronous writes, off the hot path) when stderr is not a
 // terminal, one readable line per event when it is. Never bodies unless payload capture is on,
 // never keys (redacted by path as a second line of defence).
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import type { LogLevel } from "../config/types.ts";
-import { projectPath } from "../util/paths.ts";
+import { requireVendored } from "../util/bundle.ts";
 
 type Pino = typeof import("pino").default;
 let pinoModule: Pino | undefined;
 
 /**
  * pino, loaded with the first line logged (not at start: a gateway that has only answered health
- * probes has logged nothing). From the bundle it is the prebuilt one-file copy the build writes
- * (dist/vendor/pino.cjs: one compile, no per-file module resolution); from the sources, the package.
+ * probes has logged nothing); from the bundle, the build's one-file copy (dist/vendor/pino.cjs).
  */
 function loadPino(): Pino {
-  if (pinoModule) return pinoModule;
-  const require = createRequire(import.meta.url);
-  const vendored = /\/dist\/(chunks\/)?[^/]+\.mjs$/.test(new URL(import.meta.url).pathname) ? projectPath("dist", "vendor", "pino.cjs") : null;
-  return (pinoModule = require(vendored && existsSync(vendored) ? vendored : "pino") as Pino);
+  return (pinoModule ??= requireVendored<Pino>("pino"));
 }
 
 const LEVELS: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, silent: 100 };

@@ -5,14 +5,13 @@
 import { createRequire } from "node:module";
 import type { ValidateFunction } from "ajv";
 import { projectPath } from "./paths.ts";
-
-const fromBundle = /\/dist\/(chunks\/)?[^/]+\.mjs$/.test(new URL(import.meta.url).pathname);
+import { FROM_BUNDLE } from "./bundle.ts";
 
 /** A function that behaves as the generated validator `file` (same result, same `errors`), loading it with the first call. */
 export function generatedValidator(file: string): ValidateFunction {
   let real: ValidateFunction | undefined;
   const validate = ((data: unknown) => {
-    real ??= createRequire(import.meta.url)(projectPath(fromBundle ? "dist" : "src", "generated", "validators", file)) as ValidateFunction;
+    real ??= createRequire(import.meta.url)(projectPath(FROM_BUNDLE ? "dist" : "src", "generated", "validators", file)) as ValidateFunction;
     const ok = real(data) as boolean;
     validate.errors = real.errors;
     return ok;

@@ -2,9 +2,21 @@
 // point at `file:line:col` instead of a bare JSON path. Knows nothing about what the YAML means.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parse, parseDocument } from "yaml";
 import { projectPath } from "./paths.ts";
-import type { Document, Node, Pair } from "yaml";
+import { requireVendored } from "./bundle.ts";
+import type { Document, LineCounter, Node, Pair } from "yaml";
+
+type YamlLibrary = typeof import("yaml");
+let yamlModule: YamlLibrary | undefined;
+
+/**
+ * The yaml library, loaded with the first text that needs parsing or locating: the shipped files come
+ * parsed from the build-time cache, so `godex serve` with the shipped config never loads it. From the
+ * bundle it is the build's one-file copy (dist/vendor/yaml.cjs).
+ */
+export function yamlLibrary(): YamlLibrary {
+  return (yamlModule ??= requireVendored<YamlLibrary>("yaml"));
+}
 
 /** A position in a source file; line and col are 1-based. */
 export interface SourceLocation {
@@ -92,6 +104,7 @@ export function cleanYamlValue(text: string): unknown {
 }
 
 function parseFresh(text: string): ParsedText {
+  const { LineCounter, parseDocument } = yamlLibrary();
   const lineCounter = new LineCounter();
   // prettyErrors off: we add our own file:line:col prefix, the library's would repeat it.
   const doc = parseDocument(text, { keepSourceTokens: true, lineCounter, prettyErrors: false });
@@ -168,7 +181,7 @@ export function parseYamlWithLocations(text: string, file: string): YamlWithLoca
  */
 export function parseYamlValue(text: string): unknown {
   const parsed = parseText(text);
-  if (!parsed.clean && (parsed.doc().errors.length > 0 || parsed.doc().warnings.length > 0 || parsed.toJsError !== null)) return parse(text);
+  if (!parsed.clean && (parsed.doc().errors.length > 0 || parsed.doc().warnings.length > 0 || parsed.toJsError !== null)) return yamlLibrary().parse(text);
   return structuredClone(parsed.value);
 }
 
@@ -203,6 +216,7 @@ function locateIn(
   }
   if (which === "key" && keyNode) return startOf(keyNode, at) ?? at(0);
   // An empty value (`key:` with nothing after it) has no position of its own: use the key's.
+  const { isScalar } = yamlLibrary();
   if (node == null || (isScalar(node) && node.value == null && node.range?.[0] === node.range?.[1])) {
     return startOf(keyNode, at) ?? startOf(node, at) ?? at(0);
   }
@@ -210,10 +224,11 @@ function locateIn(
 }
 
 function deref(doc: Document, node: unknown): unknown {
-  return isAlias(node) ? node.resolve(doc) : node;
+  return yamlLibrary().isAlias(node) ? node.resolve(doc) : node;
 }
 
 function child(node: unknown, segment: string | number): { key: Node | null; value: unknown } | null {
+  const { isMap, isSeq } = yamlLibrary();
   if (isMap(node)) {
     const pair = (node.items as Pair[]).find((p) => keyText(p.key) === String(segment));
     return pair ? { key: isNodeLike(pair.key) ? (pair.key as Node) : null, value: pair.value } : null;
@@ -226,7 +241,7 @@ function child(node: unknown, segment: string | number): { key: Node | null; val
 }
 
 function keyText(key: unknown): string | undefined {
-  if (isScalar(key)) return String(key.value);
+  if (yamlLibrary().isScalar(key)) return String(key.value);
   return key == null ? undefined : String(key);
 }
 
