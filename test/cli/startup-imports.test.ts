@@ -9,13 +9,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildYamlCache } from "../../codegen/yaml-cache.ts";
+import { buildLintVerdicts } from "../../codegen/lint-verdicts.ts";
+import { buildMappingVerdicts } from "../../codegen/mapping-verdicts.ts";
+import { YAML_CACHE_FILE } from "../../src/util/yaml-source.ts";
+import { LINT_VERDICTS_FILE } from "../../src/lint/verdicts.ts";
+import { MAPPING_VERDICTS_FILE } from "../../src/mapping/verdicts.ts";
 
 const REPO = join(import.meta.dirname, "..", "..");
 let tmp: string;
 /** Output file (relative to the temp package root) → the source files bundled into it. */
 let inputsOf: Map<string, string[]>;
 
-beforeAll(() => {
+beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), "godex-startup-"));
   // A package root (package.json + schemas/ + mappings/) so the bundle finds its files as installed.
   for (const f of ["package.json", "godex.yaml", "schemas", "mappings", "search"]) cpSync(join(REPO, f), join(tmp, f), { recursive: true });
@@ -31,6 +37,12 @@ beforeAll(() => {
   expect(r.status, r.stderr).toBe(0);
   const outputs = JSON.parse(readFileSync(meta, "utf8")).outputs as Record<string, { inputs: Record<string, unknown> }>;
   inputsOf = new Map(Object.entries(outputs).map(([out, o]) => [out.slice(out.indexOf("dist/")), Object.keys(o.inputs)]));
+  // The build's data steps, for the temp package: the shipped YAML parsed, the shipped chains' lint and load verdicts.
+  writeFileSync(join(tmp, YAML_CACHE_FILE), JSON.stringify(buildYamlCache(tmp)));
+  writeFileSync(join(tmp, LINT_VERDICTS_FILE), JSON.stringify(await buildLintVerdicts(tmp)));
+  writeFileSync(join(tmp, MAPPING_VERDICTS_FILE), JSON.stringify(buildMappingVerdicts(tmp)));
+  // The generated validators, required on first use from dist/generated/validators/ (copied by the build's first step).
+  cpSync(join(REPO, "src", "generated", "validators"), join(tmp, "dist", "generated", "validators"), { recursive: true });
   // The build's other esbuild steps (one-file copies of packages loaded on first use, dist/vendor/), into the temp dist/.
   for (const step of build.split("&&").map((s) => s.trim()).filter((s) => s.startsWith("esbuild ") && s !== esbuild)) {
     const stepArgs = step.split(/\s+/).slice(1).map((a) => a.replace(/^--outfile=dist\//, `--outfile=${join(tmp, "dist")}/`));
@@ -106,6 +118,8 @@ function collect(log: string, status: number | null): Loaded {
     // A package the build prebundles into one file of its own (dist/vendor/<package>.cjs).
     const vendored = /\/dist\/vendor\/([^/]+)\.cjs$/.exec(path);
     if (vendored) packages.add(vendored[1]!);
+    const validator = /\/dist\/generated\/validators\/([^/]+\.cjs)$/.exec(path);
+    if (validator) sources.add(`src/generated/validators/${validator[1]}`);
     if (out >= 0 && path.startsWith(tmp)) {
       for (const input of inputsOf.get(path.slice(out + 1)) ?? []) {
         sources.add(input);
@@ -193,6 +207,12 @@ describe("start-up loads only what the command uses", { timeout: 120_000 }, () =
     expect(under(atListen.sources, "src/mock/")).toEqual([]);
     // prom-client loads with the first request counted or the first scrape, pino with the first line logged, not at rest.
     for (const pkg of ["undici", "ws", "pg", "jsonc-parser", "prom-client", "express", "pino"]) expect(atListen.packages.has(pkg), pkg).toBe(false);
+    // With the shipped config and mappings (known clean and valid from the build), serve runs neither the
+    // mapping nor the request validator (~0.9 MB of generated code) before it listens, nor parses YAML.
+    expect(atListen.sources.has("src/generated/validators/mapping.cjs")).toBe(false);
+    expect(atListen.packages.has("yaml")).toBe(false);
+    expect(atListen.sources.has("src/generated/validators/responses-request.cjs")).toBe(false);
+    expect(afterFastPath.sources.has("src/generated/validators/responses-request.cjs")).toBe(true);
     // GET /health and POST /v1/responses are served without Express (src/server/app.ts).
     expect(afterFastPath.packages.has("express")).toBe(false);
     expect(under(afterFastPath.sources, "src/server/express-routes.ts")).toEqual([]);
