@@ -221,7 +221,12 @@ export function compileErrorMapper(errors: ErrorsDoc): CompiledMapping["mapError
   const errCode = compileGetter(errors.code);
   const errType = compileGetter(errors.type);
   const errParam = compileGetter(errors.param);
-  const rules = errors.rules.map((rule) => ({ rule, expr: jsonata(rule.when) }));
+  // Compiled once, with the first error this wire maps, not at load: upstream errors are rare, and parsing
+  // every rule of every mapping was ~5% of `godex serve`'s start (docs/performance.md). They are known to
+  // compile: loadMappingDoc checks every `when` (validateMappingDoc), or the build did for a shipped chain
+  // (src/mapping/verdicts.ts), and `godex serve`'s preflight lints them (jsonata-syntax).
+  let compiled: { rule: ErrorsDoc["rules"][number]; expr: jsonata.Expression }[] | undefined;
+  const compiledRules = () => (compiled ??= errors.rules.map((rule) => ({ rule, expr: jsonata(rule.when) })));
   const errorFields = (json: any) => ({ message: errMessage?.(json), code: errCode?.(json), type: errType?.(json), param: errParam?.(json) });
   return async function mapError(status: number, body: unknown, retryAfter?: string | null): Promise<UpstreamFailure> {
     let json: any = typeof body === "object" ? body : null;
@@ -239,7 +244,7 @@ export function compileErrorMapper(errors: ErrorsDoc): CompiledMapping["mapError
     const message = typeof fields.message === "string" && fields.message ? fields.message : plainMessage(bodyText, status);
     const ctx = { status, code: fields.code == null ? null : String(fields.code), type: fields.type ?? null, message, param: fields.param ?? null };
     let failure: UpstreamFailure | null = null;
-    for (const { rule, expr } of rules) {
+    for (const { rule, expr } of compiledRules()) {
       if (await expr.evaluate(ctx)) {
         failure = {
           httpStatus: rule.http,

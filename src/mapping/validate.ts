@@ -57,6 +57,8 @@ export function validateMappingDoc(doc: unknown): MappingProblem[] {
   const expressions: ExpressionAt[] = [
     [["request", "patch"], d.request.patch],
     ...d.errors.rules.map((r, i): [(string | number)[], string] => [["errors", "rules", i, "when"], r.when]),
+    // The native wire's own rules too: compileErrorMapper compiles every rule with the first error it maps.
+    ...(d.responses?.errors?.rules ?? []).map((r, i): [(string | number)[], string] => [["responses", "errors", "rules", i, "when"], r.when]),
   ];
   problems.push(...jsonataCompileProblems(expressions));
   for (const [section, keys] of MAPPING_PATH_KEYS) {
