@@ -49,7 +49,7 @@ const { values: argv } = parseArgs({
 if (argv.help) {
   process.stdout.write(
     "Usage: npm run bench -- [--quick] [--only seq,load,cpu,bigstream,translate,rss,startup (or 1-7)]\n" +
-      "                        [--profile DIR [--profile-case stream|json|history]] [--no-ledger] [--lean]\n" +
+      "                        [--profile DIR [--profile-case stream|json|seq|history]] [--no-ledger] [--lean]\n" +
       "  --profile DIR   run GodeX under node --cpu-prof: 50-connection streamed load (stream), or 1 MB Codex\n" +
       "                  histories one after the other (history); then print the top self-time functions\n",
   );
@@ -740,11 +740,13 @@ async function profileRun(dirArg: string): Promise<void> {
   const okG = (s: Sample) => s.status === 200 && s.complete;
   let fromUs: number;
   let toUs: number;
-  if (argv["profile-case"] === "history") {
-    const history = { ...codexHistory({ items: S.historyItems, toolOutputChars: S.historyToolOutputChars, carrier, provider: mapping.name }), stream: true };
-    const h: Target = { ...t, name: "godex-history", body: Buffer.from(JSON.stringify(history)) };
-    const n = Q ? 20 : 60;
-    log(`bench --profile: GodeX pid ${g.child.pid} under --cpu-prof; ${n} sequential 1 MB Codex histories (streamed)…`);
+  if (argv["profile-case"] === "history" || argv["profile-case"] === "seq") {
+    // history: 1 MB Codex histories one after another; seq: the small streamed request one after another.
+    const isHistory = argv["profile-case"] === "history";
+    const history = isHistory ? { ...codexHistory({ items: S.historyItems, toolOutputChars: S.historyToolOutputChars, carrier, provider: mapping.name }), stream: true } : smallReqStream;
+    const h: Target = { ...t, name: isHistory ? "godex-history" : "godex-seq", body: Buffer.from(JSON.stringify(history)) };
+    const n = isHistory ? (Q ? 20 : 60) : Q ? 500 : 2000;
+    log(`bench --profile: GodeX pid ${g.child.pid} under --cpu-prof; ${n} sequential ${isHistory ? "1 MB Codex histories" : "small requests"} (streamed)…`);
     const agent = keepAliveAgent(1);
     for (let i = 0; i < 5; i++) await send(agent, h);
     fromUs = Number(process.hrtime.bigint() / 1000n);
@@ -752,7 +754,7 @@ async function profileRun(dirArg: string): Promise<void> {
     for (let i = 0; i < n; i++) lat.push((await send(agent, h)).totalMs);
     toUs = Number(process.hrtime.bigint() / 1000n);
     agent.destroy();
-    log(`bench --profile: history p50 ${ms(percentile(lat, 50))} (profiler on)`);
+    log(`bench --profile: ${isHistory ? "history" : "small streamed"} p50 ${ms(percentile(lat, 50))} (profiler on)`);
   } else {
     // stream: the streamed small request; json: the same request non-streamed.
     const json = argv["profile-case"] === "json";

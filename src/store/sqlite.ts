@@ -26,11 +26,6 @@ CREATE INDEX IF NOT EXISTS godex_responses_created ON godex_responses (created_a
 /** Prune at most this often (ms); every put counts toward it. */
 const PRUNE_EVERY_MS = 5_000;
 
-interface PendingPut {
-  row: StoredRow;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
 
 export class SqliteResponseStore implements ResponseStore {
   private readonly db: Database.Database;
@@ -39,15 +34,19 @@ export class SqliteResponseStore implements ResponseStore {
   private total: number;
   private readonly q;
   /**
-   * Puts of this event-loop turn, committed together (group commit): one transaction per turn instead
-   * of one per response cut the store's CPU per response by two thirds under load. Bounded by the
-   * responses in flight: each put's caller waits for its commit before replying.
+   * Rows put in this event-loop turn, written together on the next (write-behind, group commit):
+   * the reply does not wait for SQLite, and one transaction per turn instead of one per response cut
+   * the store's CPU per response by two thirds under load. This process is the file's only writer,
+   * so every read first writes what is pending and sees it at once. Bounded by the responses that
+   * finish within one turn.
    */
-  private pending: PendingPut[] = [];
+  private pending: StoredRow[] = [];
 
   constructor(
     file: string,
     private readonly limits: StoreLimits,
+    /** A write that failed off the request path (its rows are lost; the requests were answered). */
+    private readonly onWriteError: (err: unknown) => void = () => {},
   ) {
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
@@ -75,47 +74,48 @@ export class SqliteResponseStore implements ResponseStore {
     this.total = this.q.total.get()?.total ?? 0;
   }
 
-  /** Resolves once the row is committed (a reply waits for it, so any reader finds the response at once). */
-  put(r: FinishedResponse): Promise<void> {
+  /** Queues the row; it is written on the next turn, and any read of this store sees it before. */
+  async put(r: FinishedResponse): Promise<void> {
     const row = toRow(r, this.limits);
-    return new Promise((resolve, reject) => {
-      this.pending.push({ row, resolve, reject });
-      if (this.pending.length === 1) setImmediate(() => this.commit());
-    });
+    this.pending.push(row);
+    if (this.pending.length === 1) setImmediate(() => this.flush());
   }
 
-  private commit() {
+  /** Writes the pending rows in one transaction; a failure loses them and is reported, never thrown. */
+  private flush() {
     const batch = this.pending;
-    this.pending = [];
     if (batch.length === 0) return;
+    this.pending = [];
     try {
       this.db.transaction(() => {
-        for (const p of batch) this.q.put.run(p.row);
+        for (const row of batch) this.q.put.run(row);
       })();
-      for (const p of batch) this.total += p.row.bytes;
+      for (const row of batch) this.total += row.bytes;
       if (this.total > this.limits.maxBytes || Date.now() - this.lastPrune >= PRUNE_EVERY_MS) this.prune();
     } catch (err) {
-      for (const p of batch) p.reject(err);
-      return;
+      this.onWriteError(err);
     }
-    for (const p of batch) p.resolve();
   }
 
   async get(id: string): Promise<ResponseObject | null> {
+    this.flush();
     const row = this.q.get.get(id, Date.now());
     return row ? (JSON.parse(row.response) as ResponseObject) : null;
   }
 
   async inputItems(id: string): Promise<InputItem[] | null> {
+    this.flush();
     const row = this.q.input.get(id, Date.now());
     return row ? (JSON.parse(row.input) as InputItem[]) : null;
   }
 
   async history(id: string): Promise<History | null> {
+    this.flush();
     return historyOf(this.q.chain.all({ id, now: Date.now() }), id);
   }
 
   async delete(id: string): Promise<boolean> {
+    this.flush();
     return this.q.delete.run(id).changes > 0;
   }
 
@@ -139,7 +139,7 @@ export class SqliteResponseStore implements ResponseStore {
   }
 
   async close(): Promise<void> {
-    this.commit();
+    this.flush();
     this.db.close();
   }
 }
