@@ -5,9 +5,11 @@ import { formatHuman, lintPaths } from "../lint/index.ts";
 export class PreflightError extends Error {}
 
 export async function preflight(config: string, mappingsDir?: string): Promise<void> {
-  // Errors only: warnings are `godex lint`'s to print, and locating them would parse the files again.
-  const result = await lintPaths({ config, mappingsDir, errorsOnly: true });
+  // Errors only when all is well: locating warnings nobody prints would parse the files again.
+  let result = await lintPaths({ config, mappingsDir, errorsOnly: true });
   if (result.errors > 0 || result.couldNotRun) {
+    // Refusing to start: the full report, warnings included, as `godex lint` prints it.
+    result = await lintPaths({ config, mappingsDir });
     throw new PreflightError(`${config} or a mapping it uses has lint errors:\n${formatHuman(result)}`);
   }
 }

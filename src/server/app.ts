@@ -112,14 +112,13 @@ export function createApp(o: AppOptions): GatewayApp {
   let loading: Promise<Handler> | undefined;
   const viaExpress: Handler = (req, res) => {
     if (routes) return routes(req, res);
-    loading ??= import("./express-routes.ts").then((m) => (routes = m.expressRoutes(parts)));
-    loading.then(
-      (h) => h(req, res),
-      (err) => {
-        loading = undefined;
-        onError(err, res);
-      },
-    );
+    loading ??= import("./express-routes.ts")
+      .then((m) => (routes = m.expressRoutes(parts)))
+      .catch((err: unknown) => {
+        loading = undefined; // the next request tries again
+        throw err;
+      });
+    loading.then((h) => h(req, res)).catch((err: unknown) => onError(err, res));
   };
 
   const app: Handler = (req, res) => {
