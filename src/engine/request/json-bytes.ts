@@ -1,0 +1,135 @@
+// JSON.stringify + UTF-8 encoding of an upstream body, with the long strings' encoded JSON kept
+// across requests. Codex resends the whole conversation every turn: the tool outputs, reasoning
+// and instructions that make up most of a 1 MB history are the same strings each time, and
+// escaping them (JSON.stringify) then encoding the 2-byte string to UTF-8 was ~11 ms of a 1 MB
+// request. Looking a string up costs a hash and a compare of its characters. The bytes are
+// exactly JSON.stringify's, encoded as Buffer.from(…, "utf8") would: anything that is not plain
+// JSON data (toJSON, class instances, cycles, very deep nesting) is serialized by JSON.stringify.
+import { BoundedLru } from "../../util/bounded-lru.ts";
+
+/** Strings at least this long have their encoded JSON cached (shorter ones are cheaper to escape than to look up). */
+const CACHE_FROM_CHARS = 512;
+/** Deeper than this the value goes to JSON.stringify whole (its own errors for cycles). */
+const MAX_DEPTH = 64;
+
+export interface JsonBytesLimits {
+  /** Distinct strings kept. */
+  entries: number;
+  /** Bytes kept: each entry counts its key (2 bytes a character) and its encoded JSON. */
+  bytes: number;
+}
+
+export const JSON_BYTES_LIMITS: JsonBytesLimits = { entries: 4096, bytes: 32 * 1024 * 1024 };
+
+class NotPlain extends Error {}
+
+export class JsonBytes {
+  private readonly cache: BoundedLru<string, Buffer>;
+
+  constructor(limits: JsonBytesLimits = JSON_BYTES_LIMITS) {
+    this.cache = new BoundedLru(limits.entries, limits.bytes);
+  }
+
+  /** Entries and bytes the cache holds (tests). */
+  get use(): { entries: number; bytes: number } {
+    return { entries: this.cache.size, bytes: this.cache.weight };
+  }
+
+  /** Buffer.from(JSON.stringify(value), "utf8"), byte for byte; undefined where JSON.stringify gives undefined. */
+  serialize(value: unknown): Buffer | undefined {
+    const w = new Writer(this.cache);
+    try {
+      if (!w.value(value, 0)) return encode(JSON.stringify(value));
+      return w.finish();
+    } catch (err) {
+      if (!(err instanceof NotPlain)) throw err;
+      return encode(JSON.stringify(value));
+    }
+  }
+}
+
+function encode(text: string | undefined): Buffer | undefined {
+  return text === undefined ? undefined : Buffer.from(text, "utf8");
+}
+
+/** Collects text, and cached Buffers between runs of text. */
+class Writer {
+  private parts: Buffer[] = [];
+  private text = "";
+
+  constructor(private readonly cache: BoundedLru<string, Buffer>) {}
+
+  /** Writes `v`; false when JSON.stringify would skip it (undefined, a function, a symbol). */
+  value(v: unknown, depth: number): boolean {
+    switch (typeof v) {
+      case "string":
+        if (v.length >= CACHE_FROM_CHARS) this.longString(v);
+        else this.text += JSON.stringify(v);
+        return true;
+      case "number":
+      case "boolean":
+        this.text += JSON.stringify(v);
+        return true;
+      case "undefined":
+      case "function":
+      case "symbol":
+        return false;
+      case "bigint":
+        throw new NotPlain(); // JSON.stringify throws its own TypeError
+      case "object":
+        if (v === null) {
+          this.text += "null";
+          return true;
+        }
+        if (depth > MAX_DEPTH) throw new NotPlain();
+        if (Array.isArray(v)) {
+          if (Object.getPrototypeOf(v) !== Array.prototype || typeof (v as { toJSON?: unknown }).toJSON === "function") throw new NotPlain();
+          this.text += "[";
+          for (let i = 0; i < v.length; i++) {
+            if (i > 0) this.text += ",";
+            if (!this.value(v[i], depth + 1)) this.text += "null";
+          }
+          this.text += "]";
+          return true;
+        }
+        {
+          const proto = Object.getPrototypeOf(v);
+          if ((proto !== Object.prototype && proto !== null) || typeof (v as { toJSON?: unknown }).toJSON === "function") throw new NotPlain();
+          const o = v as Record<string, unknown>;
+          this.text += "{";
+          let first = true;
+          for (const key of Object.keys(o)) {
+            const item = o[key];
+            const t = typeof item;
+            if (t === "undefined" || t === "function" || t === "symbol") continue;
+            this.text += first ? JSON.stringify(key) + ":" : "," + JSON.stringify(key) + ":";
+            first = false;
+            this.value(item, depth + 1);
+          }
+          this.text += "}";
+          return true;
+        }
+    }
+    throw new NotPlain();
+  }
+
+  private longString(s: string) {
+    let bytes = this.cache.get(s);
+    if (!bytes) {
+      bytes = Buffer.from(JSON.stringify(s), "utf8");
+      this.cache.set(s, bytes, s.length * 2 + bytes.length);
+    }
+    this.flush();
+    this.parts.push(bytes);
+  }
+
+  private flush() {
+    if (this.text !== "") this.parts.push(Buffer.from(this.text, "utf8"));
+    this.text = "";
+  }
+
+  finish(): Buffer {
+    this.flush();
+    return this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts);
+  }
+}
