@@ -7,7 +7,7 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { BoundedLru } from "../util/bounded-lru.ts";
+import { StringLru } from "../util/string-lru.ts";
 
 const PREFIX = "gdx1.";
 const DEFLATE_ABOVE = 1024;
@@ -39,7 +39,7 @@ interface Opened {
 }
 
 export class ReasoningCarrier {
-  private readonly opened = new BoundedLru<string, Opened>(OPENED_CACHE_LIMITS.entries, OPENED_CACHE_LIMITS.chars);
+  private readonly opened = new StringLru<Opened>(OPENED_CACHE_LIMITS.entries, OPENED_CACHE_LIMITS.chars);
 
   constructor(private readonly secret: Buffer) {}
 

@@ -5,7 +5,7 @@
 // request. Looking a string up costs a hash and a compare of its characters. The bytes are
 // exactly JSON.stringify's, encoded as Buffer.from(…, "utf8") would: anything that is not plain
 // JSON data (toJSON, class instances, cycles, very deep nesting) is serialized by JSON.stringify.
-import { BoundedLru } from "../../util/bounded-lru.ts";
+import { StringLru } from "../../util/string-lru.ts";
 
 /** Strings at least this long have their encoded JSON cached (shorter ones are cheaper to escape than to look up). */
 const CACHE_FROM_CHARS = 512;
@@ -24,10 +24,10 @@ export const JSON_BYTES_LIMITS: JsonBytesLimits = { entries: 4096, bytes: 32 * 1
 class NotPlain extends Error {}
 
 export class JsonBytes {
-  private readonly cache: BoundedLru<string, Buffer>;
+  private readonly cache: StringLru<Buffer>;
 
   constructor(limits: JsonBytesLimits = JSON_BYTES_LIMITS) {
-    this.cache = new BoundedLru(limits.entries, limits.bytes);
+    this.cache = new StringLru(limits.entries, limits.bytes);
   }
 
   /** Entries and bytes the cache holds (tests). */
@@ -57,7 +57,7 @@ class Writer {
   private parts: Buffer[] = [];
   private text = "";
 
-  constructor(private readonly cache: BoundedLru<string, Buffer>) {}
+  constructor(private readonly cache: StringLru<Buffer>) {}
 
   /** Writes `v`; false when JSON.stringify would skip it (undefined, a function, a symbol). */
   value(v: unknown, depth: number): boolean {
