@@ -3,6 +3,10 @@
 import { isAscii, isUtf8, transcode } from "node:buffer";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ClientError } from "../protocol/types.ts";
+import { HISTORY_PARSE_FROM_BYTES, HistoryParser } from "./history-parse.ts";
+
+/** Recent large bodies' input items, for the next turn of the same conversation (bounded: HISTORY_PARSE_LIMITS). */
+const historyParser = new HistoryParser();
 
 export function jsonBody(limit: number) {
   return (req: IncomingMessage & { body?: unknown }, _res: ServerResponse, next: (err?: unknown) => void) => {
@@ -31,11 +35,12 @@ export function jsonBody(limit: number) {
       if (failed) return;
       const buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
       if (!isUtf8(buf)) return next(new ClientError(400, "invalid_request_error", "invalid_json", "The request body is not valid UTF-8."));
-      const text = decodeUtf8(buf);
-      if (text.trim() === "") return next(new ClientError(400, "invalid_request_error", "invalid_json", "The request body is empty; send a JSON object."));
       try {
-        req.body = JSON.parse(text);
+        // A large body usually repeats a recent one's input items (history-parse.ts).
+        req.body = buf.length >= HISTORY_PARSE_FROM_BYTES ? historyParser.parse(buf, decodeUtf8) : JSON.parse(notEmpty(decodeUtf8(buf)));
       } catch (err) {
+        if (err instanceof ClientError) return next(err);
+        if (decodeUtf8(buf).trim() === "") return next(emptyBody());
         return next(new ClientError(400, "invalid_request_error", "invalid_json", `The request body is not valid JSON: ${(err as Error).message}`));
       }
       next();
@@ -44,6 +49,15 @@ export function jsonBody(limit: number) {
       failed = true; // client went away mid-body: nothing to answer
     });
   };
+}
+
+function notEmpty(text: string): string {
+  if (text.trim() === "") throw emptyBody();
+  return text;
+}
+
+function emptyBody(): ClientError {
+  return new ClientError(400, "invalid_request_error", "invalid_json", "The request body is empty; send a JSON object.");
 }
 
 function tooLarge(limit: number) {
