@@ -52,9 +52,37 @@ function encode(text: string | undefined): Buffer | undefined {
   return text === undefined ? undefined : Buffer.from(text, "utf8");
 }
 
-/** Collects text, and cached Buffers between runs of text. */
+/**
+ * Whether plain JSON data `v` holds a string value of CACHE_FROM_CHARS or more; NotPlain for anything
+ * JSON.stringify would treat specially (toJSON, class instances, boxed values, too deep).
+ */
+function hasLongString(v: object, depth: number): boolean {
+  if (depth > MAX_DEPTH) throw new NotPlain();
+  if (Array.isArray(v)) {
+    if (Object.getPrototypeOf(v) !== Array.prototype || typeof (v as { toJSON?: unknown }).toJSON === "function") throw new NotPlain();
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (typeof x === "string" ? x.length >= CACHE_FROM_CHARS : typeof x === "object" && x !== null && hasLongString(x, depth + 1)) return true;
+      if (typeof x === "bigint") throw new NotPlain();
+    }
+    return false;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if ((proto !== Object.prototype && proto !== null) || typeof (v as { toJSON?: unknown }).toJSON === "function") throw new NotPlain();
+  for (const key in v) {
+    if (!Object.prototype.hasOwnProperty.call(v, key)) continue;
+    const x: unknown = (v as Record<string, unknown>)[key];
+    if (typeof x === "string" ? x.length >= CACHE_FROM_CHARS : typeof x === "object" && x !== null && hasLongString(x, depth + 1)) return true;
+    if (typeof x === "bigint") throw new NotPlain();
+  }
+  return false;
+}
+
+/** Collects runs of text and cached Buffers, then writes them into one Buffer. */
 class Writer {
-  private parts: Buffer[] = [];
+  private parts: (string | Buffer)[] = [];
+  private sizes: number[] = [];
+  private total = 0;
   private text = "";
 
   constructor(private readonly cache: StringLru<Buffer>) {}
@@ -82,6 +110,11 @@ class Writer {
           return true;
         }
         if (depth > MAX_DEPTH) throw new NotPlain();
+        // A part with no long string is one native JSON.stringify (a walk here costs more per key).
+        if (!hasLongString(v, depth)) {
+          this.text += JSON.stringify(v);
+          return true;
+        }
         if (Array.isArray(v)) {
           if (Object.getPrototypeOf(v) !== Array.prototype || typeof (v as { toJSON?: unknown }).toJSON === "function") throw new NotPlain();
           this.text += "[";
@@ -120,16 +153,30 @@ class Writer {
       this.cache.set(s, bytes, s.length * 2 + bytes.length);
     }
     this.flush();
-    this.parts.push(bytes);
+    this.push(bytes, bytes.length);
   }
 
   private flush() {
-    if (this.text !== "") this.parts.push(Buffer.from(this.text, "utf8"));
+    if (this.text !== "") this.push(this.text, Buffer.byteLength(this.text, "utf8"));
     this.text = "";
+  }
+
+  private push(part: string | Buffer, size: number) {
+    this.parts.push(part);
+    this.sizes.push(size);
+    this.total += size;
   }
 
   finish(): Buffer {
     this.flush();
-    return this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts);
+    const out = Buffer.allocUnsafe(this.total);
+    let at = 0;
+    for (let i = 0; i < this.parts.length; i++) {
+      const part = this.parts[i];
+      if (typeof part === "string") out.write(part, at, "utf8");
+      else part.copy(out, at);
+      at += this.sizes[i];
+    }
+    return out;
   }
 }
