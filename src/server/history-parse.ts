@@ -104,7 +104,7 @@ export class HistoryParser {
     // The new items' boundaries, for the next turn.
     const more = scanItems(buf, restAt);
     if (more && count + more.length === input.length) {
-      this.keep({ bytes: buf, open: kept.open, ends: [...kept.ends.slice(0, count), ...more], items: [...kept.items.slice(0, count), ...input.slice(count).map(copy)] }, count === kept.ends.length ? kept : null);
+      this.keep({ bytes: buf, open: kept.open, ends: [...kept.ends.slice(0, count), ...more], items: [...kept.items.slice(0, count), ...input.slice(count).map(snapshot)] }, count === kept.ends.length ? kept : null);
     }
     return value;
   }
@@ -116,7 +116,7 @@ export class HistoryParser {
     if (open === null) return;
     const ends = scanItems(buf, open);
     if (!ends || ends.length !== input.length) return;
-    this.keep({ bytes: buf, open, ends, items: input.map(copy) }, null);
+    this.keep({ bytes: buf, open, ends, items: input.map(snapshot) }, null);
   }
 
   /** Keeps `k` as the most recent body; `replaces` (a body `k` extends) is dropped. */
@@ -141,16 +141,37 @@ function samePrefix(a: Buffer, b: Buffer, n: number): boolean {
   return a.compare(b, 0, n, 0, n) === 0;
 }
 
-/** A copy of parsed JSON: objects and arrays new, strings (immutable) shared. */
+/** A copy of parsed JSON handed to a request: objects and arrays new, strings (immutable) shared. */
 function copy(v: unknown): unknown {
   if (v === null || typeof v !== "object") return v;
-  if (Array.isArray(v)) return v.map(copy);
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = copy(v[i]);
+    return out;
+  }
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(v)) {
     const x = (v as Record<string, unknown>)[key];
     // JSON.parse makes "__proto__" an own property; so does defineProperty (an assignment would not).
     if (key === "__proto__") Object.defineProperty(out, key, { value: copy(x), enumerable: true, writable: true, configurable: true });
     else out[key] = copy(x);
+  }
+  return out;
+}
+
+/**
+ * The same copy for the cache. A separate function on purpose: V8 decides per allocation site whether
+ * new objects start in the old generation; sharing one with the kept (long-lived) copies made every
+ * request's (short-lived) copies start there too, and full collections ran every few requests.
+ */
+function snapshot(v: unknown): unknown {
+  if (v === null || typeof v !== "object") return v;
+  if (Array.isArray(v)) return v.map(snapshot);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(v)) {
+    const x = (v as Record<string, unknown>)[key];
+    if (key === "__proto__") Object.defineProperty(out, key, { value: snapshot(x), enumerable: true, writable: true, configurable: true });
+    else out[key] = snapshot(x);
   }
   return out;
 }
