@@ -5,7 +5,7 @@
 //
 // Processes: this one (load generator + in-process translation timings), a fixed-reply DeepSeek-shaped
 // upstream (bench/lib/upstream.ts), a bare Node proxy as the floor (bench/lib/floor-proxy.ts) and GodeX
-// (`node bin/godex.mjs serve … --log-level warn`), each its own child so /proc gives GodeX's own CPU time
+// (`node bin/godex.mjs serve …`, shipped defaults), each its own child so /proc gives GodeX's own CPU time
 // and RSS. Loopback only; every phase is bounded in time. Method and first numbers: docs/performance.md.
 // BENCH_DEBUG=1 logs every rejected sample (failed request, incomplete stream).
 import { mkdtempSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -40,13 +40,16 @@ const { values: argv } = parseArgs({
     "profile-case": { type: "string", default: "stream" },
     // The usage ledger is on by default (SQLite under the bench's temp GODEX_HOME); off to compare.
     "no-ledger": { type: "boolean", default: false },
+    // GodeX as shipped is what the bench measures; --lean is the earlier lean config to compare with
+    // (log level warn, no ledger, no response store, one target per alias, no web search).
+    lean: { type: "boolean", default: false },
     help: { type: "boolean", short: "h" },
   },
 });
 if (argv.help) {
   process.stdout.write(
     "Usage: npm run bench -- [--quick] [--only seq,load,cpu,bigstream,translate,rss,startup (or 1-7)]\n" +
-      "                        [--profile DIR [--profile-case stream|history]] [--no-ledger]\n" +
+      "                        [--profile DIR [--profile-case stream|json|seq|history]] [--no-ledger] [--lean]\n" +
       "  --profile DIR   run GodeX under node --cpu-prof: 50-connection streamed load (stream), or 1 MB Codex\n" +
       "                  histories one after the other (history); then print the top self-time functions\n",
   );
@@ -90,6 +93,13 @@ const UPSTREAM_MODEL = "deepseek-v4-pro";
 const rows: Row[] = [];
 const figures: Record<string, unknown> = {};
 const notes: string[] = [];
+/**
+ * For a missed target: what stands in the way, from this run's own figures where it can be said
+ * (the bare Node proxy's cost is the floor under any Node gateway), else where the profile evidence is.
+ * Keyed by the start of the row's metric.
+ */
+const whyMissed = new Map<string, string>();
+const PERF_DOC = "docs/performance.md, \"Round 2: the hot path\"";
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 const tmp = mkdtempSync(join(tmpdir(), "godex-bench-"));
@@ -126,17 +136,23 @@ async function startGodex(upstreamPort: number, profileDir?: string): Promise<{ 
   const base = `http://127.0.0.1:${upstreamPort}`;
   const provider = (name: string) =>
     `  ${name}:\n    spec: deepseek\n    credentials: { api_key: "\${DEEPSEEK_API_KEY}" }\n    endpoint: { base_url: ${base}/${name} }\n    models: [${UPSTREAM_MODEL}]\n`;
+  // The shipped defaults (log level info, SQLite ledger, SQLite response store) plus what the other
+  // features need to be on: an alias with a fallback target (routing), a budget (checked before every
+  // request), the providers' own web search (checked per request; the bench request asks for none).
+  const lean = argv.lean === true;
   const yaml =
     `server:\n  host: 127.0.0.1\n  port: 5678\n  carrier_secret: ${CARRIER_SECRET}\n` +
-    `models:\n  aliases:\n    gpt-5.5: fast/${UPSTREAM_MODEL}\n    bench-big: big/${UPSTREAM_MODEL}\n    bench-slow: slow/${UPSTREAM_MODEL}\n` +
+    `models:\n  aliases:\n    gpt-5.5: ${lean ? `fast/${UPSTREAM_MODEL}` : `[fast/${UPSTREAM_MODEL}, big/${UPSTREAM_MODEL}]`}\n    bench-big: big/${UPSTREAM_MODEL}\n    bench-slow: slow/${UPSTREAM_MODEL}\n` +
     `providers:\n${provider("fast")}${provider("big")}${provider("slow")}` +
-    `logging:\n  level: warn\n` +
-    (argv["no-ledger"] ? "ledger:\n  enabled: false\n" : "");
+    (lean
+      ? `logging:\n  level: warn\nledger:\n  enabled: false\nstore:\n  backend: off\n`
+      : `budgets:\n  - { name: bench, alias: gpt-5.5, period: daily, limit: 1000000 }\nweb_search:\n  native: auto\n` +
+        (argv["no-ledger"] ? "ledger:\n  enabled: false\n" : ""));
   const file = join(tmp, "godex.yaml");
   writeFileSync(file, yaml);
   const port = await freePort();
   const prof = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, "--cpu-prof-interval", "250"] : [];
-  const c = await startChild([...prof, "bin/godex.mjs", "serve", "--config", file, "--port", String(port), "--no-mock", "--log-level", "warn"], {
+  const c = await startChild([...prof, "bin/godex.mjs", "serve", "--config", file, "--port", String(port), "--no-mock"], {
     cwd: ROOT,
     env: { ...process.env, DEEPSEEK_API_KEY: "bench-key", GODEX_HOME: join(tmp, "home") },
     ready: /GodeX listening on/,
@@ -286,6 +302,15 @@ let loadNsCpu: Cpu | undefined;
 let seqNsCpu: Cpu | undefined;
 
 function latencyRows(sec: string, label: string, d: Pcts, f: Pcts, g: Pcts, targetP50?: number) {
+  if (targetP50 !== undefined) {
+    const floor = f.p50 - d.p50;
+    whyMissed.set(
+      `${label} latency p50`,
+      floor >= targetP50
+        ? `the bare Node proxy alone adds ${signedMs(floor, 3)} here: the target is below the cost of one more Node HTTP hop on this machine; GodeX's own share over that hop is ${signedMs(g.p50 - f.p50, 3)} (${PERF_DOC}).`
+        : `the bare Node proxy adds ${signedMs(floor, 3)}; GodeX's own work adds ${signedMs(g.p50 - f.p50, 3)} over it (${PERF_DOC}).`,
+    );
+  }
   for (const p of ["p50", "p90", "p99"] as const) {
     const diff = g[p] - d[p];
     const target = p === "p50" && targetP50 !== undefined ? `added ≤ ${targetP50} ms` : "";
@@ -338,7 +363,7 @@ if (want("seq") || want("cpu")) {
   const errF = (ns.f?.errors ?? 0) + (st.f?.errors ?? 0);
   const errG = ns.g.errors + st.g.errors;
   if (want("seq")) {
-    latencyRows("1", "non-streamed", dN, fN, gN, 0.2);
+    latencyRows("1", "non-streamed", dN, fN, gN, 0.3);
     latencyRows("1", "streamed (last byte)", dS, fS, gS, 0.5);
     for (const p of ["p50", "p99"] as const) {
       rows.push({ section: "1", metric: `streamed time to first delta ${p}`, direct: ms(dF[p], 3), floor: ms(fF[p], 3), godex: ms(gF[p], 3), diff: signedMs(gF[p] - dF[p], 3), target: "" });
@@ -403,6 +428,10 @@ if (want("load") || (want("cpu") && !seqStreamCpu)) {
     const c = S.connections;
     rows.push({ section: "2", metric: `non-streamed req/s (${c} conns)`, direct: num(ns.d.rps, 0), floor: num(ns.f.rps, 0), godex: num(ns.g.rps, 0), diff: pct(ns.g.rps, ns.d.rps), target: "" });
     rows.push({ section: "2", metric: "non-streamed p99 under load", direct: ms(lat(ns.d).p99), floor: ms(lat(ns.f).p99), godex: ms(lat(ns.g).p99), diff: ratio(lat(ns.g).p99, lat(ns.d).p99), target: "" });
+    whyMissed.set(
+      "streamed req/s",
+      `the bare Node proxy, which only pipes bytes, reaches ${pct(st.f.rps, st.d.rps)} of direct here; GodeX also parses every upstream chunk and writes its own events (CPU per request in section 3; ${PERF_DOC}).`,
+    );
     rows.push({ section: "2", metric: `streamed req/s (${c} conns)`, direct: num(st.d.rps, 0), floor: num(st.f.rps, 0), godex: num(st.g.rps, 0), diff: pct(st.g.rps, st.d.rps), target: "≥ 50% of direct", ok: st.g.rps >= 0.5 * st.d.rps });
     rows.push({ section: "2", metric: "streamed p99 under load", direct: ms(lat(st.d).p99), floor: ms(lat(st.f).p99), godex: ms(lat(st.g).p99), diff: ratio(lat(st.g).p99, lat(st.d).p99), target: "" });
     const eD = ns.d.errors + st.d.errors;
@@ -424,10 +453,21 @@ if (want("load") || (want("cpu") && !seqStreamCpu)) {
 if (want("cpu")) {
   const perEvent = (perReq: number) => (perReq * 1000) / eventsPerStream;
   const cpuRow = (label: string, c: Cpu, target: boolean) => {
-    rows.push({ section: "3", metric: `${label}: CPU per request`, direct: ms(c.upPerReq, 3), floor: ms(c.flPerReq, 3), godex: ms(c.gxPerReq, 3), diff: ratio(c.gxPerReq, c.upPerReq), target: target ? "≤ 0.5 ms" : "", ok: target ? c.gxPerReq <= 0.5 : undefined });
+    if (target) {
+      whyMissed.set(
+        `${label}: CPU per request`,
+        c.flPerReq >= 0.4
+          ? `the bare Node proxy alone spends ${ms(c.flPerReq, 3)} per proxied request here (target ≤ 0.4 ms); GodeX spends ${ratio(c.gxPerReq, c.flPerReq)} of that (${PERF_DOC}).`
+          : `GodeX spends ${ratio(c.gxPerReq, c.flPerReq)} of the bare proxy's ${ms(c.flPerReq, 3)} per request (${PERF_DOC}).`,
+      );
+      whyMissed.set(`${label}: CPU per output event`, `the fixed per-request cost divided by ${eventsPerStream} events (dense streams: section 4).`);
+    }
+    rows.push({ section: "3", metric: `${label}: CPU per request`, direct: ms(c.upPerReq, 3), floor: ms(c.flPerReq, 3), godex: ms(c.gxPerReq, 3), diff: ratio(c.gxPerReq, c.upPerReq), target: target ? "≤ 0.4 ms" : "", ok: target ? c.gxPerReq <= 0.4 : undefined });
     if (target) rows.push({ section: "3", metric: `${label}: CPU per output event (${eventsPerStream} events)`, direct: "", godex: us(perEvent(c.gxPerReq), 2), diff: "", target: "≤ 10 µs", ok: perEvent(c.gxPerReq) <= 10 });
   };
-  if (seqStreamCpu) cpuRow("streamed, sequential", seqStreamCpu, true);
+  // Issue 17's ≤ 0.4 ms is the cost under load, where reads and writes coalesce as with a real client;
+  // sequentially each of the 26 chunks is its own wake-up (see docs/performance.md, section 3).
+  if (seqStreamCpu) cpuRow("streamed, sequential", seqStreamCpu, false);
   if (loadStreamCpu) cpuRow(`streamed, ${S.connections} conns`, loadStreamCpu, true);
   if (seqNsCpu) cpuRow("non-streamed, sequential", seqNsCpu, false);
   if (loadNsCpu) cpuRow(`non-streamed, ${S.connections} conns`, loadNsCpu, false);
@@ -529,19 +569,24 @@ if (want("translate")) {
   const large = await translationFigures("codex-history-300", history, S.translateLarge);
   const kb = (b: number) => `${num(b / 1024, 0)} KB`;
   const e2e: Record<string, unknown> = {};
-  for (const [f, target, n] of [
-    [small, 2, S.e2eSmall],
-    [large, 15, S.e2eLarge],
+  // [figures, translate target, end-to-end added target (issue 17: ≤ 8 ms for the 1 MB history), N]
+  for (const [f, target, e2eTarget, n] of [
+    [small, 2, 2, S.e2eSmall],
+    [large, 15, 8, S.e2eLarge],
   ] as const) {
     const label = f.name === "codex-turn1" ? `Codex turn 1 (${kb(f.requestBytes)}, ${f.items} items)` : `history (${kb(f.requestBytes)}, ${f.items} items)`;
     rows.push({ section: "5", metric: `${label}: translate p50`, direct: "", godex: ms(f.translate.p50, 3), diff: "", target: `≤ ${target} ms`, ok: (f.translate.p50 <= target) });
+    whyMissed.set(
+      `${label}: end-to-end`,
+      `reading, validating, translating and serializing the body alone take ${ms(f.parseValidateTranslateSerialize.p50, 3)} in-process (row above), plus one more loopback transfer of ${kb(f.requestBytes)} each way (${PERF_DOC}).`,
+    );
     rows.push({ section: "5", metric: `${label}: parse+validate+translate+serialize p50`, direct: "", godex: ms(f.parseValidateTranslateSerialize.p50, 3), diff: "", target: "" });
     const dT = directTarget(`direct-${f.name}`, "fast", f.upstreamBody);
     const gT: Target = { name: `godex-${f.name}`, host: "127.0.0.1", port: gx.port, path: "/v1/responses", body: Buffer.from(f.raw), marker, endMarker: GX_END };
     const r = await seqRun(dT, gT, okDirectStream, okGxStream, n, Math.max(3, Math.ceil(n / 10)), false);
     const d = pcts(r.d.samples.map((s) => s.totalMs));
     const g = pcts(r.g.samples.map((s) => s.totalMs));
-    rows.push({ section: "5", metric: `${label}: end-to-end streamed p50 (N=${n})`, direct: ms(d.p50, 3), godex: ms(g.p50, 3), diff: signedMs(g.p50 - d.p50, 3), target: `added ≤ ${target} ms`, ok: (g.p50 - d.p50 <= target) });
+    rows.push({ section: "5", metric: `${label}: end-to-end streamed p50 (N=${n})`, direct: ms(d.p50, 3), godex: ms(g.p50, 3), diff: signedMs(g.p50 - d.p50, 3), target: `added ≤ ${e2eTarget} ms`, ok: (g.p50 - d.p50 <= e2eTarget) });
     if (r.d.errors + r.g.errors) rows.push({ section: "5", metric: `${label}: errors`, direct: String(r.d.errors), godex: String(r.g.errors), diff: "", target: "0", ok: false });
     e2e[f.name] = { n, direct: d, godex: g, addedP50: g.p50 - d.p50, errors: { direct: r.d.errors, godex: r.g.errors } };
   }
@@ -622,6 +667,7 @@ if (startup) {
   for (const [cmd, status] of Object.entries(startup.status)) {
     if (status !== 0) rows.push({ section: "7", metric: `godex ${cmd} exit status`, direct: "", godex: String(status), diff: "", target: "0", ok: false });
   }
+  for (const key of ["godex models", "godex lint", "godex serve: start", "godex serve: RSS"]) whyMissed.set(key, "the start-up profile and what it would take: docs/performance.md, \"Round 2\" sections.");
   notes.push("section 7: the direct column is `node -e 0` (a bare Node start); GodeX runs the bundle (dist/) with the shipped godex.yaml, DEEPSEEK_API_KEY set.");
 }
 
@@ -641,12 +687,19 @@ const git = gitState();
 const header =
   `GodeX bench — ${new Date().toISOString()} — ${machine.cpu} × ${machine.cores}, Node ${machine.node} — ${git.commit.slice(0, 7)}${git.dirtySrc ? " + uncommitted src/ changes" : ""}${Q ? " — QUICK run" : ""}\n` +
   `Upstream: fixed DeepSeek-shaped reply, ${REASONING_PIECES.length} reasoning + ${TEXT_PIECES.length} text deltas (${chunksPerStream} chunks), no delay; ` +
-  `GodeX emits ${eventsPerStream} SSE events per streamed response; GodeX at --log-level warn.\n` +
+  `GodeX emits ${eventsPerStream} SSE events per streamed response; ${argv.lean ? "GodeX lean (--lean: log level warn, no ledger, no store, one target)" : "GodeX as shipped (log level info, ledger, response store) + a fallback target, a budget and native web search"}.\n` +
   `"direct" = the equivalent Chat body sent straight to the same upstream, in the same run (sequential runs interleave the two);\n` +
   `"Node proxy" = the same direct calls through a bare Node http proxy (bench/lib/floor-proxy.ts): the cost of one more Node hop, a floor for any Node gateway.\n` +
   `In section 3 the direct column is the upstream's own CPU per request. CPU = utime+stime from /proc (${CPU_TICK_MS} ms ticks).\n`;
 const table = renderTable(rows);
 process.stdout.write(`\n${header}\n${table}\n`);
+const missedWhy = rows
+  .filter((r) => r.ok === false)
+  .map((r) => {
+    const key = [...whyMissed.keys()].find((k) => r.metric.startsWith(k));
+    return `  - ${r.section} ${r.metric}: ${key ? whyMissed.get(key) : "see docs/performance.md."}`;
+  });
+if (missedWhy.length) process.stdout.write(`\nmissed, and what stands in the way (this run's figures):\n${missedWhy.join("\n")}\n`);
 const misses = rows.filter((r) => r.ok === false).length;
 const met = rows.filter((r) => r.ok === true).length;
 const noiseLine = Object.entries(noiseByPhase)
@@ -687,11 +740,13 @@ async function profileRun(dirArg: string): Promise<void> {
   const okG = (s: Sample) => s.status === 200 && s.complete;
   let fromUs: number;
   let toUs: number;
-  if (argv["profile-case"] === "history") {
-    const history = { ...codexHistory({ items: S.historyItems, toolOutputChars: S.historyToolOutputChars, carrier, provider: mapping.name }), stream: true };
-    const h: Target = { ...t, name: "godex-history", body: Buffer.from(JSON.stringify(history)) };
-    const n = Q ? 20 : 60;
-    log(`bench --profile: GodeX pid ${g.child.pid} under --cpu-prof; ${n} sequential 1 MB Codex histories (streamed)…`);
+  if (argv["profile-case"] === "history" || argv["profile-case"] === "seq") {
+    // history: 1 MB Codex histories one after another; seq: the small streamed request one after another.
+    const isHistory = argv["profile-case"] === "history";
+    const history = isHistory ? { ...codexHistory({ items: S.historyItems, toolOutputChars: S.historyToolOutputChars, carrier, provider: mapping.name }), stream: true } : smallReqStream;
+    const h: Target = { ...t, name: isHistory ? "godex-history" : "godex-seq", body: Buffer.from(JSON.stringify(history)) };
+    const n = isHistory ? (Q ? 20 : 60) : Q ? 500 : 2000;
+    log(`bench --profile: GodeX pid ${g.child.pid} under --cpu-prof; ${n} sequential ${isHistory ? "1 MB Codex histories" : "small requests"} (streamed)…`);
     const agent = keepAliveAgent(1);
     for (let i = 0; i < 5; i++) await send(agent, h);
     fromUs = Number(process.hrtime.bigint() / 1000n);
@@ -699,16 +754,21 @@ async function profileRun(dirArg: string): Promise<void> {
     for (let i = 0; i < n; i++) lat.push((await send(agent, h)).totalMs);
     toUs = Number(process.hrtime.bigint() / 1000n);
     agent.destroy();
-    log(`bench --profile: history p50 ${ms(percentile(lat, 50))} (profiler on)`);
+    log(`bench --profile: ${isHistory ? "history" : "small streamed"} p50 ${ms(percentile(lat, 50))} (profiler on)`);
   } else {
-    log(`bench --profile: GodeX pid ${g.child.pid} under --cpu-prof; warm-up, then ${S.connections} connections × ${S.loadMs / 1000} s streamed…`);
-    await load(t, 4, 1000, okG);
+    // stream: the streamed small request; json: the same request non-streamed.
+    const json = argv["profile-case"] === "json";
+    const what = json ? "non-streamed" : "streamed";
+    const tt: Target = json ? { name: "godex-json", host: "127.0.0.1", port: g.port, path: "/v1/responses", body: Buffer.from(JSON.stringify(smallReq)) } : t;
+    const ok = json ? (s: Sample) => s.status === 200 : okG;
+    log(`bench --profile: GodeX pid ${g.child.pid} under --cpu-prof; warm-up, then ${S.connections} connections × ${S.loadMs / 1000} s ${what}…`);
+    await load(tt, 4, 1000, ok);
     const c0 = cpuMs(g.child.pid);
     fromUs = Number(process.hrtime.bigint() / 1000n);
-    const r = await load(t, S.connections, S.loadMs, okG);
+    const r = await load(tt, S.connections, S.loadMs, ok);
     toUs = Number(process.hrtime.bigint() / 1000n);
     const c1 = cpuMs(g.child.pid);
-    log(`bench --profile: ${num(r.rps, 0)} streamed req/s, p99 ${ms(percentile(r.latencies, 99))}, ${r.errors} errors, GodeX CPU ${ms((c1 - c0) / (r.completed + r.errors), 3)} per request (profiler on)`);
+    log(`bench --profile: ${num(r.rps, 0)} ${what} req/s, p99 ${ms(percentile(r.latencies, 99))}, ${r.errors} errors, GodeX CPU ${ms((c1 - c0) / (r.completed + r.errors), 3)} per request (profiler on)`);
   }
   await g.child.stop(20_000);
   await cleanup();

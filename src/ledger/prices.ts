@@ -57,17 +57,26 @@ export function priceFor(configPrices: Record<string, ConfigPriceRule | undefine
   return shipped ? normalizePrice(shipped, "mapping") : null;
 }
 
-const clocks = new Map<string, Intl.DateTimeFormat>();
+const clocks = new Map<string, { f: Intl.DateTimeFormat; minute: number; value: { day: string; minute: number } | null }>();
 
-/** Weekday and minute of the day of `at` in `timeZone`. */
+/**
+ * Weekday and minute of the day of `at` in `timeZone`. Every zone's offset is a whole number of
+ * minutes, so the answer is the same for a whole UTC minute: it is formatted once per minute
+ * (Intl's formatToParts was 1.4% of a streamed request under load).
+ */
 function localTime(at: Date, timeZone: string): { day: string; minute: number } {
-  let f = clocks.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", { timeZone, weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
-    clocks.set(timeZone, f);
+  let c = clocks.get(timeZone);
+  if (!c) {
+    c = { f: new Intl.DateTimeFormat("en-US", { timeZone, weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }), minute: NaN, value: null };
+    clocks.set(timeZone, c);
   }
-  const parts = Object.fromEntries(f.formatToParts(at).map((p) => [p.type, p.value]));
-  return { day: String(parts.weekday).slice(0, 3).toLowerCase(), minute: Number(parts.hour) * 60 + Number(parts.minute) };
+  const minute = Math.floor(at.getTime() / 60_000);
+  if (c.minute !== minute || !c.value) {
+    const parts = Object.fromEntries(c.f.formatToParts(at).map((p) => [p.type, p.value]));
+    c.value = { day: String(parts.weekday).slice(0, 3).toLowerCase(), minute: Number(parts.hour) * 60 + Number(parts.minute) };
+    c.minute = minute;
+  }
+  return c.value;
 }
 
 const toMinute = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));

@@ -14,11 +14,22 @@ import type { Logger } from "./log.ts";
 import { tokenNameOf } from "./auth.ts";
 import { sendError } from "./errors.ts";
 
+/** Prices found per runtime (a reload brings a new runtime, so new prices); bounded per runtime. */
+const priceCache = new WeakMap<GatewayRuntime, Map<string, Price | null>>();
+const PRICE_CACHE_MAX = 1_000;
+
 export function priceOf(rt: GatewayRuntime, provider: string | undefined, model: string | undefined): Price | null {
   if (!provider || !model) return null;
+  let cache = priceCache.get(rt);
+  if (!cache) priceCache.set(rt, (cache = new Map()));
+  const key = `${provider}\u0000${model}`;
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
   const p = rt.providers.get(provider);
-  if (!p) return null;
-  return priceFor(rt.config.providers[provider]?.prices, p.mapping.doc, model);
+  const price = p ? priceFor(rt.config.providers[provider]?.prices, p.mapping.doc, model) : null;
+  if (cache.size >= PRICE_CACHE_MAX) cache.clear();
+  cache.set(key, price);
+  return price;
 }
 
 export interface LedgerHooks {

@@ -5,6 +5,7 @@
 import { createRequire } from "node:module";
 import type { RequestRecord } from "../protocol/record.ts";
 import type { TargetHealthView } from "../engine/routing/health.ts";
+import { DeferredCounter } from "./deferred-counter.ts";
 
 const LABELS = ["alias", "provider", "model"] as const;
 
@@ -18,14 +19,15 @@ function prom(): PromClient {
 /** Every metric of one gateway, in its own registry. */
 class Instruments {
   readonly registry = new (prom().Registry)();
-  readonly requests = new (prom().Counter)({ name: "godex_requests_total", help: "Responses requests by outcome.", labelNames: [...LABELS, "stream", "status", "outcome"], registers: [this.registry] });
+  /** Counted once per response: summed in GodeX, handed to prom-client at scrape time (deferred-counter.ts). */
+  readonly requests = deferred([...LABELS, "stream", "status", "outcome"], { name: "godex_requests_total", help: "Responses requests by outcome.", registers: [this.registry] });
   readonly errors = new (prom().Counter)({ name: "godex_errors_total", help: "Failed or rejected requests by error code.", labelNames: [...LABELS, "code"], registers: [this.registry] });
   readonly latency = new (prom().Histogram)({ name: "godex_request_duration_seconds", help: "Time from request to last byte.", labelNames: [...LABELS, "stream"], buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300], registers: [this.registry] });
   readonly ttft = new (prom().Histogram)({ name: "godex_time_to_first_token_seconds", help: "Time from request to the first upstream delta.", labelNames: [...LABELS], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120], registers: [this.registry] });
-  readonly tokens = new (prom().Counter)({ name: "godex_tokens_total", help: "Tokens reported by providers, by kind (input includes cached; output includes reasoning).", labelNames: [...LABELS, "kind"], registers: [this.registry] });
+  readonly tokens = deferred([...LABELS, "kind"], { name: "godex_tokens_total", help: "Tokens reported by providers, by kind (input includes cached; output includes reasoning).", registers: [this.registry] });
   readonly retries = new (prom().Counter)({ name: "godex_upstream_retries_total", help: "Upstream attempts beyond the first.", labelNames: [...LABELS], registers: [this.registry] });
   readonly diagnostics = new (prom().Counter)({ name: "godex_diagnostics_total", help: "Compatibility diagnostics by code and action.", labelNames: [...LABELS, "code", "action"], registers: [this.registry] });
-  readonly targetAttempts = new (prom().Counter)({ name: "godex_target_attempts_total", help: "Routed targets tried or skipped, by result (served, failed, skipped).", labelNames: ["target", "result"], registers: [this.registry] });
+  readonly targetAttempts = deferred(["target", "result"], { name: "godex_target_attempts_total", help: "Routed targets tried or skipped, by result (served, failed, skipped).", registers: [this.registry] });
   readonly fallbacks = new (prom().Counter)({ name: "godex_fallbacks_total", help: "Responses served by another target than the first planned.", labelNames: ["alias", "served_by"], registers: [this.registry] });
   readonly circuit = new (prom().Gauge)({
     name: "godex_target_circuit_state",
@@ -47,14 +49,28 @@ class Instruments {
       for (const t of this.targets()) this.recentFailures.set({ target: t.target }, t.recent_failures);
     },
   });
-  readonly cost = new (prom().Counter)({ name: "godex_cost_total", help: "Spend computed from the mapping's (or the config's) prices, by provider/model and currency.", labelNames: ["provider", "model", "currency"], registers: [this.registry] });
-  readonly cachedTokens = new (prom().Counter)({ name: "godex_cached_tokens_total", help: "Input tokens the provider's prompt cache served, by provider/model.", labelNames: ["provider", "model"], registers: [this.registry] });
+  readonly cost = deferred(["provider", "model", "currency"], { name: "godex_cost_total", help: "Spend computed from the mapping's (or the config's) prices, by provider/model and currency.", registers: [this.registry] });
+  readonly cachedTokens = deferred(["provider", "model"], { name: "godex_cached_tokens_total", help: "Input tokens the provider's prompt cache served, by provider/model.", registers: [this.registry] });
   readonly ledgerFailures = new (prom().Counter)({ name: "godex_ledger_failures_total", help: "Ledger rows not recorded, budget checks that could not read the ledger.", registers: [this.registry] });
   readonly budgetRejections = new (prom().Counter)({ name: "godex_budget_rejections_total", help: "Requests answered 429 insufficient_quota because a budget was exhausted.", labelNames: ["budget"], registers: [this.registry] });
   readonly refused = new (prom().Counter)({ name: "godex_refused_requests_total", help: "Requests refused before routing (Host, Origin, content type), by error code.", labelNames: ["code"], registers: [this.registry] });
   readonly activeStreams = new (prom().Gauge)({ name: "godex_active_streams", help: "Streams currently open to clients.", labelNames: [...LABELS], registers: [this.registry] });
 
   constructor(private readonly targets: () => TargetHealthView[]) {}
+}
+
+/** A counter incremented per response through a DeferredCounter (the sums reach prom-client when scraped). */
+function deferred<L extends string>(labelNames: L[], config: { name: string; help: string; registers: import("prom-client").Registry[] }): DeferredCounter<L> {
+  const sums = new DeferredCounter<L>(labelNames);
+  return sums.attach(
+    new (prom().Counter)<L>({
+      ...config,
+      labelNames,
+      collect() {
+        sums.flush();
+      },
+    }),
+  );
 }
 
 type LedgerStats = () => { written: number; failed: number; dropped: number; queued: number };

@@ -1,14 +1,19 @@
-// Writes Responses events as SSE: one `event:` + `data:` frame per write, `\n` line endings.
+// Writes Responses events as SSE: `event:` + `data:` frames, `\n` line endings, one write per tick.
 import type { ServerResponse } from "node:http";
 import type { Diagnostic } from "../protocol/types.ts";
 import type { StreamOut } from "../engine/client-reply.ts";
 import { diagnosticsHeader } from "../engine/diagnostics.ts";
 
 export function sseOut(res: ServerResponse, requestId: string): StreamOut {
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    res.uncork();
+  // Events produced in one tick (from one upstream chunk) leave in one write: each is still one
+  // complete frame, but Node and the kernel see one chunk instead of one per event (one HTTP chunk
+  // header, one buffer in the writev). Cheaper than cork/uncork, which still queued a write per event.
+  let pending = "";
+  const flush = () => {
+    if (pending === "") return;
+    const frames = pending;
+    pending = "";
+    if (!res.writableEnded) res.write(frames);
   };
   return {
     begin(diagnostics: Diagnostic[], headers: Record<string, string> = {}) {
@@ -25,17 +30,13 @@ export function sseOut(res: ServerResponse, requestId: string): StreamOut {
     },
     event(type: string, json: string) {
       if (res.writableEnded) return;
-      // Events produced from one upstream chunk go out in one socket write: each is still one
-      // complete frame, but the kernel sees a single writev instead of one call per event.
-      if (!corked) {
-        corked = true;
-        res.cork();
-        process.nextTick(uncork);
-      }
-      res.write(`event: ${type}\ndata: ${json}\n\n`);
+      if (pending === "") process.nextTick(flush);
+      pending += `event: ${type}\ndata: ${json}\n\n`;
     },
     congested() {
-      // Past the high-water mark (16 KB) wait for 'drain' (or the connection closing).
+      // What this tick produced counts: it is written first, then past the high-water mark (16 KB)
+      // the stream waits for 'drain' (or the connection closing).
+      flush();
       if (res.writableEnded || res.destroyed || !res.writableNeedDrain) return null;
       return new Promise<void>((resolve) => {
         const done = () => {
@@ -48,6 +49,7 @@ export function sseOut(res: ServerResponse, requestId: string): StreamOut {
       });
     },
     end() {
+      flush();
       if (!res.writableEnded) res.end();
     },
   };

@@ -30,7 +30,7 @@ export function openResponseStore(config: StoreConfig, dataDir: string, onError:
         return new PostgresResponseStore(config.url!, limits);
       }
       const { SqliteResponseStore } = await import("./sqlite.ts");
-      return new SqliteResponseStore(config.path ?? join(dataDir, "responses.db"), limits);
+      return new SqliteResponseStore(config.path ?? join(dataDir, "responses.db"), limits, (err) => onError(`stored responses not written: ${scrubStoreError(err, config.url)}`));
     })().catch((err: unknown) => {
       opened = null; // the next request tries again
       throw err;

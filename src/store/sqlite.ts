@@ -7,7 +7,7 @@ import Database from "better-sqlite3";
 import type { InputItem } from "../protocol/request.ts";
 import type { ResponseObject } from "../generated/responses-output.ts";
 import type { FinishedResponse, History } from "../engine/continuation/history.ts";
-import { historyOf, toRow, type ResponseStore, type StoreLimits } from "./response-store.ts";
+import { historyOf, toRow, type ResponseStore, type StoreLimits, type StoredRow } from "./response-store.ts";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS godex_responses (
@@ -25,6 +25,11 @@ CREATE INDEX IF NOT EXISTS godex_responses_created ON godex_responses (created_a
 
 /** Prune at most this often (ms); every put counts toward it. */
 const PRUNE_EVERY_MS = 5_000;
+/** Pending rows are written within this many ms (what a crash can lose), or at once past these bounds. */
+const FLUSH_MS = 20;
+const FLUSH_ROWS = 200;
+const FLUSH_BYTES = 8 * 1024 * 1024;
+
 
 export class SqliteResponseStore implements ResponseStore {
   private readonly db: Database.Database;
@@ -32,10 +37,22 @@ export class SqliteResponseStore implements ResponseStore {
   /** Total bytes stored (this process is the file's only writer). */
   private total: number;
   private readonly q;
+  /**
+   * Rows not yet written (write-behind, group commit): the reply does not wait for SQLite, and one
+   * transaction per batch instead of one per response cut the store's CPU per response severalfold
+   * (a one-row commit cost ~0.2 ms on the 2-core bench machine). This process is the file's only
+   * writer, so every read first writes what is pending and sees it at once. Written within
+   * FLUSH_MS, or at once past FLUSH_ROWS rows or FLUSH_BYTES.
+   */
+  private pending: StoredRow[] = [];
+  private pendingBytes = 0;
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(
     file: string,
     private readonly limits: StoreLimits,
+    /** A write that failed off the request path (its rows are lost; the requests were answered). */
+    private readonly onWriteError: (err: unknown) => void = () => {},
   ) {
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
@@ -63,28 +80,56 @@ export class SqliteResponseStore implements ResponseStore {
     this.total = this.q.total.get()?.total ?? 0;
   }
 
+  /** Queues the row; it is written within FLUSH_MS, and any read of this store sees it before. */
   async put(r: FinishedResponse): Promise<void> {
     const row = toRow(r, this.limits);
-    this.q.put.run(row);
-    this.total += row.bytes;
-    if (this.total > this.limits.maxBytes || Date.now() - this.lastPrune >= PRUNE_EVERY_MS) this.prune();
+    this.pending.push(row);
+    this.pendingBytes += row.bytes;
+    if (this.pending.length >= FLUSH_ROWS || this.pendingBytes >= FLUSH_BYTES) this.flush();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), FLUSH_MS);
+      this.timer.unref();
+    }
+  }
+
+  /** Writes the pending rows in one transaction; a failure loses them and is reported, never thrown. */
+  private flush() {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    this.pendingBytes = 0;
+    try {
+      this.db.transaction(() => {
+        for (const row of batch) this.q.put.run(row);
+      })();
+      for (const row of batch) this.total += row.bytes;
+      if (this.total > this.limits.maxBytes || Date.now() - this.lastPrune >= PRUNE_EVERY_MS) this.prune();
+    } catch (err) {
+      this.onWriteError(err);
+    }
   }
 
   async get(id: string): Promise<ResponseObject | null> {
+    this.flush();
     const row = this.q.get.get(id, Date.now());
     return row ? (JSON.parse(row.response) as ResponseObject) : null;
   }
 
   async inputItems(id: string): Promise<InputItem[] | null> {
+    this.flush();
     const row = this.q.input.get(id, Date.now());
     return row ? (JSON.parse(row.input) as InputItem[]) : null;
   }
 
   async history(id: string): Promise<History | null> {
+    this.flush();
     return historyOf(this.q.chain.all({ id, now: Date.now() }), id);
   }
 
   async delete(id: string): Promise<boolean> {
+    this.flush();
     return this.q.delete.run(id).changes > 0;
   }
 
@@ -108,6 +153,7 @@ export class SqliteResponseStore implements ResponseStore {
   }
 
   async close(): Promise<void> {
+    this.flush();
     this.db.close();
   }
 }
