@@ -8,6 +8,11 @@ import { HISTORY_PARSE_FROM_BYTES, HistoryParser } from "./history-parse.ts";
 /** Recent large bodies' input items, for the next turn of the same conversation (bounded: HISTORY_PARSE_LIMITS). */
 const historyParser = new HistoryParser();
 
+/** What the large-body cache holds and how often it was used (tests). */
+export function largeBodyCacheUse() {
+  return historyParser.use;
+}
+
 export function jsonBody(limit: number) {
   return (req: IncomingMessage & { body?: unknown }, _res: ServerResponse, next: (err?: unknown) => void) => {
     const encoding = (req.headers["content-encoding"] ?? "identity").toLowerCase();
