@@ -26,6 +26,9 @@ import { compileMapping } from "../src/mapping/compile.ts";
 import { ReasoningCarrier } from "../src/engine/reasoning-carrier.ts";
 import { translateRequest } from "../src/engine/request/translate.ts";
 import { validateResponsesRequest } from "../src/protocol/request.ts";
+import { decodeUtf8 } from "../src/server/body.ts";
+import { HISTORY_PARSE_FROM_BYTES, HistoryParser } from "../src/server/history-parse.ts";
+import { JsonBytes } from "../src/engine/request/json-bytes.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const SECTIONS = ["seq", "load", "cpu", "bigstream", "translate", "rss", "startup"] as const;
@@ -551,10 +554,15 @@ async function translationFigures(name: string, req: Record<string, unknown>, ru
   const parsed = validateResponsesRequest(JSON.parse(raw));
   let copy: any;
   const translate = await timeIt(runs, Math.ceil(runs / 5), () => translateRequest(copy, { mapping, model: UPSTREAM_MODEL, stream: true, carrier }), () => (copy = structuredClone(parsed)));
+  // The gateway's own path (src/server/body.ts, src/engine/run.ts), its caches warm after the first
+  // run as they are when Codex resends a history: bytes → parse → validate → translate → bytes.
+  const bytes = Buffer.from(raw);
+  const parser = new HistoryParser();
+  const json = new JsonBytes();
   const full = await timeIt(runs, Math.ceil(runs / 5), async () => {
-    const body = validateResponsesRequest(JSON.parse(raw));
+    const body = validateResponsesRequest(bytes.length >= HISTORY_PARSE_FROM_BYTES ? parser.parse(bytes, decodeUtf8) : JSON.parse(decodeUtf8(bytes)));
     const t = await translateRequest(body, { mapping, model: UPSTREAM_MODEL, stream: true, carrier });
-    return JSON.stringify(t.body);
+    return json.serialize(t.body);
   });
   const upstreamBody = await chatBody(req);
   return { name, requestBytes: Buffer.byteLength(raw), upstreamBytes: Buffer.byteLength(upstreamBody), items: (req.input as unknown[]).length, translate: pcts(translate), parseValidateTranslateSerialize: pcts(full), raw, upstreamBody };

@@ -7,6 +7,7 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { StringLru } from "../util/string-lru.ts";
 
 const PREFIX = "gdx1.";
 const DEFLATE_ABOVE = 1024;
@@ -24,8 +25,28 @@ export type CarrierResult =
   | { ok: true; value: CarriedReasoning }
   | { ok: false; reason: "foreign" | "tampered" | "malformed" | "other_provider"; provider?: string };
 
+/**
+ * Opened carriers, by their exact sealed text: Codex resends every earlier reasoning item on every
+ * turn, and opening one (HMAC + inflate + JSON.parse) was ~7% of a 1 MB history's CPU. Only texts
+ * whose HMAC checked out under this carrier's secret are kept, so a hit is what opening would give.
+ */
+export const OPENED_CACHE_LIMITS = { entries: 2048, chars: 8 * 1024 * 1024 };
+
+interface Opened {
+  p: string;
+  r: string;
+  c: string | undefined;
+}
+
 export class ReasoningCarrier {
+  private readonly opened = new StringLru<Opened>(OPENED_CACHE_LIMITS.entries, OPENED_CACHE_LIMITS.chars);
+
   constructor(private readonly secret: Buffer) {}
+
+  /** Entries and characters the opened cache holds (tests). */
+  get cacheUse(): { entries: number; chars: number } {
+    return { entries: this.opened.size, chars: this.opened.weight };
+  }
 
   seal(value: CarriedReasoning): string {
     const json = JSON.stringify({ p: value.provider, r: value.reasoning, c: value.rawPrefix });
@@ -37,6 +58,8 @@ export class ReasoningCarrier {
 
   open(blob: unknown, expectedProvider: string): CarrierResult {
     if (typeof blob !== "string" || !blob.startsWith(PREFIX)) return { ok: false, reason: "foreign" };
+    const hit = this.opened.get(blob);
+    if (hit) return opened(hit, expectedProvider);
     const dot = blob.lastIndexOf(".");
     const payload = blob.slice(PREFIX.length, dot);
     const mac = blob.slice(dot + 1);
@@ -49,8 +72,9 @@ export class ReasoningCarrier {
       const raw = body[0] === 0x7a /* z */ ? inflateRawSync(body.subarray(1)) : body.subarray(1);
       const parsed = JSON.parse(raw.toString("utf8"));
       if (typeof parsed.p !== "string" || typeof parsed.r !== "string") return { ok: false, reason: "malformed" };
-      if (parsed.p !== expectedProvider) return { ok: false, reason: "other_provider", provider: parsed.p };
-      return { ok: true, value: { provider: parsed.p, reasoning: parsed.r, rawPrefix: typeof parsed.c === "string" ? parsed.c : undefined } };
+      const value: Opened = { p: parsed.p, r: parsed.r, c: typeof parsed.c === "string" ? parsed.c : undefined };
+      this.opened.set(blob, value, blob.length + value.p.length + value.r.length + (value.c?.length ?? 0));
+      return opened(value, expectedProvider);
     } catch {
       return { ok: false, reason: "malformed" };
     }
@@ -59,6 +83,11 @@ export class ReasoningCarrier {
   private mac(payload: string): string {
     return createHmac("sha256", this.secret).update(payload).digest("base64url").slice(0, 22);
   }
+}
+
+function opened(v: Opened, expectedProvider: string): CarrierResult {
+  if (v.p !== expectedProvider) return { ok: false, reason: "other_provider", provider: v.p };
+  return { ok: true, value: { provider: v.p, reasoning: v.r, rawPrefix: v.c } };
 }
 
 /**

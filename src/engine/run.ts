@@ -8,6 +8,7 @@ import type { CanonicalDelta, Diagnostic, FinishOutcome, UpstreamFailure } from 
 import type { ProviderRuntime } from "./provider-runtime.ts";
 import type { ReasoningCarrier } from "./reasoning-carrier.ts";
 import { translateRequest, type TranslatedRequest } from "./request/translate.ts";
+import { JsonBytes } from "./request/json-bytes.ts";
 import { ResponseBuilder, type EventSink } from "./stream/response-builder.ts";
 import { appliedSampling, echoFromRequest } from "./stream/response-object.ts";
 import { WHOLE_BODY_LIMIT, callUpstream, header, readLimited, redactSecrets, transportFailure } from "../upstream/call.ts";
@@ -88,9 +89,28 @@ export interface RunStats {
 
 export interface Prepared {
   translated: TranslatedRequest | NativeTranslatedRequest;
-  upstreamBody: string;
+  /** What is sent: the UTF-8 bytes of JSON.stringify(translated.body). */
+  upstreamBytes: Buffer;
+  /** The same as text (payload logging), decoded when first read. */
+  readonly upstreamBody: string;
   /** The wire of this target (Chat or the provider's own Responses API): endpoint and reader. */
   reader: WireReader;
+}
+
+/** The upstream bodies' long strings, encoded once for every request (bounded: JSON_BYTES_LIMITS). */
+const upstreamJson = new JsonBytes();
+
+function prepared(translated: Prepared["translated"], reader: WireReader): Prepared {
+  const upstreamBytes = upstreamJson.serialize(translated.body)!;
+  let text: string | undefined;
+  return {
+    translated,
+    upstreamBytes,
+    get upstreamBody() {
+      return (text ??= upstreamBytes.toString("utf8"));
+    },
+    reader,
+  };
 }
 
 /** `offerSearch: false`: the hosted loop's last step, where the model has to answer without searching again. */
@@ -99,10 +119,10 @@ export async function prepare(o: RunOptions, target: Target, stream: boolean, of
   const { wire, url } = endpointFor(target.provider, target.model);
   if (wire === "responses") {
     const translated = translateNativeRequest(o.req, { mapping: target.provider.mapping, model: target.model, stream, carrier: o.carrier, hostedSearch: mode === "hosted", providerSearch: mode !== "hosted" && offerSearch });
-    return { translated, upstreamBody: JSON.stringify(translated.body), reader: wireReader(target.provider, wire, url, translated.flat) };
+    return prepared(translated, wireReader(target.provider, wire, url, translated.flat));
   }
   const translated = await translateRequest(o.req, { mapping: target.provider.mapping, model: target.model, stream, carrier: o.carrier, hostedSearch: mode === "hosted", providerSearch: mode === "provider" });
-  return { translated, upstreamBody: JSON.stringify(translated.body), reader: wireReader(target.provider, wire, url, null) };
+  return prepared(translated, wireReader(target.provider, wire, url, null));
 }
 
 /** How one attempt at one target ended. */
@@ -204,7 +224,7 @@ export async function attempt(o: RunOptions, target: Target, p: Prepared, builde
   const deadline = new RequestDeadline(o.signal, provider.timeouts.totalMs, o.shutdown);
   const run = new AttemptRun(provider, p.reader, builder, reply, stats);
   try {
-    const call = await callUpstream(provider, p.upstreamBody, deadline.signal, p.reader);
+    const call = await callUpstream(provider, p.upstreamBytes, deadline.signal, p.reader);
     stats.attempts += call.attempts;
     if (deadline.clientGone) {
       if (call.ok) call.reply.body.destroy?.();

@@ -40,7 +40,7 @@ export interface CallTarget {
   mapError: UpstreamTarget["mapping"]["mapError"];
 }
 
-export async function callUpstream(p: UpstreamTarget, body: string, signal: AbortSignal, target?: CallTarget): Promise<CallResult> {
+export async function callUpstream(p: UpstreamTarget, body: string | Buffer, signal: AbortSignal, target?: CallTarget): Promise<CallResult> {
   const t: CallTarget = target ?? { url: p.url, readWhole: (json, out) => p.mapping.readResponse(json, out), mapError: p.mapping.mapError };
   let attempt = 0;
   for (;;) {

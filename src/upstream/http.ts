@@ -59,7 +59,7 @@ export function formatMs(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10}s`;
 }
 
-export async function postJson(url: string, headers: Record<string, string>, body: string, t: Timeouts, signal: AbortSignal): Promise<UpstreamReply> {
+export async function postJson(url: string, headers: Record<string, string>, body: string | Buffer, t: Timeouts, signal: AbortSignal): Promise<UpstreamReply> {
   const started = Date.now();
   try {
     const u = undici ?? (await loadUndici());

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { deflateRawSync } from "node:zlib";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { ReasoningCarrier, carrierSecret, type CarriedReasoning } from "../../src/engine/reasoning-carrier.ts";
+import { OPENED_CACHE_LIMITS, ReasoningCarrier, carrierSecret, type CarriedReasoning } from "../../src/engine/reasoning-carrier.ts";
 
 const SECRET = Buffer.from("0123456789abcdef0123456789abcdef", "utf8");
 const carrier = new ReasoningCarrier(SECRET);
@@ -189,5 +189,41 @@ describe("carrierSecret", () => {
     const b = carrierSecret(undefined, file);
     expect(a.length).toBeGreaterThanOrEqual(32);
     expect(a.equals(b)).toBe(false);
+  });
+});
+
+describe("ReasoningCarrier opened cache", () => {
+  it("answers a text opened before exactly as opening it again would, for every provider asked", () => {
+    const c = new ReasoningCarrier(SECRET);
+    const blob = c.seal({ provider: "deepseek", reasoning: "r".repeat(3000), rawPrefix: "<think>" });
+    const fresh = () => new ReasoningCarrier(SECRET);
+    for (const provider of ["deepseek", "minimax"]) {
+      const first = c.open(blob, provider);
+      expect(c.open(blob, provider)).toEqual(first);
+      expect(fresh().open(blob, provider)).toEqual(first);
+    }
+    expect(c.cacheUse.entries).toBe(1);
+  });
+
+  it("keeps nothing that failed its HMAC, and a tampered copy of a cached text still fails", () => {
+    const c = new ReasoningCarrier(SECRET);
+    const blob = c.seal({ provider: "deepseek", reasoning: "secret thoughts" });
+    expect(c.open(blob, "deepseek").ok).toBe(true);
+    const tampered = blob.slice(0, -2) + (blob.endsWith("AA") ? "BB" : "AA");
+    expect(c.open(tampered, "deepseek")).toEqual({ ok: false, reason: "tampered" });
+    expect(c.open(tampered, "deepseek")).toEqual({ ok: false, reason: "tampered" });
+    expect(c.cacheUse.entries).toBe(1);
+    // Another secret's carrier has its own cache: the text is not its own.
+    expect(new ReasoningCarrier(Buffer.from("another-secret-another-secret-xx", "utf8")).open(blob, "deepseek")).toEqual({ ok: false, reason: "tampered" });
+  });
+
+  it("is bounded by entries and characters", () => {
+    const c = new ReasoningCarrier(SECRET);
+    const n = OPENED_CACHE_LIMITS.entries + 50;
+    for (let i = 0; i < n; i++) expect(c.open(c.seal({ provider: "p", reasoning: `step ${i}` }), "p").ok).toBe(true);
+    expect(c.cacheUse.entries).toBe(OPENED_CACHE_LIMITS.entries);
+    const big = "z".repeat(200_000);
+    for (let i = 0; i < 60; i++) c.open(c.seal({ provider: "p", reasoning: `${i}${big}` }), "p");
+    expect(c.cacheUse.chars).toBeLessThanOrEqual(OPENED_CACHE_LIMITS.chars);
   });
 });

@@ -10,8 +10,12 @@ import type { OutputItem, ResponseObject } from "../../generated/responses-outpu
 /** The conversation a response leaves behind: every item the model saw, then its output, as input items. */
 export interface History {
   items: readonly InputItem[];
-  /** Serialized size of `items` (what the bounds count). */
-  bytes: number;
+  /**
+   * Serialized size of `items` (what the bounds count). Only a keeper reads it (a WebSocket
+   * connection's cache), so histories made here count it on first read: serializing a 1 MB
+   * history only to learn its size cost more per request than the whole translation.
+   */
+  readonly bytes: number;
 }
 
 /** A response that finished (completed or incomplete), as a continuation store keeps it. */
@@ -63,14 +67,32 @@ export function continueFrom(req: ResponsesRequest, prev: History | null): { req
   const own = ownInput(req);
   const items = prev ? [...prev.items, ...own] : own;
   if (prev) checkToolOutputs(own, items);
-  const bytes = (prev ? prev.bytes : 2) + sizeOf(own) - 2;
-  return { request: prev ? { ...req, input: items } : req, history: { items, bytes } };
+  return { request: prev ? { ...req, input: items } : req, history: new ExtendedHistory(items, prev, own) };
 }
 
 /** The history after a response: what the model saw, then its output. */
 export function afterResponse(seen: History, output: OutputItem[]): History {
   const items = [...seen.items, ...(output as unknown as InputItem[])];
-  return { items, bytes: seen.bytes + sizeOf(output) - 2 };
+  return new ExtendedHistory(items, seen, output);
+}
+
+/** `base`'s items followed by `added`: its size is base's plus added's, counted once, when first read. */
+class ExtendedHistory implements History {
+  private size: number | undefined;
+  constructor(
+    readonly items: readonly InputItem[],
+    private base: History | null,
+    private added: readonly unknown[] | null,
+  ) {}
+
+  get bytes(): number {
+    if (this.size === undefined) {
+      this.size = (this.base ? this.base.bytes : 2) + sizeOf(this.added ?? []) - 2;
+      this.base = null; // counted: the size no longer needs them
+      this.added = null;
+    }
+    return this.size;
+  }
 }
 
 const CALLS = new Set(["function_call", "custom_tool_call", "tool_search_call", "local_shell_call", "computer_call"]);
