@@ -240,7 +240,8 @@ export async function attempt(o: RunOptions, target: Target, p: Prepared, builde
         const deltas = json === null || typeof json !== "object" ? notJson(provider) : readWhole(provider, p.reader, json);
         if (!Array.isArray(deltas)) run.fail(deltas);
         else {
-          await run.feed(deltas);
+          const mapping = run.feed(deltas);
+          if (mapping) await mapping;
           if (!run.over) run.finishAtEof(true);
         }
       } else {
@@ -288,16 +289,18 @@ class AttemptRun {
     endFailed(this.provider, this.builder, f, this.stats);
   }
 
-  async feed(deltas: CanonicalDelta[]) {
+  /**
+   * Pushes the deltas into the builder. Synchronous (null) unless an error delta must be mapped: most
+   * chunks then cost no promise and no microtask turn (26 per small streamed response).
+   */
+  feed(deltas: CanonicalDelta[]): Promise<void> | null {
     for (const d of deltas) {
-      if (this.over) return;
-      if (d.kind === "error") {
-        this.fail(await this.reader.mapError(d.status, d.body));
-        return;
-      }
+      if (this.over) return null;
+      if (d.kind === "error") return this.reader.mapError(d.status, d.body).then((f) => this.fail(f));
       if (d.kind === "reasoning" || d.kind === "text" || d.kind === "tool_call" || d.kind === "web_search" || d.kind === "hosted_item") this.reply.commit();
       this.builder.push(d);
     }
+    return null;
   }
 
   /** The upstream ended: a finish reason means done (even without [DONE]); none means cut off. */
@@ -363,7 +366,8 @@ async function pumpSse(run: AttemptRun, body: UpstreamBody, started: number) {
     }
     if (deltas.length > 0) {
       if (stats.firstTokenMs === null) stats.firstTokenMs = Date.now() - started;
-      await run.feed(deltas);
+      const mapping = run.feed(deltas);
+      if (mapping) await mapping;
       deltas.length = 0;
       if (run.over) {
         body.destroy();
