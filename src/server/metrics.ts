@@ -2,7 +2,7 @@
 // gateway, so tests can run several side by side. prom-client is loaded, and the registry built,
 // with the first thing to count or the first scrape: a gateway at rest does not hold it (~11 MB,
 // docs/performance.md). Nothing is lost by waiting: before that first event every counter is zero.
-import { createRequire } from "node:module";
+import { requireVendored } from "../util/bundle.ts";
 import type { RequestRecord } from "../protocol/record.ts";
 import type { TargetHealthView } from "../engine/routing/health.ts";
 import { DeferredCounter } from "./deferred-counter.ts";
@@ -11,9 +11,12 @@ const LABELS = ["alias", "provider", "model"] as const;
 
 type PromClient = typeof import("prom-client");
 let promClient: PromClient | undefined;
-/** prom-client, loaded on first use (synchronously: counting happens inside request handlers). */
+/**
+ * prom-client, loaded on first use (synchronously: counting happens inside request handlers), from the
+ * build's one-file copy: ~30 ms instead of ~70 ms for its ~90 CommonJS files, paid by the first request.
+ */
 function prom(): PromClient {
-  return (promClient ??= createRequire(import.meta.url)("prom-client") as PromClient);
+  return (promClient ??= requireVendored<PromClient>("prom-client"));
 }
 
 /** Every metric of one gateway, in its own registry. */

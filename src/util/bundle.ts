@@ -11,7 +11,7 @@ export const FROM_BUNDLE = /\/dist\/(chunks\/)?[^/]+\.mjs$/.test(new URL(import.
  * `name`, required now (call it where the package is first needed, not at load): from the bundle, the
  * build's one-file copy (one compile, no per-file module resolution), else the package itself.
  */
-export function requireVendored<T>(name: "pino" | "yaml"): T {
+export function requireVendored<T>(name: "pino" | "yaml" | "prom-client"): T {
   const vendored = FROM_BUNDLE ? projectPath("dist", "vendor", `${name}.cjs`) : null;
   return createRequire(import.meta.url)(vendored && existsSync(vendored) ? vendored : name) as T;
 }
