@@ -1,6 +1,7 @@
 // The embedded response store: one SQLite file (better-sqlite3, synchronous and fast for these
 // small keyed reads). Expired rows are invisible at once and deleted by the periodic prune, which
-// also drops the oldest rows while the total size is over the cap.
+// also drops the oldest rows while the total size is over the cap. Rows are written behind the
+// reply, in batches (see `pending`).
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
@@ -29,7 +30,6 @@ const PRUNE_EVERY_MS = 5_000;
 const FLUSH_MS = 20;
 const FLUSH_ROWS = 200;
 const FLUSH_BYTES = 8 * 1024 * 1024;
-
 
 export class SqliteResponseStore implements ResponseStore {
   private readonly db: Database.Database;
