@@ -14,17 +14,10 @@ import { discoveredTools } from "../messages.ts";
 import { translateNativeTools, nativeToolChoice, DROP_NATIVE_TOOLS } from "./tools.ts";
 import { translateNativeInput } from "./input.ts";
 import type { FlatName } from "../../../mapping/readers/responses.ts";
+import type { TranslateInput } from "../translate.ts";
 
-export interface NativeTranslateInput {
-  mapping: CompiledMapping;
-  model: string;
-  stream: boolean;
-  carrier: ReasoningCarrier;
-  /** GodeX runs web searches (web_search configured): a `hosted` web_search is offered as a function. */
-  hostedSearch?: boolean;
-  /** A `native` web_search is offered to the provider (default); false: not offered (limit reached, or the user said never). */
-  providerSearch?: boolean;
-}
+/** What either wire's translator is given (the Chat translator's input). */
+export type NativeTranslateInput = TranslateInput;
 
 export interface NativeTranslatedRequest {
   body: Record<string, unknown>;
